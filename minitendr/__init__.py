@@ -1,0 +1,123 @@
+"""minitendr: minitenders for Czech child-protection authorities (OSPOD)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from minitendr import config as settings
+from minitendr.config import PROJECT_ROOT
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error pages, CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+        instance_relative_config=True,
+    )
+    register_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_templating(app)
+    register_security_headers(app)
+    return app
+
+
+def register_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    app.config["MIGRATIONS_DIR"] = str(PROJECT_ROOT / "migrations")
+    app.config["SEED_DIR"] = str(PROJECT_ROOT / "seed")
+    if overrides:
+        app.config.from_mapping(overrides)
+    if app.config["TESTING"] and "RATELIMIT_STORAGE_URI" not in (overrides or {}):
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    settings.check(app.config)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    import minitendr.models  # noqa: F401  (all tables on the metadata)
+    from minitendr.db import install_sqlite_hooks
+    from minitendr.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        install_sqlite_hooks(db.engine)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Pro pokračování se přihlaste."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    from minitendr.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    from minitendr.auth.views import bp as auth_bp
+    from minitendr.auth.views import users_bp
+    from minitendr.home.views import bp as home_bp
+    from minitendr.providers.views import bp as providers_bp
+    from minitendr.registry.views import bp as registry_bp
+
+    for blueprint in (home_bp, auth_bp, users_bp, providers_bp, registry_bp):
+        app.register_blueprint(blueprint)
+
+    from minitendr.cli import register_commands
+
+    register_commands(app)
+
+
+def register_errors(app: Flask) -> None:
+    from minitendr.home.errors import register
+
+    register(app)
+
+
+def register_templating(app: Flask) -> None:
+    from minitendr.formatting import FILTERS
+    from minitendr.navigation import navigation
+
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_navigation() -> dict[str, Any]:
+        return {"navigation": navigation}
+
+
+def register_security_headers(app: Flask) -> None:
+    """Headers that tell the browser to trust nothing but us (no inline script, no framing)."""
+    csp = (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def add_headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

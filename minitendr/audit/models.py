@@ -1,0 +1,45 @@
+"""The audit trail: an append-only record of every state change — who, when, what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from minitendr import clock
+from minitendr.db import db, intpk, timestamp
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
+
+    id: Mapped[intpk]
+    occurred_at: Mapped[timestamp] = mapped_column(default=clock.now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    # Kept as text too: the trail must still say who it was if the account is ever renamed.
+    actor_label: Mapped[str] = mapped_column(sa.String(254))
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    object_type: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[int | None]
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    actor = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.object_type}#{self.object_id}>"
+
+
+class AppendOnlyError(RuntimeError):
+    """Someone tried to change or delete an audit record."""
+
+
+@sa.event.listens_for(AuditEvent, "before_update")
+def _refuse_update(_mapper, _connection, target: AuditEvent) -> None:
+    raise AppendOnlyError(f"audit events are append-only: {target!r}")
+
+
+@sa.event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(_mapper, _connection, target: AuditEvent) -> None:
+    raise AppendOnlyError(f"audit events are append-only: {target!r}")

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from minitendr.auth.models import ROLE_LABELS
+from minitendr.forms import CzechForm
+
+
+def int_or_none(value) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class LoginForm(CzechForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
+    password = PasswordField(
+        "Heslo", validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "current-password"}
+    )
+    submit = SubmitField("Přihlásit se")
+
+
+class UserForm(CzechForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField("Jméno a příjmení", validators=[DataRequired(), Length(max=120)])
+    password = PasswordField(
+        "Počáteční heslo",
+        validators=[DataRequired(), Length(max=200)],
+        description="Alespoň 10 znaků. Uživatel si je může později změnit.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    role = SelectField("Role", choices=[(role.value, label) for role, label in ROLE_LABELS.items()])
+    kraj = SelectField("Kraj", coerce=int_or_none, validators=[Optional()], description="Jen pro roli Krajský úřad.")
+    orp = SelectField("ORP", coerce=int_or_none, validators=[Optional()], description="Jen pro roli OSPOD.")
+    provider = SelectField(
+        "Poskytovatel", coerce=int_or_none, validators=[Optional()], description="Jen pro roli Poskytovatel."
+    )
+    submit = SubmitField("Vytvořit uživatele")

@@ -1,0 +1,119 @@
+"""People: user accounts, their role and what the role binds them to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from minitendr import clock
+from minitendr.db import UTCDateTime, db, intpk, timestamp
+from minitendr.providers.models import Provider
+from minitendr.registry.models import Kraj, Orp
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    MINISTRY = "ministry"
+    KRAJ = "kraj"
+    OSPOD = "ospod"
+    PROVIDER = "provider"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def summary(self) -> str:
+        return ROLE_SUMMARIES[self]
+
+    @property
+    def binding(self) -> str | None:
+        """The attribute a user of this role must be bound to (and no other)."""
+        return {Role.KRAJ: "kraj", Role.OSPOD: "orp", Role.PROVIDER: "provider"}.get(self)
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "Správce systému",
+    Role.MINISTRY: "Ministerstvo (MPSV)",
+    Role.KRAJ: "Krajský úřad",
+    Role.OSPOD: "OSPOD",
+    Role.PROVIDER: "Poskytovatel",
+}
+
+ROLE_SUMMARIES = {
+    Role.ADMIN: "Spravujete uživatele, poskytovatele a číselníky celého systému.",
+    Role.MINISTRY: "Máte náhled na celou republiku: rámcové smlouvy, minitendry, dílčí smlouvy a čerpání.",
+    Role.KRAJ: "Spravujete rámcové smlouvy svého kraje a jejich smluvní strany a sledujete čerpání.",
+    Role.OSPOD: "Zadáváte poptávky (minitendry) své ORP, hodnotíte nabídky a potvrzujete čerpání.",
+    Role.PROVIDER: "Vidíte minitendry, do kterých jste pozváni, podáváte nabídky a vykazujete poskytnuté služby.",
+}
+
+
+def role_column() -> sa.Enum:
+    return sa.Enum(
+        Role,
+        name="user_role",
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda roles: [r.value for r in roles],
+        validate_strings=True,
+    )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        # Each role carries exactly the binding it needs, in the database too.
+        sa.CheckConstraint("(role = 'kraj') = (kraj_id IS NOT NULL)", name="kraj_binding"),
+        sa.CheckConstraint("(role = 'ospod') = (orp_id IS NOT NULL)", name="orp_binding"),
+        sa.CheckConstraint("(role = 'provider') = (provider_id IS NOT NULL)", name="provider_binding"),
+    )
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(role_column())
+    kraj_id: Mapped[int | None] = mapped_column(sa.ForeignKey("kraj.id"), index=True)
+    orp_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orp.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[timestamp] = mapped_column(default=clock.now)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    kraj: Mapped[Kraj | None] = relationship()
+    orp: Mapped[Orp | None] = relationship()
+    provider: Mapped[Provider | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's default is scrypt with a random salt.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def binding(self) -> Kraj | Orp | Provider | None:
+        return getattr(self, self.role.binding) if self.role.binding else None
+
+    @property
+    def home_kraj_id(self) -> int | None:
+        """The kraj a kraj official or an OSPOD office belongs to."""
+        if self.role is Role.KRAJ:
+            return self.kraj_id
+        if self.role is Role.OSPOD and self.orp is not None:
+            return self.orp.kraj_id
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"

@@ -1,0 +1,132 @@
+"""Accounts: creating users with the binding their role needs, (de)activating, logging in."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+
+from minitendr import clock
+from minitendr.audit.service import record
+from minitendr.auth.models import Role, User
+from minitendr.db import DomainError, db
+from minitendr.providers.models import Provider
+from minitendr.registry.models import Kraj, Orp
+
+NOT_BOUND = {"kraj": "kraj", "orp": "ORP", "provider": "poskytovatele"}
+BINDING_MESSAGES = {
+    "kraj": "Uživatel s rolí Krajský úřad musí mít určený kraj.",
+    "orp": "Uživatel s rolí OSPOD musí mít určenou ORP.",
+    "provider": "Uživatel s rolí Poskytovatel musí mít určeného poskytovatele.",
+}
+
+
+def normalize_email(email: str) -> str:
+    """E-mail addresses are compared without case and surrounding spaces."""
+    return (email or "").strip().lower()
+
+
+def check_email(email: str) -> str:
+    """The normalised address, or a DomainError on the ``email`` field."""
+    email = normalize_email(email)
+    if len(email) > 254:
+        raise DomainError("E-mail může mít nejvýše 254 znaků.", field="email")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise DomainError("Zadejte platnou e-mailovou adresu.", field="email") from None
+    return email
+
+
+def check_password_strength(password: str) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        raise DomainError(f"Heslo musí mít alespoň {minimum} znaků.", field="password")
+    if len(password) > 200:
+        raise DomainError("Heslo může mít nejvýše 200 znaků.", field="password")
+
+
+def check_binding(role: Role, kraj: Kraj | None, orp: Orp | None, provider: Provider | None) -> None:
+    """A role carries exactly its own binding: a kraj official a kraj, OSPOD an ORP, a provider its
+    organisation, and admin and ministry none."""
+    given = {"kraj": kraj, "orp": orp, "provider": provider}
+    required = role.binding
+    if required and given[required] is None:
+        raise DomainError(BINDING_MESSAGES[required], field=required)
+    for name, value in given.items():
+        if name != required and value is not None:
+            raise DomainError(f"Role {role.label} se neváže na {NOT_BOUND[name]} – ponechte pole prázdné.", field=name)
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    kraj: Kraj | None = None,
+    orp: Orp | None = None,
+    provider: Provider | None = None,
+    actor: User | None = None,
+    enforce_password_policy: bool = True,
+) -> User:
+    """Create an account after checking every rule; nothing is added when one fails.
+
+    ``enforce_password_policy`` is off only for the demo accounts, whose password is ``demo``.
+    """
+    email = check_email(email)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Vyplňte jméno.", field="name")
+    if len(name) > 120:
+        raise DomainError("Jméno může mít nejvýše 120 znaků.", field="name")
+    if enforce_password_policy:
+        check_password_strength(password)
+    check_binding(role, kraj, orp, provider)
+    if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
+        raise DomainError("Uživatel s tímto e-mailem už existuje.", field="email")
+    user = User(email=email, name=name, role=role, kraj=kraj, orp=orp, provider=provider)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    binding = user.binding
+    record(
+        "user.created",
+        user,
+        {"email": email, "role": role, "binding": getattr(binding, "code", getattr(binding, "ico", None))},
+        actor=actor,
+    )
+    return user
+
+
+def set_active(user: User, active: bool, actor: User | None = None) -> None:
+    """Deactivate (or reactivate) an account; nobody locks themselves out."""
+    if actor is not None and actor.id == user.id and not active:
+        raise DomainError("Nemůžete deaktivovat svůj vlastní účet.")
+    if user.active == active:
+        return
+    user.active = active
+    record("user.activated" if active else "user.deactivated", user, actor=actor)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None. The hash is checked even for an unknown
+    address, so timing does not tell which addresses exist."""
+    user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        User(password_hash=_dummy_hash()).check_password(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = clock.now()
+    return user
+
+
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    if "hash" not in _DUMMY:
+        probe = User()
+        probe.set_password("nepoužité heslo")
+        _DUMMY["hash"] = probe.password_hash
+    return _DUMMY["hash"]

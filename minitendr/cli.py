@@ -1,0 +1,150 @@
+"""The ``minitendr`` command: Flask's CLI bound to the app factory, plus our own commands."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from flask_migrate import upgrade
+
+from minitendr import create_app
+from minitendr.db import DomainError, db
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, load_dotenv=False, set_debug_flag=False)
+def cli() -> None:
+    """minitendr – minitendry pro OSPOD: rámcové smlouvy, nabídky, dílčí smlouvy a čerpání."""
+
+
+def _seed_dir() -> Path:
+    return Path(current_app.config["SEED_DIR"])
+
+
+def seed_reference() -> dict[str, int]:
+    from minitendr.registry.service import load_reference_data
+
+    counts = load_reference_data(_seed_dir())
+    db.session.commit()
+    return counts
+
+
+def seed_demo():
+    from minitendr.seeding.demo import seed_demo_accounts
+
+    seed_reference()
+    accounts = seed_demo_accounts(_seed_dir())
+    db.session.commit()
+    return accounts
+
+
+def print_accounts(accounts) -> None:
+    from minitendr.seeding.demo import DEMO_PASSWORD
+
+    click.echo(f"\nDemo účty (heslo pro všechny: {DEMO_PASSWORD}):")
+    width = max(len(a.email) for a in accounts)
+    for account in accounts:
+        click.echo(f"  {account.email:<{width}}  {account.role.label:<20}  {account.bound_to}")
+
+
+@cli.command("demo", with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--keep", is_flag=True, help="Ponechat existující demo databázi místo nové.")
+@click.option("--no-serve", is_flag=True, help="Jen připravit databázi, nespouštět server.")
+def demo(host: str, port: int, keep: bool, no_serve: bool) -> None:
+    """Připraví novou demo databázi SQLite a spustí aplikaci na http://127.0.0.1:5000."""
+    probe = Flask("minitendr", instance_relative_config=True)
+    Path(probe.instance_path).mkdir(parents=True, exist_ok=True)
+    path = Path(probe.instance_path) / "demo.db"
+    if not keep:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    app = create_app(
+        {
+            "DEMO": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "SECRET_KEY": os.environ.get("MINITENDR_SECRET_KEY") or secrets.token_hex(32),
+        }
+    )
+    with app.app_context():
+        click.echo(f"Databáze: {path}")
+        upgrade(directory=app.config["MIGRATIONS_DIR"])
+        accounts = seed_demo()
+        print_accounts(accounts)
+    if no_serve:
+        return
+    click.echo(f"\nAplikace běží na http://{host}:{port}  (ukončení: Ctrl+C)")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+def register_commands(app: Flask) -> None:
+    """Commands that need the application (and its database) are attached to ``app.cli``."""
+    app.cli.add_command(seed_group)
+    app.cli.add_command(users_group)
+
+
+@click.group("seed")
+def seed_group() -> None:
+    """Naplnění databáze: číselníky, demo data."""
+
+
+@seed_group.command("reference")
+def seed_reference_command() -> None:
+    """Načte 14 krajů, 206 ORP, tři kategorie a typy služeb ze seed/ (opakované spuštění nic nemění)."""
+    counts = seed_reference()
+    click.echo(f"Číselníky: {counts['created']} nových, {counts['updated']} změněných záznamů.")
+
+
+@seed_group.command("demo")
+def seed_demo_command() -> None:
+    """Načte číselníky, demo poskytovatele a demo účty."""
+    print_accounts(seed_demo())
+
+
+@click.group("users")
+def users_group() -> None:
+    """Správa uživatelských účtů."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="Jméno a příjmení.")
+@click.option("--role", required=True, type=click.Choice(["admin", "ministry", "kraj", "ospod", "provider"]))
+@click.option("--kraj", "kraj_code", help="Kód kraje (NUTS), např. CZ053 – pro roli kraj.")
+@click.option("--orp", "orp_code", help="Kód ORP (ČSÚ), např. 5309 – pro roli ospod.")
+@click.option("--provider", "provider_ico", help="IČO poskytovatele – pro roli provider.")
+@click.password_option("--password", help="Heslo (bez volby se zeptá).")
+def users_create(email, name, role, kraj_code, orp_code, provider_ico, password) -> None:
+    """Vytvoří uživatele s rolí a vazbou na kraj, ORP nebo poskytovatele."""
+    from minitendr.auth.models import Role
+    from minitendr.auth.service import create_user
+    from minitendr.providers.models import Provider
+    from minitendr.registry.models import Kraj, Orp
+
+    def lookup(model, column, value, label):
+        if not value:
+            return None
+        found = db.session.scalar(db.select(model).where(column == value.strip().upper()))
+        if found is None:
+            raise click.ClickException(f"Neznámý {label}: {value}")
+        return found
+
+    try:
+        user = create_user(
+            email=email,
+            name=name,
+            password=password,
+            role=Role(role),
+            kraj=lookup(Kraj, Kraj.code, kraj_code, "kraj"),
+            orp=lookup(Orp, Orp.code, orp_code, "kód ORP"),
+            provider=lookup(Provider, Provider.ico, provider_ico, "poskytovatel (IČO)"),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Uživatel {user.email} ({user.role.label}) byl vytvořen.")

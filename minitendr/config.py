@@ -1,0 +1,67 @@
+"""Settings, read from the environment once, when the application is created.
+
+Everything that differs between a laptop, CI and production comes from a ``MINITENDR_*`` variable;
+``create_app(config)`` may override any key (tests and the demo do).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the application cannot run without is missing or wrong."""
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """The settings as the environment gives them, with defaults for an embedded SQLite set-up."""
+    default_db = "sqlite:///" + str(Path(instance_path) / "minitendr.db")
+    redis_url = os.environ.get("MINITENDR_REDIS_URL")
+    secure_cookies = _flag("MINITENDR_SECURE_COOKIES")
+    return {
+        "SECRET_KEY": os.environ.get("MINITENDR_SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("MINITENDR_DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Rate-limit counters live in Redis when there is one, so several app hosts share them.
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("MINITENDR_LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("MINITENDR_LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
+        "SESSION_COOKIE_NAME": "minitendr_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("MINITENDR_SESSION_SECONDS", 8 * 3600)),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "WTF_I18N_ENABLED": False,  # WTForms' own Czech messages, see forms.CzechForm
+        "BOOTSTRAP_SERVE_LOCAL": True,  # no CDN: the application works offline
+        "PROXY_FIX_HOPS": int(os.environ.get("MINITENDR_PROXY_HOPS", 0)),
+        "DEMO": False,
+        "TESTING": False,
+        "PASSWORD_MIN_LENGTH": 10,
+    }
+
+
+def check(config: dict) -> None:
+    """Refuse to start without what production needs; tests and the demo may go without."""
+    if not config.get("SECRET_KEY"):
+        if config.get("TESTING") or config.get("DEMO"):
+            return
+        raise ConfigurationError(
+            "MINITENDR_SECRET_KEY není nastaven. Nastavte dlouhý náhodný klíč, např.\n"
+            "  export MINITENDR_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )

@@ -1,0 +1,113 @@
+"""The database layer every feature shares: the ``db`` object, column types and the domain error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+# Stable constraint names, so Alembic can alter and drop them on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class DomainError(Exception):
+    """A business rule refused an action; the message is Czech and tells the person what to do.
+
+    ``field`` names the form field the message belongs to, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """An aware timestamp, stored in UTC; SQLite (which keeps no zone) gets it back aware too."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: use minitendr.clock.now()")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Money(sa.types.TypeDecorator):
+    """Kč with two decimal places: ``Numeric(14, 2)`` in the database, ``Decimal`` in Python."""
+
+    impl = sa.Numeric(14, 2, asdecimal=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("float money refused: use Decimal")
+        return Decimal(value).quantize(Decimal("0.01"))
+
+    def process_result_value(self, value, dialect):
+        # SQLite returns a float-derived Decimal; quantize makes it exact to the haléř again.
+        return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+money = Annotated[Decimal, mapped_column(Money())]
+timestamp = Annotated[dt.datetime, mapped_column(UTCDateTime())]
+
+
+def configure_sqlite(dbapi_connection, _record) -> None:
+    """Make SQLite behave like a database for us: foreign keys on, WAL, wait for locks.
+
+    pysqlite's own transaction handling is switched off (isolation_level None) so that SQLAlchemy's
+    BEGIN is the one that runs: see ``begin_sqlite``.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def begin_sqlite(conn) -> None:
+    """Every SQLite transaction takes the write lock at once: writes are serialised, so two awards
+    that check the same ceiling run one after the other instead of both reading the old total."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def install_sqlite_hooks(engine: sa.Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+    if sa.event.contains(engine, "connect", configure_sqlite):
+        return
+    sa.event.listen(engine, "connect", configure_sqlite)
+    sa.event.listen(engine, "begin", begin_sqlite)

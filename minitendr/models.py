@@ -1,0 +1,8 @@
+"""Every model, imported in one place so that the metadata (and Alembic) knows all tables."""
+
+from minitendr.audit.models import AuditEvent
+from minitendr.auth.models import User
+from minitendr.providers.models import Provider
+from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
+
+__all__ = ["AuditEvent", "Kraj", "Orp", "Provider", "ServiceCategory", "ServiceType", "User"]

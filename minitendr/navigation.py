@@ -1,0 +1,36 @@
+"""The main menu, per role. Each entry names the roles that see it; the views check access anyway."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from minitendr.auth.models import Role
+
+ALL = frozenset(Role)
+OFFICIALS = frozenset({Role.ADMIN, Role.MINISTRY, Role.KRAJ, Role.OSPOD})
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    roles: frozenset[Role]
+    description: str = ""
+
+
+MENU = (
+    NavItem("Přehled", "home.index", ALL),
+    NavItem("Poskytovatelé", "providers.index", OFFICIALS, "Registr poskytovatelů služeb a jejich IČO."),
+    NavItem("Kraje a ORP", "registry.kraje", ALL, "Číselník krajů a obcí s rozšířenou působností."),
+    NavItem("Typy služeb", "registry.service_types", ALL, "Kategorie a typy služeb s měrnými jednotkami."),
+    NavItem(
+        "Uživatelé", "users.index", frozenset({Role.ADMIN}), "Účty, role a jejich vazba na kraj, ORP či poskytovatele."
+    ),
+)
+
+
+def navigation(user) -> list[NavItem]:
+    """The menu entries ``user`` may use (none for an anonymous visitor)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [item for item in MENU if user.role in item.roles]

@@ -1,0 +1,82 @@
+"""Who may do what: role checks and per-object checks, in one place.
+
+Views call ``roles_required`` for the coarse check and ``ensure(rule(user, obj))`` after loading an
+object. Rules are plain functions of (user, object) so they compose and are easy to test as a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from minitendr.auth.models import Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+NATIONAL_READERS = frozenset({Role.ADMIN, Role.MINISTRY})
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Log in first (redirect), then 403 unless the user has one of ``roles``."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def ensure(allowed: bool) -> None:
+    """403 unless ``allowed``: the per-object check after ``get_or_404``."""
+    if not allowed:
+        abort(403)
+
+
+def reads_nationally(user: User) -> bool:
+    return user.role in NATIONAL_READERS
+
+
+def can_read_kraj(user: User, kraj_id: int) -> bool:
+    """Admin and ministry read every kraj; a kraj official and an OSPOD office only their own."""
+    return reads_nationally(user) or user.home_kraj_id == kraj_id
+
+
+def can_manage_kraj(user: User, kraj_id: int) -> bool:
+    """Admin manages every kraj's frameworks; a kraj official only their own kraj's."""
+    return user.role is Role.ADMIN or (user.role is Role.KRAJ and user.kraj_id == kraj_id)
+
+
+def can_read_orp(user: User, orp_id: int, kraj_id: int) -> bool:
+    """National readers, the kraj the ORP lies in, and that ORP's own OSPOD office."""
+    if reads_nationally(user):
+        return True
+    if user.role is Role.KRAJ:
+        return user.kraj_id == kraj_id
+    return user.role is Role.OSPOD and user.orp_id == orp_id
+
+
+def can_act_for_orp(user: User, orp_id: int) -> bool:
+    """Only the ORP's own OSPOD office files and decides its demands."""
+    return user.role is Role.OSPOD and user.orp_id == orp_id
+
+
+def can_act_for_provider(user: User, provider_id: int) -> bool:
+    """A provider account acts only for its own organisation."""
+    return user.role is Role.PROVIDER and user.provider_id == provider_id
+
+
+def can_read_provider(user: User, provider_id: int) -> bool:
+    """Provider records are public register data for officials; a provider sees only itself."""
+    if user.role is Role.PROVIDER:
+        return user.provider_id == provider_id
+    return True

@@ -1,0 +1,50 @@
+"""Creating and editing providers (admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minitendr.audit.service import record
+from minitendr.db import DomainError, db
+from minitendr.providers.ico import ico_error, normalize_ico
+from minitendr.providers.models import Provider
+
+EDITABLE = ("name", "legal_form", "address", "email", "phone", "active")
+
+
+def _check_ico_free(ico: str, provider: Provider | None = None) -> str:
+    ico = normalize_ico(ico)
+    message = ico_error(ico)
+    if message:
+        raise DomainError(message, field="ico")
+    clash = db.session.scalar(db.select(Provider).where(Provider.ico == ico))
+    if clash is not None and clash is not provider:
+        raise DomainError(f"Poskytovatel s IČO {ico} už je evidován ({clash.name}).", field="ico")
+    return ico
+
+
+def create_provider(*, ico: str, name: str, **fields: Any) -> Provider:
+    """Register a provider; the IČO must be valid and not yet known."""
+    ico = _check_ico_free(ico)
+    if not (name or "").strip():
+        raise DomainError("Vyplňte název poskytovatele.", field="name")
+    provider = Provider(ico=ico, name=name.strip(), **{k: v for k, v in fields.items() if k in EDITABLE})
+    db.session.add(provider)
+    db.session.flush()
+    record("provider.created", provider, {"ico": ico, "name": provider.name})
+    return provider
+
+
+def update_provider(provider: Provider, *, ico: str, **fields: Any) -> None:
+    """Change a provider's data; the audit event lists what changed from what."""
+    changes: dict[str, Any] = {}
+    ico = _check_ico_free(ico, provider)
+    if ico != provider.ico:
+        changes["ico"] = [provider.ico, ico]
+        provider.ico = ico
+    for key in EDITABLE:
+        if key in fields and fields[key] != getattr(provider, key):
+            changes[key] = [getattr(provider, key), fields[key]]
+            setattr(provider, key, fields[key])
+    if changes:
+        record("provider.updated", provider, changes)

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from wtforms import BooleanField, DecimalField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from minitendr.forms import CzechForm
+
+
+class ServiceTypeForm(CzechForm):
+    code = StringField(
+        "Kód",
+        validators=[
+            DataRequired(),
+            Length(max=20),
+            Regexp(r"^[A-Za-z0-9-]+$", message="Kód smí obsahovat jen písmena, číslice a pomlčku."),
+        ],
+    )
+    name = StringField("Název", validators=[DataRequired(), Length(max=200)])
+    name_en = StringField("Název anglicky", validators=[Optional(), Length(max=200)])
+    category_id = SelectField("Kategorie", coerce=int)
+    legal_basis = StringField("Právní základ", validators=[Optional(), Length(max=200)])
+    unit = StringField(
+        "Měrná jednotka", validators=[DataRequired(), Length(max=30)], description="Např. hodina, den, sezení."
+    )
+    indicative_unit_price = DecimalField(
+        "Orientační cena za jednotku (Kč)",
+        places=2,
+        validators=[Optional(), NumberRange(min=Decimal("0"), max=Decimal("10000000"))],
+        description="Odhad pro plánování, ne závazný tarif.",
+    )
+    active = BooleanField("Aktivní", default=True)
+    submit = SubmitField("Uložit")

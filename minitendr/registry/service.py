@@ -1,0 +1,119 @@
+"""Reference data: loading kraje, ORP, categories and service types from ``seed/``, and editing
+service types."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from minitendr.audit.service import record
+from minitendr.db import DomainError, db
+from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _upsert(model: type, key: str, values: dict[str, Any], counts: dict[str, int]) -> Any:
+    """Insert a row, or update it when it differs; count only real changes."""
+    obj = db.session.scalar(db.select(model).where(getattr(model, key) == values[key]))
+    if obj is None:
+        obj = model(**values)
+        db.session.add(obj)
+        counts["created"] += 1
+        return obj
+    changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
+    if changed:
+        for attr, value in changed.items():
+            setattr(obj, attr, value)
+        counts["updated"] += 1
+    return obj
+
+
+def load_reference_data(seed_dir: Path) -> dict[str, int]:
+    """Load (or bring up to date) the 14 kraje, 206 ORP, three categories and the service types.
+
+    Idempotent: a second run finds everything equal and changes nothing.
+    """
+    counts = {"created": 0, "updated": 0}
+    kraje = {}
+    for row in _rows(seed_dir / "kraje.csv"):
+        kraje[row["kraj_code"]] = _upsert(
+            Kraj,
+            "code",
+            {
+                "code": row["kraj_code"],
+                "name": row["kraj_name"],
+                "abbr": row["kraj_abbr"],
+                "csu_code": row["kraj_csu_code"],
+                "ruian_code": row["kraj_ruian_code"],
+            },
+            counts,
+        )
+    db.session.flush()
+    for row in _rows(seed_dir / "kraje_orp.csv"):
+        _upsert(
+            Orp,
+            "code",
+            {"code": row["orp_code"], "name": row["orp_name"], "kraj_id": kraje[row["kraj_code"]].id},
+            counts,
+        )
+    categories = {}
+    for row in _rows(seed_dir / "service_categories.csv"):
+        categories[row["code"]] = _upsert(
+            ServiceCategory,
+            "code",
+            {"code": row["code"], "name": row["name_cs"], "position": int(row["position"])},
+            counts,
+        )
+    db.session.flush()
+    for row in _rows(seed_dir / "service_types.csv"):
+        _upsert(
+            ServiceType,
+            "code",
+            {
+                "code": row["code"],
+                "name": row["name_cs"],
+                "name_en": row["name_en"],
+                "category_id": categories[row["category"]].id,
+                "legal_basis": row["legal_basis"],
+                "unit": row["unit"],
+                "indicative_unit_price": Decimal(row["indicative_unit_price_czk"]).quantize(Decimal("0.01")),
+            },
+            counts,
+        )
+    db.session.flush()
+    return counts
+
+
+SERVICE_TYPE_FIELDS = ("name", "name_en", "category_id", "legal_basis", "unit", "indicative_unit_price", "active")
+
+
+def save_service_type(service_type: ServiceType | None, *, code: str, **fields: Any) -> ServiceType:
+    """Create a service type (``service_type`` None) or change one; codes are unique."""
+    code = code.strip().upper()
+    clash = db.session.scalar(db.select(ServiceType).where(ServiceType.code == code))
+    if clash is not None and clash is not service_type:
+        raise DomainError(f"Typ služby s kódem {code} už existuje.", field="code")
+    if fields.get("indicative_unit_price") is not None and fields["indicative_unit_price"] < 0:
+        raise DomainError("Orientační cena nesmí být záporná.", field="indicative_unit_price")
+    values = {k: v for k, v in fields.items() if k in SERVICE_TYPE_FIELDS}
+    if service_type is None:
+        service_type = ServiceType(code=code, **values)
+        db.session.add(service_type)
+        db.session.flush()
+        record("service_type.created", service_type, {"code": code, **values})
+        return service_type
+    changes = {k: [getattr(service_type, k), v] for k, v in values.items() if getattr(service_type, k) != v}
+    if code != service_type.code:
+        changes["code"] = [service_type.code, code]
+        service_type.code = code
+    for key, (_old, new) in changes.items():
+        setattr(service_type, key, new)
+    if changes:
+        record("service_type.updated", service_type, changes)
+    return service_type
