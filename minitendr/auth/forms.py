@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from minitendr.auth.models import ROLE_LABELS
@@ -30,7 +31,7 @@ class UserForm(CzechForm):
         description="Alespoň 10 znaků. Uživatel si je může později změnit.",
         render_kw={"autocomplete": "new-password"},
     )
-    role = SelectField("Role", choices=[(role.value, label) for role, label in ROLE_LABELS.items()])
+    role = SelectField("Role", choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
     kraj = SelectField("Kraj", coerce=int_or_none, validators=[Optional()], description="Jen pro roli Krajský úřad.")
     orp = SelectField("ORP", coerce=int_or_none, validators=[Optional()], description="Jen pro roli OSPOD.")
     provider = SelectField(

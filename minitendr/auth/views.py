@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from minitendr.auth import service
 from minitendr.auth.forms import LoginForm, UserForm
@@ -73,12 +74,13 @@ def logout():
 
 
 def _fill_binding_choices(form: UserForm) -> None:
-    empty = [("", "—")]
-    form.kraj.choices = empty + [(k.id, k.name) for k in db.session.scalars(db.select(Kraj).order_by(Kraj.name))]
+    empty = [SelectChoice("", "—")]
+    kraje = db.session.scalars(db.select(Kraj).order_by(Kraj.name))
+    form.kraj.choices = empty + [SelectChoice(k.id, k.name) for k in kraje]
     orps = db.session.execute(db.select(Orp, Kraj.name).join(Orp.kraj).order_by(Kraj.name, Orp.name))
-    form.orp.choices = empty + [(o.id, f"{o.name} ({kraj})") for o, kraj in orps]
+    form.orp.choices = empty + [SelectChoice(o.id, o.name, optgroup=kraj) for o, kraj in orps]
     providers = db.session.scalars(db.select(Provider).where(Provider.active).order_by(Provider.name))
-    form.provider.choices = empty + [(p.id, f"{p.name} (IČO {p.ico})") for p in providers]
+    form.provider.choices = empty + [SelectChoice(p.id, f"{p.name} (IČO {p.ico})") for p in providers]
 
 
 @users_bp.get("/")

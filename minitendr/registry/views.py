@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from wtforms.fields.choices import SelectChoice
 
 from minitendr.auth.models import Role
 from minitendr.db import DomainError, db
@@ -43,7 +44,8 @@ def service_types():
 def _service_type_form(service_type: ServiceType | None):
     form = ServiceTypeForm(obj=service_type)
     form.category_id.choices = [
-        (c.id, c.name) for c in db.session.scalars(db.select(ServiceCategory).order_by(ServiceCategory.position))
+        SelectChoice(c.id, c.name)
+        for c in db.session.scalars(db.select(ServiceCategory).order_by(ServiceCategory.position))
     ]
     if form.validate_on_submit():
         try:

@@ -1,0 +1,162 @@
+"""Fixtures: the application on SQLite (default) or PostgreSQL (``MINITENDR_TEST_DATABASE_URL``),
+one transaction per test rolled back afterwards, and one persona per role.
+
+The schema is built by the migrations (so every run also proves ``db upgrade`` works) and the
+reference data is loaded once; each test then runs inside a transaction on a single connection that
+the application's session joins with savepoints, so commits in views stay inside the test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_login.utils import _create_identifier
+from flask_migrate import upgrade
+
+from minitendr import create_app
+from minitendr.auth.models import Role, User
+from minitendr.db import db
+from minitendr.extensions import limiter
+from minitendr.providers.models import Provider
+from minitendr.registry.models import Kraj, Orp
+from minitendr.registry.service import load_reference_data
+from tests.factories import ProviderFactory, UserFactory
+
+PG_URL = os.environ.get("MINITENDR_TEST_DATABASE_URL")
+
+
+def config_for_tests(database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "tajny-klic-pro-testy",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if PG_URL:
+        return PG_URL
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Flask:
+    app = create_app(config_for_tests(database_url))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        upgrade(directory=app.config["MIGRATIONS_DIR"])
+        load_reference_data(Path(app.config["SEED_DIR"]))
+        db.session.commit()
+        db.session.remove()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _transaction(app: Flask):
+    """Everything a test writes, its requests included, is rolled back when it ends."""
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        engines[None] = connection
+        factory = db.session.session_factory
+        factory.kw["join_transaction_mode"] = "create_savepoint"
+        db.session.remove()
+        limiter.reset()
+        try:
+            yield connection
+        finally:
+            db.session.remove()
+            factory.kw.pop("join_transaction_mode", None)
+            engines[None] = engine
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def kraj_pak() -> Kraj:
+    return db.session.execute(sa.select(Kraj).where(Kraj.code == "CZ053")).scalar_one()
+
+
+@pytest.fixture
+def kraj_kvk() -> Kraj:
+    return db.session.execute(sa.select(Kraj).where(Kraj.code == "CZ041")).scalar_one()
+
+
+@pytest.fixture
+def orp_pardubice() -> Orp:
+    return db.session.execute(sa.select(Orp).where(Orp.code == "5309")).scalar_one()
+
+
+@pytest.fixture
+def orp_cheb() -> Orp:
+    return db.session.execute(sa.select(Orp).where(Orp.code == "4102")).scalar_one()
+
+
+@dataclass
+class Personas:
+    """One user per role, and their counterparts elsewhere (who must be kept out)."""
+
+    admin: User
+    ministry: User
+    kraj: User
+    ospod: User
+    provider: User
+    kraj_other: User
+    ospod_other: User
+    interloper: User  # a provider of another organisation
+    inactive: User
+
+    def __getitem__(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+@pytest.fixture
+def personas(kraj_pak, kraj_kvk, orp_pardubice, orp_cheb) -> Personas:
+    provider_org: Provider = ProviderFactory(name="Rodinné centrum Test, z.ú.")
+    other_org: Provider = ProviderFactory(name="Cizí poskytovatel, z.s.")
+    return Personas(
+        admin=UserFactory(email="admin@test.cz", role=Role.ADMIN),
+        ministry=UserFactory(email="mpsv@test.cz", role=Role.MINISTRY),
+        kraj=UserFactory(email="kraj.pak@test.cz", role=Role.KRAJ, kraj=kraj_pak),
+        ospod=UserFactory(email="ospod.pardubice@test.cz", role=Role.OSPOD, orp=orp_pardubice),
+        provider=UserFactory(email="poskytovatel@test.cz", role=Role.PROVIDER, provider=provider_org),
+        kraj_other=UserFactory(email="kraj.kvk@test.cz", role=Role.KRAJ, kraj=kraj_kvk),
+        ospod_other=UserFactory(email="ospod.cheb@test.cz", role=Role.OSPOD, orp=orp_cheb),
+        interloper=UserFactory(email="cizi@test.cz", role=Role.PROVIDER, provider=other_org),
+        inactive=UserFactory(email="neaktivni@test.cz", role=Role.MINISTRY, active=False),
+    )
+
+
+def log_in(app: Flask, client, user: User | None) -> None:
+    """Put ``user`` in the client's session the way Flask-Login does (no slow password check)."""
+    if user is None:
+        return
+    with app.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+        session["_id"] = identifier
+
+
+@pytest.fixture
+def login(app, client):
+    """``login(user)`` logs the test client in as ``user`` and returns the client."""
+
+    def _login(user: User | None):
+        log_in(app, client, user)
+        return client
+
+    return _login

@@ -1,0 +1,170 @@
+"""Who may call what: every route × every persona → the expected status.
+
+The table must cover every route the application has; a new route without rows fails
+``test_every_route_is_in_the_table``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from minitendr.auth.models import Role
+from minitendr.permissions import (
+    can_act_for_orp,
+    can_act_for_provider,
+    can_manage_kraj,
+    can_read_kraj,
+    can_read_orp,
+    can_read_provider,
+)
+
+PERSONAS = ("anonymous", "admin", "ministry", "kraj", "ospod", "provider", "interloper")
+LOGIN = 302  # anonymous visitors are sent to the login page
+
+
+def expect(default: int, anonymous: int = LOGIN, **overrides: int) -> dict[str, int]:
+    statuses = dict.fromkeys(PERSONAS, default)
+    statuses["anonymous"] = anonymous
+    statuses.update(overrides)
+    return statuses
+
+
+ADMIN_ONLY = expect(403, admin=200)
+ADMIN_ONLY_ACTION = expect(403, admin=302)
+EVERYONE = expect(200)
+OFFICIALS = expect(200, provider=403, interloper=403)
+
+# (method, endpoint, url template, expected status per persona)
+TABLE = [
+    ("GET", "home.index", "/", EVERYONE),
+    ("GET", "home.healthz", "/healthz", expect(200, anonymous=200)),
+    ("GET", "auth.login", "/login", expect(302, anonymous=200)),
+    ("POST", "auth.login", "/login", expect(302, anonymous=200)),
+    ("POST", "auth.logout", "/logout", expect(302, anonymous=302)),
+    ("GET", "users.index", "/admin/users/", ADMIN_ONLY),
+    ("GET", "users.create", "/admin/users/new", ADMIN_ONLY),
+    ("POST", "users.create", "/admin/users/new", ADMIN_ONLY),
+    ("POST", "users.deactivate", "/admin/users/{victim_id}/deactivate", ADMIN_ONLY_ACTION),
+    ("POST", "users.activate", "/admin/users/{victim_id}/activate", ADMIN_ONLY_ACTION),
+    ("GET", "providers.index", "/providers/", OFFICIALS),
+    ("GET", "providers.detail", "/providers/{provider_id}", expect(200, interloper=403)),
+    ("GET", "providers.create", "/providers/new", ADMIN_ONLY),
+    ("POST", "providers.create", "/providers/new", ADMIN_ONLY),
+    ("GET", "providers.edit", "/providers/{provider_id}/edit", ADMIN_ONLY),
+    ("POST", "providers.edit", "/providers/{provider_id}/edit", ADMIN_ONLY),
+    ("GET", "registry.kraje", "/registry/kraje", EVERYONE),
+    ("GET", "registry.kraj", "/registry/kraje/CZ053", EVERYONE),
+    ("GET", "registry.service_types", "/registry/service-types", EVERYONE),
+    ("GET", "registry.service_type_create", "/registry/service-types/new", ADMIN_ONLY),
+    ("POST", "registry.service_type_create", "/registry/service-types/new", ADMIN_ONLY),
+    ("GET", "registry.service_type_edit", "/registry/service-types/{service_type_id}/edit", ADMIN_ONLY),
+    ("POST", "registry.service_type_edit", "/registry/service-types/{service_type_id}/edit", ADMIN_ONLY),
+]
+
+# Served by extensions, not by us: static files only.
+NOT_OURS = {"static", "bootstrap.static"}
+
+
+def test_every_route_is_in_the_table(app):
+    routes = {
+        (method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in NOT_OURS
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = {(method, endpoint) for method, endpoint, _url, _statuses in TABLE}
+    assert routes - covered == set(), "routes without rows in the permission table"
+    assert covered - routes == set(), "rows for routes that do not exist"
+
+
+@pytest.fixture
+def objects(personas):
+    from minitendr.db import db
+    from minitendr.registry.models import ServiceType
+
+    return {
+        "victim_id": personas.inactive.id,
+        "provider_id": personas.provider.provider_id,
+        "service_type_id": db.session.scalars(db.select(ServiceType.id)).first(),
+    }
+
+
+@pytest.mark.parametrize(("method", "endpoint", "url", "statuses"), TABLE, ids=[f"{m} {e}" for m, e, *_ in TABLE])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_route_answers_each_persona_as_the_table_says(
+    login, personas, objects, method, endpoint, url, statuses, persona
+):
+    client = login(personas[persona])
+    # An empty name: every form sees a submission and refuses it (200 with errors).
+    response = client.open(url.format(**objects), method=method, data={"name": ""})
+    assert response.status_code == statuses[persona], f"{method} {url} as {persona}"
+    if response.status_code == LOGIN and persona == "anonymous" and endpoint not in {"auth.logout"}:
+        assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/providers/999999", "/providers/999999/edit", "/registry/kraje/CZ999", "/registry/service-types/999999/edit"],
+)
+def test_missing_objects_are_404_with_a_czech_page(login, personas, url):
+    response = login(personas.admin).get(url)
+    assert response.status_code == 404
+    assert "Stránka nenalezena" in response.get_data(as_text=True)
+
+
+def test_deactivating_a_missing_user_is_404(login, personas):
+    assert login(personas.admin).post("/admin/users/999999/deactivate").status_code == 404
+
+
+def test_forbidden_page_is_in_czech(login, personas):
+    response = login(personas.provider).get("/admin/users/")
+    assert response.status_code == 403
+    assert "Přístup odepřen" in response.get_data(as_text=True)
+
+
+# The per-object rules, as a table of (rule, persona, object) → allowed.
+def test_kraj_rules(personas, kraj_pak, kraj_kvk):
+    assert can_read_kraj(personas.kraj, kraj_pak.id)
+    assert not can_read_kraj(personas.kraj, kraj_kvk.id)
+    assert can_read_kraj(personas.ospod, kraj_pak.id)  # OSPOD Pardubice lies in Pardubický kraj
+    assert not can_read_kraj(personas.ospod_other, kraj_pak.id)
+    assert can_read_kraj(personas.ministry, kraj_kvk.id) and can_read_kraj(personas.admin, kraj_kvk.id)
+    assert not can_read_kraj(personas.provider, kraj_pak.id)
+    assert can_manage_kraj(personas.kraj, kraj_pak.id)
+    assert not can_manage_kraj(personas.kraj_other, kraj_pak.id)
+    assert can_manage_kraj(personas.admin, kraj_pak.id)
+    assert not can_manage_kraj(personas.ministry, kraj_pak.id)
+    assert not can_manage_kraj(personas.ospod, kraj_pak.id)
+
+
+def test_orp_rules(personas, orp_pardubice, orp_cheb):
+    pardubice = (orp_pardubice.id, orp_pardubice.kraj_id)
+    assert can_read_orp(personas.ospod, *pardubice)
+    assert not can_read_orp(personas.ospod_other, *pardubice)
+    assert can_read_orp(personas.kraj, *pardubice)
+    assert not can_read_orp(personas.kraj_other, *pardubice)
+    assert can_read_orp(personas.ministry, *pardubice)
+    assert not can_read_orp(personas.provider, *pardubice)
+    assert can_act_for_orp(personas.ospod, orp_pardubice.id)
+    assert not can_act_for_orp(personas.ospod, orp_cheb.id)
+    assert not can_act_for_orp(personas.admin, orp_pardubice.id)  # admin does not decide minitenders
+    assert not can_act_for_orp(personas.kraj, orp_pardubice.id)
+
+
+def test_provider_rules(personas):
+    own = personas.provider.provider_id
+    assert can_act_for_provider(personas.provider, own)
+    assert not can_act_for_provider(personas.interloper, own)
+    assert not can_act_for_provider(personas.admin, own)
+    assert can_read_provider(personas.provider, own)
+    assert not can_read_provider(personas.interloper, own)
+    assert all(can_read_provider(personas[p], own) for p in ("admin", "ministry", "kraj", "ospod"))
+
+
+def test_inactive_user_is_treated_as_logged_out(login, personas):
+    response = login(personas.inactive).get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_every_role_has_a_persona():
+    assert {r.value for r in Role} <= set(PERSONAS) | {"kraj", "ospod"}
