@@ -8,6 +8,7 @@ the application's session joins with savepoints, so commits in views stay inside
 
 from __future__ import annotations
 
+import contextvars
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 from flask_login.utils import _create_identifier
 from flask_migrate import upgrade
 
@@ -40,6 +42,14 @@ def config_for_tests(database_url: str) -> dict:
     }
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as it would in production: its own application context,
+    ``g`` and database session, not the ones the test itself holds open."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if PG_URL:
@@ -50,6 +60,7 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Flask:
     app = create_app(config_for_tests(database_url))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -59,6 +70,12 @@ def app(database_url: str) -> Flask:
         db.session.commit()
         db.session.remove()
     return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A plain test client (pytest-flask's keeps request contexts alive between requests)."""
+    return app.test_client()
 
 
 @pytest.fixture(autouse=True)
