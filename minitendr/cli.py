@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup
 from flask_migrate import upgrade
 
 from minitendr import create_app
@@ -53,13 +53,15 @@ def print_accounts(accounts) -> None:
 @cli.command("demo", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--database", "path", type=click.Path(dir_okay=False, path_type=Path), help="Soubor demo databáze.")
 @click.option("--keep", is_flag=True, help="Ponechat existující demo databázi místo nové.")
 @click.option("--no-serve", is_flag=True, help="Jen připravit databázi, nespouštět server.")
-def demo(host: str, port: int, keep: bool, no_serve: bool) -> None:
+def demo(host: str, port: int, path: Path | None, keep: bool, no_serve: bool) -> None:
     """Připraví novou demo databázi SQLite a spustí aplikaci na http://127.0.0.1:5000."""
-    probe = Flask("minitendr", instance_relative_config=True)
-    Path(probe.instance_path).mkdir(parents=True, exist_ok=True)
-    path = Path(probe.instance_path) / "demo.db"
+    if path is None:
+        instance = Path(Flask("minitendr").instance_path)
+        instance.mkdir(parents=True, exist_ok=True)
+        path = instance / "demo.db"
     if not keep:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -87,7 +89,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_group)
 
 
-@click.group("seed")
+@click.group("seed", cls=AppGroup)
 def seed_group() -> None:
     """Naplnění databáze: číselníky, demo data."""
 
@@ -105,7 +107,7 @@ def seed_demo_command() -> None:
     print_accounts(seed_demo())
 
 
-@click.group("users")
+@click.group("users", cls=AppGroup)
 def users_group() -> None:
     """Správa uživatelských účtů."""
 

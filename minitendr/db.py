@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
+from minitendr.money import to_money
+
 # Stable constraint names, so Alembic can alter and drop them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,15 +63,11 @@ class Money(sa.types.TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if isinstance(value, float):
-            raise TypeError("float money refused: use Decimal")
-        return Decimal(value).quantize(Decimal("0.01"))
+        return None if value is None else to_money(value)
 
     def process_result_value(self, value, dialect):
-        # SQLite returns a float-derived Decimal; quantize makes it exact to the haléř again.
-        return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+        # SQLite hands back a float-derived Decimal; rounding makes it exact to the haléř again.
+        return None if value is None else to_money(Decimal(str(value)) if isinstance(value, float) else value)
 
 
 class Base(DeclarativeBase):

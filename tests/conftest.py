@@ -78,6 +78,18 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+@pytest.fixture
+def run_cli(app: Flask):
+    """``run_cli("users", "create", ...)``: the command runs in its own context and session, as from
+    a shell, and its commits stay inside the test's transaction."""
+    runner = app.test_cli_runner()
+
+    def _run(*args: str):
+        return contextvars.Context().run(runner.invoke, args=list(args))
+
+    return _run
+
+
 @pytest.fixture(autouse=True)
 def _transaction(app: Flask):
     """Everything a test writes, its requests included, is rolled back when it ends."""

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from wtforms import BooleanField, DecimalField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from minitendr.forms import CzechForm
+from minitendr.forms import CzechDecimalField, CzechForm
 
 
 class ServiceTypeForm(CzechForm):
@@ -24,7 +24,7 @@ class ServiceTypeForm(CzechForm):
     unit = StringField(
         "Měrná jednotka", validators=[DataRequired(), Length(max=30)], description="Např. hodina, den, sezení."
     )
-    indicative_unit_price = DecimalField(
+    indicative_unit_price = CzechDecimalField(
         "Orientační cena za jednotku (Kč)",
         places=2,
         validators=[Optional(), NumberRange(min=Decimal("0"), max=Decimal("10000000"))],

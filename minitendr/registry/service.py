@@ -4,12 +4,12 @@ service types."""
 from __future__ import annotations
 
 import csv
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from minitendr.audit.service import record
 from minitendr.db import DomainError, db
+from minitendr.money import to_money
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 
 
@@ -82,7 +82,7 @@ def load_reference_data(seed_dir: Path) -> dict[str, int]:
                 "category_id": categories[row["category"]].id,
                 "legal_basis": row["legal_basis"],
                 "unit": row["unit"],
-                "indicative_unit_price": Decimal(row["indicative_unit_price_czk"]).quantize(Decimal("0.01")),
+                "indicative_unit_price": to_money(row["indicative_unit_price_czk"]),
             },
             counts,
         )
