@@ -23,7 +23,7 @@ def test_reference_data_is_complete(app):
     assert (count(Kraj), count(Orp), count(ServiceCategory), count(ServiceType)) == (14, 206, 3, 16)
     expected = {
         row["kraj_code"]: int(row["orp_count"])
-        for row in csv.DictReader(open(Path(app.config["SEED_DIR"]) / "kraje.csv"))
+        for row in csv.DictReader((Path(app.config["SEED_DIR"]) / "kraje.csv").read_text("utf-8").splitlines())
     }
     per_kraj = dict(
         db.session.execute(sa.select(Kraj.code, sa.func.count(Orp.id)).join(Kraj.orps).group_by(Kraj.code)).all()
