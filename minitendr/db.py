@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -97,9 +98,11 @@ def configure_sqlite(dbapi_connection, _record) -> None:
 
 
 def begin_sqlite(conn) -> None:
-    """Every SQLite transaction takes the write lock at once: writes are serialised, so two awards
-    that check the same ceiling run one after the other instead of both reading the old total."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """A transaction that may write takes SQLite's write lock at once: writes are serialised, so two
+    awards that check the same ceiling run one after the other instead of both reading the old total.
+    Pages that only read (GET) begin deferred and run alongside, as WAL allows."""
+    reading = has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}
+    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def install_sqlite_hooks(engine: sa.Engine) -> None:

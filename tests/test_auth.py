@@ -153,3 +153,34 @@ def test_deactivated_user_is_logged_out_on_the_next_request(login, personas):
     personas.ministry.active = False
     db.session.flush()
     assert client.get("/").status_code == 302
+
+
+def redis_url() -> str | None:
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.RedisError:
+        return None
+    return url
+
+
+def test_login_limits_are_shared_between_hosts_through_redis(tmp_path):
+    """Two app hosts behind a load balancer count failed logins together when Redis is configured."""
+    url = redis_url()
+    if url is None:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    # The hosts share a database of their own: the test's open transaction would block them.
+    config = config_for_tests(f"sqlite:///{tmp_path}/hosts.db") | {"RATELIMIT_STORAGE_URI": url}
+    hosts = [create_app(config) for _ in range(2)]
+    with hosts[0].app_context():
+        db.create_all()
+    clients = [host.test_client() for host in hosts]
+    for n in range(5):
+        assert post_login(clients[n % 2], "nikdo-redis@test.cz", "spatne").status_code == 200
+    assert post_login(clients[1], "nikdo-redis@test.cz", "spatne").status_code == 429
+    redis.Redis.from_url(url).flushdb()
