@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from minitendr import create_app
 from minitendr.db import DomainError, db
@@ -80,7 +81,8 @@ def demo(host: str, port: int, path: Path | None, keep: bool, no_serve: bool) ->
     if no_serve:
         return
     click.echo(f"\nAplikace běží na http://{host}:{port}  (ukončení: Ctrl+C)")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Werkzeug's server directly: Flask ignores app.run() inside its own CLI.
+    run_simple(host, port, app, threaded=True)
 
 
 def register_commands(app: Flask) -> None:

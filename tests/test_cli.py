@@ -97,3 +97,41 @@ def test_demo_accounts_log_in_with_the_password_demo(app, client):
     response = client.post("/login", data={"email": "kraj.pak@demo.cz", "password": "demo"})
     assert response.status_code == 302
     assert "Pardubický kraj" in client.get("/").get_data(as_text=True)
+
+
+def test_demo_serves_the_application(tmp_path):
+    """The README's first command: ``minitendr demo`` prepares the database and serves on a port."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = Path(sys.executable).parent / "minitendr"
+    server = subprocess.Popen(
+        [str(command), "demo", "--database", str(tmp_path / "demo.db"), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "the demo did not start serving within 60 s"
+                time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+            assert "Přihlášení" in response.read().decode()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert "ospod.pardubice@demo.cz" in output
