@@ -74,11 +74,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from minitendr.auth.views import bp as auth_bp
     from minitendr.auth.views import users_bp
+    from minitendr.frameworks.views import bp as frameworks_bp
     from minitendr.home.views import bp as home_bp
     from minitendr.providers.views import bp as providers_bp
     from minitendr.registry.views import bp as registry_bp
 
-    for blueprint in (home_bp, auth_bp, users_bp, providers_bp, registry_bp):
+    for blueprint in (home_bp, auth_bp, users_bp, providers_bp, registry_bp, frameworks_bp):
         app.register_blueprint(blueprint)
 
     from minitendr.cli import register_commands

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 from typing import Annotated
 
@@ -80,6 +81,20 @@ db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
 intpk = Annotated[int, mapped_column(primary_key=True)]
 money = Annotated[Decimal, mapped_column(Money())]
 timestamp = Annotated[dt.datetime, mapped_column(UTCDateTime())]
+
+
+def enum_column(enum_class: type[enum.Enum], name: str) -> sa.Enum:
+    """A portable enum: VARCHAR holding the member values, with a CHECK of the allowed ones
+    (no PostgreSQL enum type, so adding a state later is a plain constraint change)."""
+    return sa.Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 def configure_sqlite(dbapi_connection, _record) -> None:

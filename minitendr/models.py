@@ -2,7 +2,18 @@
 
 from minitendr.audit.models import AuditEvent
 from minitendr.auth.models import User
+from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 
-__all__ = ["AuditEvent", "Kraj", "Orp", "Provider", "ServiceCategory", "ServiceType", "User"]
+__all__ = [
+    "AuditEvent",
+    "FrameworkContract",
+    "FrameworkParty",
+    "Kraj",
+    "Orp",
+    "Provider",
+    "ServiceCategory",
+    "ServiceType",
+    "User",
+]

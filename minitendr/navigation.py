@@ -20,6 +20,12 @@ class NavItem:
 
 MENU = (
     NavItem("Přehled", "home.index", ALL),
+    NavItem(
+        "Rámcové smlouvy",
+        "frameworks.index",
+        ALL,
+        "Rámcové smlouvy krajů, jejich smluvní strany, finanční stropy a čerpání.",
+    ),
     NavItem("Poskytovatelé", "providers.index", OFFICIALS, "Registr poskytovatelů služeb a jejich IČO."),
     NavItem("Kraje a ORP", "registry.kraje", ALL, "Číselník krajů a obcí s rozšířenou působností."),
     NavItem("Typy služeb", "registry.service_types", ALL, "Kategorie a typy služeb s měrnými jednotkami."),

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
 
 from minitendr.auth.models import Role, User
+from minitendr.db import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,3 +82,40 @@ def can_read_provider(user: User, provider_id: int) -> bool:
     if user.role is Role.PROVIDER:
         return user.provider_id == provider_id
     return True
+
+
+# --- framework contracts -------------------------------------------------------------------------
+def framework_scope(user: User) -> sa.ColumnElement[bool]:
+    """The frameworks ``user`` may see, as a SQL condition (lists and object checks both use it):
+    admin and ministry all; a kraj official their kraj's; OSPOD the activated frameworks of its kraj;
+    a provider those (not drafts) it is a party to."""
+    from minitendr.frameworks.models import FrameworkContract, FrameworkParty, FrameworkStatus
+
+    if reads_nationally(user):
+        return sa.true()
+    if user.role is Role.KRAJ:
+        return FrameworkContract.kraj_id == user.kraj_id
+    if user.role is Role.OSPOD:
+        return sa.and_(
+            FrameworkContract.kraj_id == user.home_kraj_id, FrameworkContract.status == FrameworkStatus.ACTIVE
+        )
+    if user.role is Role.PROVIDER:
+        is_party = (
+            sa.select(FrameworkParty.id)
+            .where(FrameworkParty.framework_id == FrameworkContract.id, FrameworkParty.provider_id == user.provider_id)
+            .exists()
+        )
+        return sa.and_(FrameworkContract.status != FrameworkStatus.DRAFT, is_party)
+    return sa.false()
+
+
+def can_read_framework(user: User, framework) -> bool:
+    from minitendr.frameworks.models import FrameworkContract
+
+    stmt = sa.select(FrameworkContract.id).where(FrameworkContract.id == framework.id, framework_scope(user))
+    return db.session.scalar(stmt) is not None
+
+
+def can_manage_framework(user: User, framework) -> bool:
+    """Admin, or the kraj official of the framework's kraj."""
+    return can_manage_kraj(user, framework.kraj_id)

@@ -45,3 +45,45 @@ class UserFactory(BaseFactory):
     role = Role.ADMIN
     password_hash = TEST_PASSWORD_HASH
     active = True
+
+
+def make_framework(
+    kraj,
+    category_code: str = "terenni",
+    providers=(),
+    *,
+    active: bool = True,
+    number: str | None = None,
+    valid_from=None,
+    valid_to=None,
+    ceiling=None,
+):
+    """A framework made through the service functions, so every rule applies; active by default."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import sqlalchemy as sa
+
+    from minitendr import clock
+    from minitendr.frameworks import service
+    from minitendr.registry.models import ServiceCategory
+
+    category = db.session.execute(sa.select(ServiceCategory).where(ServiceCategory.code == category_code)).scalar_one()
+    valid_from = valid_from or clock.today() - dt.timedelta(days=30)
+    framework = service.create_framework(
+        kraj=kraj,
+        category=category,
+        number=number or f"RS-{kraj.abbr}-{category_code}-{valid_from:%Y%m%d}",
+        title=f"Rámcová smlouva – {category.name}",
+        valid_from=valid_from,
+        valid_to=valid_to or valid_from + dt.timedelta(days=730),
+        ceiling=ceiling or Decimal("5000000.00"),
+        price_weight=60,
+        quality_weight=40,
+    )
+    for provider in providers:
+        service.add_party(framework, provider, framework.valid_from)
+    if active:
+        service.activate_framework(framework)
+    db.session.flush()
+    return framework

@@ -18,7 +18,7 @@ from minitendr.permissions import (
     can_read_provider,
 )
 
-PERSONAS = ("anonymous", "admin", "ministry", "kraj", "ospod", "provider", "interloper")
+PERSONAS = ("anonymous", "admin", "ministry", "kraj", "ospod", "provider", "interloper", "kraj_other", "ospod_other")
 LOGIN = 302  # anonymous visitors are sent to the login page
 
 
@@ -33,6 +33,10 @@ ADMIN_ONLY = expect(403, admin=200)
 ADMIN_ONLY_ACTION = expect(403, admin=302)
 EVERYONE = expect(200)
 OFFICIALS = expect(200, provider=403, interloper=403)
+# A framework of Pardubický kraj, active, with the persona provider as a party.
+FRAMEWORK_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403)
+FRAMEWORK_MANAGERS = expect(403, admin=200, kraj=200)
+FRAMEWORK_ACTIONS = expect(403, admin=302, kraj=302)
 
 # (method, endpoint, url template, expected status per persona)
 TABLE = [
@@ -59,6 +63,24 @@ TABLE = [
     ("POST", "registry.service_type_create", "/registry/service-types/new", ADMIN_ONLY),
     ("GET", "registry.service_type_edit", "/registry/service-types/{service_type_id}/edit", ADMIN_ONLY),
     ("POST", "registry.service_type_edit", "/registry/service-types/{service_type_id}/edit", ADMIN_ONLY),
+    ("GET", "frameworks.index", "/frameworks/", EVERYONE),
+    ("GET", "frameworks.detail", "/frameworks/{framework_id}", FRAMEWORK_READERS),
+    ("GET", "frameworks.create", "/frameworks/new", expect(403, admin=200, kraj=200, kraj_other=200)),
+    ("POST", "frameworks.create", "/frameworks/new", expect(403, admin=200, kraj=200, kraj_other=200)),
+    ("GET", "frameworks.edit", "/frameworks/{framework_id}/edit", FRAMEWORK_MANAGERS),
+    ("POST", "frameworks.edit", "/frameworks/{framework_id}/edit", FRAMEWORK_MANAGERS),
+    ("POST", "frameworks.activate", "/frameworks/{framework_id}/activate", FRAMEWORK_ACTIONS),
+    ("POST", "frameworks.terminate", "/frameworks/{framework_id}/terminate", FRAMEWORK_ACTIONS),
+    ("POST", "frameworks.delete", "/frameworks/{framework_id}/delete", FRAMEWORK_ACTIONS),
+    ("POST", "frameworks.add_party", "/frameworks/{framework_id}/parties", FRAMEWORK_ACTIONS),
+    ("POST", "frameworks.suspend_party", "/frameworks/{framework_id}/parties/{party_id}/suspend", FRAMEWORK_ACTIONS),
+    (
+        "POST",
+        "frameworks.reinstate_party",
+        "/frameworks/{framework_id}/parties/{party_id}/reinstate",
+        FRAMEWORK_ACTIONS,
+    ),
+    ("POST", "frameworks.withdraw_party", "/frameworks/{framework_id}/parties/{party_id}/withdraw", FRAMEWORK_ACTIONS),
 ]
 
 # Served by extensions, not by us: static files only.
@@ -78,14 +100,19 @@ def test_every_route_is_in_the_table(app):
 
 
 @pytest.fixture
-def objects(personas):
+def objects(personas, kraj_pak):
     from minitendr.db import db
     from minitendr.registry.models import ServiceType
+    from tests.factories import make_framework
 
+    framework = make_framework(kraj_pak, providers=[personas.provider.provider])
+    db.session.commit()
     return {
         "victim_id": personas.inactive.id,
         "provider_id": personas.provider.provider_id,
         "service_type_id": db.session.scalars(db.select(ServiceType.id)).first(),
+        "framework_id": framework.id,
+        "party_id": framework.parties[0].id,
     }
 
 
@@ -104,7 +131,14 @@ def test_route_answers_each_persona_as_the_table_says(
 
 @pytest.mark.parametrize(
     "url",
-    ["/providers/999999", "/providers/999999/edit", "/registry/kraje/CZ999", "/registry/service-types/999999/edit"],
+    [
+        "/providers/999999",
+        "/providers/999999/edit",
+        "/registry/kraje/CZ999",
+        "/registry/service-types/999999/edit",
+        "/frameworks/999999",
+        "/frameworks/999999/edit",
+    ],
 )
 def test_missing_objects_are_404_with_a_czech_page(login, personas, url):
     response = login(personas.admin).get(url)
@@ -167,4 +201,4 @@ def test_inactive_user_is_treated_as_logged_out(login, personas):
 
 
 def test_every_role_has_a_persona():
-    assert {r.value for r in Role} <= set(PERSONAS) | {"kraj", "ospod"}
+    assert {r.value for r in Role} <= set(PERSONAS)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from minitendr import clock
-from minitendr.db import UTCDateTime, db, intpk, timestamp
+from minitendr.db import UTCDateTime, db, enum_column, intpk, timestamp
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
 
@@ -54,18 +54,6 @@ ROLE_SUMMARIES = {
 }
 
 
-def role_column() -> sa.Enum:
-    return sa.Enum(
-        Role,
-        name="user_role",
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda roles: [r.value for r in roles],
-        validate_strings=True,
-    )
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
@@ -79,7 +67,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    role: Mapped[Role] = mapped_column(role_column())
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
     kraj_id: Mapped[int | None] = mapped_column(sa.ForeignKey("kraj.id"), index=True)
     orp_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orp.id"), index=True)
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
