@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from babel.numbers import format_decimal
 from flask_wtf import FlaskForm
 from wtforms import DecimalField
+from wtforms.widgets import TextInput
 
 from minitendr.db import DomainError
 
@@ -61,7 +63,20 @@ class CzechForm(FlaskForm):
 
 
 class CzechDecimalField(DecimalField):
-    """A decimal typed the Czech way: ``1 234,50`` (spaces, non-breaking spaces, decimal comma)."""
+    """A decimal typed the Czech way: ``1 234,50`` (spaces, non-breaking spaces, decimal comma).
+
+    A text input with a decimal keypad: browsers' number inputs refuse the spaces and the comma."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs["render_kw"] = {"inputmode": "decimal", "autocomplete": "off", **kwargs.get("render_kw", {})}
+        super().__init__(*args, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else format_decimal(self.data, format="#,##0.00", locale="cs_CZ")
 
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():

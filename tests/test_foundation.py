@@ -178,3 +178,16 @@ def test_pages_load_bootstrap_from_this_server(client):
     assert "/bootstrap/static/css/bootstrap.min.css" in page and "cdn" not in page.lower()
     assert client.get("/bootstrap/static/css/bootstrap.min.css").status_code == 200
     assert client.get("/static/app.css").status_code == 200
+
+
+def test_every_audited_action_reads_in_czech():
+    """A new ``record("…")`` call without a Czech label would show a code on the history tables."""
+    import re
+    from pathlib import Path
+
+    from minitendr.audit.labels import ACTIONS
+
+    package = Path(__file__).resolve().parent.parent / "minitendr"
+    source = "\n".join(p.read_text("utf-8") for p in package.rglob("*.py"))
+    recorded = set(re.findall(r'record\(\s*"([a-z_]+\.[a-z_]+)"', source))
+    assert recorded and recorded <= set(ACTIONS), recorded - set(ACTIONS)

@@ -103,7 +103,7 @@ def test_admin_edits_a_provider_and_the_change_is_audited(admin_client, personas
     event = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "provider.updated")).scalar_one()
     assert event.data["name"] == ["Rodinné centrum Test, z.ú.", "Nový název, z.ú."]
     page = admin_client.get(f"/providers/{provider.id}").get_data(as_text=True)
-    assert "provider.updated" in page  # the history is on the page
+    assert "Změna údajů poskytovatele" in page  # the history is on the page, in Czech
 
 
 def test_editing_to_another_providers_ico_is_refused(admin_client, personas):

@@ -1,0 +1,60 @@
+"""How audit events read in Czech on the history tables (the stored action codes stay English)."""
+
+from __future__ import annotations
+
+ACTIONS = {
+    "user.created": "Založení účtu",
+    "user.activated": "Aktivace účtu",
+    "user.deactivated": "Deaktivace účtu",
+    "provider.created": "Zaevidování poskytovatele",
+    "provider.updated": "Změna údajů poskytovatele",
+    "service_type.created": "Nový typ služby",
+    "service_type.updated": "Změna typu služby",
+    "framework.created": "Založení návrhu",
+    "framework.updated": "Změna smlouvy",
+    "framework.activated": "Aktivace",
+    "framework.terminated": "Ukončení",
+    "framework.deleted": "Smazání návrhu",
+    "framework.party_added": "Přistoupení smluvní strany",
+    "framework.party_suspended": "Pozastavení smluvní strany",
+    "framework.party_reinstated": "Obnovení smluvní strany",
+    "framework.party_withdrawn": "Vystoupení smluvní strany",
+}
+
+FIELDS = {
+    "active": "aktivní",
+    "active_parties": "aktivní strany",
+    "address": "sídlo",
+    "binding": "vazba",
+    "bid_period_days": "lhůta (prac. dny)",
+    "category": "kategorie",
+    "category_id": "kategorie",
+    "ceiling": "strop (Kč)",
+    "code": "kód",
+    "email": "e-mail",
+    "ico": "IČO",
+    "indicative_unit_price": "orientační cena (Kč)",
+    "kraj": "kraj",
+    "legal_form": "právní forma",
+    "name": "název",
+    "number": "číslo",
+    "phone": "telefon",
+    "price_weight": "váha ceny (%)",
+    "provider": "poskytovatel (IČO)",
+    "quality_weight": "váha kvality (%)",
+    "reason": "důvod",
+    "role": "role",
+    "since": "od",
+    "title": "název",
+    "unit": "jednotka",
+    "valid_from": "platnost od",
+    "valid_to": "platnost do",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTIONS.get(action, action)
+
+
+def field_label(field: str) -> str:
+    return FIELDS.get(field, field)
