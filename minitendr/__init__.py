@@ -74,13 +74,29 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from minitendr.auth.views import bp as auth_bp
     from minitendr.auth.views import users_bp
+    from minitendr.demands.views import bp as demands_bp
     from minitendr.frameworks.views import bp as frameworks_bp
     from minitendr.home.views import bp as home_bp
+    from minitendr.notifications.service import register_delivery
+    from minitendr.notifications.views import bp as notifications_bp
+    from minitendr.notifications.views import outbox_bp
     from minitendr.providers.views import bp as providers_bp
     from minitendr.registry.views import bp as registry_bp
 
-    for blueprint in (home_bp, auth_bp, users_bp, providers_bp, registry_bp, frameworks_bp):
+    blueprints = (
+        home_bp,
+        auth_bp,
+        users_bp,
+        providers_bp,
+        registry_bp,
+        frameworks_bp,
+        demands_bp,
+        notifications_bp,
+        outbox_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    register_delivery(app)
 
     from minitendr.cli import register_commands
 
@@ -105,7 +121,15 @@ def register_templating(app: Flask) -> None:
 
     @app.context_processor
     def inject_navigation() -> dict[str, Any]:
-        return {"navigation": navigation}
+        return {"navigation": navigation, "unread_notifications": _unread}
+
+
+def _unread() -> int:
+    from flask_login import current_user
+
+    from minitendr.notifications.service import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
 
 
 def register_security_headers(app: Flask) -> None:

@@ -89,6 +89,7 @@ def register_commands(app: Flask) -> None:
     """Commands that need the application (and its database) are attached to ``app.cli``."""
     app.cli.add_command(seed_group)
     app.cli.add_command(users_group)
+    app.cli.add_command(outbox_group)
 
 
 @click.group("seed", cls=AppGroup)
@@ -152,3 +153,20 @@ def users_create(email, name, role, kraj_code, orp_code, provider_ico, password)
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"Uživatel {user.email} ({user.role.label}) byl vytvořen.")
+
+
+@click.group("outbox", cls=AppGroup)
+def outbox_group() -> None:
+    """Odchozí e-maily."""
+
+
+@outbox_group.command("send")
+def outbox_send() -> None:
+    """Odešle čekající e-maily přes SMTP (MINITENDR_SMTP_HOST)."""
+    from minitendr.notifications.service import deliver_outbox, smtp_configured
+
+    if not smtp_configured():
+        raise click.ClickException("SMTP není nastaveno (MINITENDR_SMTP_HOST); e-maily zůstávají ve frontě.")
+    sent, failed = deliver_outbox(limit=1000)
+    db.session.commit()
+    click.echo(f"Odesláno {sent}, nepodařilo se {failed}.")

@@ -53,6 +53,14 @@ def from_environment(instance_path: str) -> dict:
         "DEMO": False,
         "TESTING": False,
         "PASSWORD_MIN_LENGTH": 10,
+        # E-mail: sent by SMTP when a host is set, otherwise kept in the outbox (admin can read it).
+        "SMTP_HOST": os.environ.get("MINITENDR_SMTP_HOST"),
+        "SMTP_PORT": int(os.environ.get("MINITENDR_SMTP_PORT", 587)),
+        "SMTP_USER": os.environ.get("MINITENDR_SMTP_USER"),
+        "SMTP_PASSWORD": os.environ.get("MINITENDR_SMTP_PASSWORD"),
+        "SMTP_FROM": os.environ.get("MINITENDR_SMTP_FROM", "minitendr@localhost"),
+        "SMTP_STARTTLS": _flag("MINITENDR_SMTP_STARTTLS", True),
+        "PUBLIC_URL": os.environ.get("MINITENDR_PUBLIC_URL", ""),
     }
 
 

@@ -2,16 +2,23 @@
 
 from minitendr.audit.models import AuditEvent
 from minitendr.auth.models import User
+from minitendr.demands.models import Clarification, Demand, Invitation
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
+from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 
 __all__ = [
     "AuditEvent",
+    "Clarification",
+    "Demand",
     "FrameworkContract",
     "FrameworkParty",
+    "Invitation",
     "Kraj",
+    "Notification",
     "Orp",
+    "OutboxEmail",
     "Provider",
     "ServiceCategory",
     "ServiceType",

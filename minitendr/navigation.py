@@ -21,6 +21,18 @@ class NavItem:
 MENU = (
     NavItem("Přehled", "home.index", ALL),
     NavItem(
+        "Poptávky",
+        "demands.index",
+        frozenset({Role.ADMIN, Role.MINISTRY, Role.KRAJ, Role.OSPOD}),
+        "Minitendry: zadání, zveřejnění, dotazy a stav hodnocení.",
+    ),
+    NavItem(
+        "Minitendry",
+        "demands.index",
+        frozenset({Role.PROVIDER}),
+        "Minitendry, do kterých jste pozváni: otevřené nahoře, s časem do konce lhůty.",
+    ),
+    NavItem(
         "Rámcové smlouvy",
         "frameworks.index",
         ALL,
@@ -32,6 +44,7 @@ MENU = (
     NavItem(
         "Uživatelé", "users.index", frozenset({Role.ADMIN}), "Účty, role a jejich vazba na kraj, ORP či poskytovatele."
     ),
+    NavItem("E-maily", "outbox.index", frozenset({Role.ADMIN}), "Fronta odchozích e-mailů a stav jejich odeslání."),
 )
 
 

@@ -119,3 +119,39 @@ def can_read_framework(user: User, framework) -> bool:
 def can_manage_framework(user: User, framework) -> bool:
     """Admin, or the kraj official of the framework's kraj."""
     return can_manage_kraj(user, framework.kraj_id)
+
+
+# --- demands (minitenders) -----------------------------------------------------------------------
+def demand_scope(user: User) -> sa.ColumnElement[bool]:
+    """The demands ``user`` may see, as a SQL condition. Drafts are the ORP's working copies: only its
+    OSPOD sees them. Kraj officials see their kraj's published demands, admin and ministry everyone's,
+    a provider the minitenders it was invited to."""
+    from minitendr.demands.models import Demand, DemandStatus, Invitation
+    from minitendr.registry.models import Orp
+
+    if user.role is Role.OSPOD:
+        return Demand.orp_id == user.orp_id
+    if user.role is Role.PROVIDER:
+        invited = (
+            sa.select(Invitation.id)
+            .where(Invitation.demand_id == Demand.id, Invitation.provider_id == user.provider_id)
+            .exists()
+        )
+        return invited
+    not_draft = Demand.status != DemandStatus.DRAFT
+    if reads_nationally(user):
+        return not_draft
+    if user.role is Role.KRAJ:
+        return sa.and_(not_draft, Demand.orp_id.in_(sa.select(Orp.id).where(Orp.kraj_id == user.kraj_id)))
+    return sa.false()
+
+
+def can_read_demand(user: User, demand) -> bool:
+    from minitendr.demands.models import Demand
+
+    return db.session.scalar(sa.select(Demand.id).where(Demand.id == demand.id, demand_scope(user))) is not None
+
+
+def can_manage_demand(user: User, demand) -> bool:
+    """Only the ORP's own OSPOD office files, publishes, cancels and answers."""
+    return can_act_for_orp(user, demand.orp_id)

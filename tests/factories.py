@@ -87,3 +87,50 @@ def make_framework(
         service.activate_framework(framework)
     db.session.flush()
     return framework
+
+
+def demand_values(**overrides):
+    """Valid values for a demand (a family's need, pseudonymous), starting in two weeks."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from minitendr import clock
+
+    start = clock.today() + dt.timedelta(days=14)
+    values = {
+        "needs": ["vztahy", "uceni"],
+        "case_reference": "OSPOD-PA-2026/117",
+        "need_description": "Rodina se dvěma dětmi (9 a 12 let), konflikty v rodině, potíže se školní docházkou.",
+        "expected_outcome": "Stabilizace rodiny, pravidelná školní docházka.",
+        "place": "Pardubice – v domácnosti rodiny",
+        "volume": Decimal("40"),
+        "start_date": start,
+        "end_date": start + dt.timedelta(days=180),
+        "estimated_max_value": Decimal("25000.00"),
+        "deadline": None,
+        "contact_name": "Jana Nováková",
+        "contact_email": "ospod@pardubice.test",
+        "contact_phone": "",
+    }
+    return values | overrides
+
+
+def make_demand(ospod_user, service_type_code: str = "SAS", *, publish: bool = False, **overrides):
+    """A demand filed (and published) through the service functions, so every rule applies."""
+    import sqlalchemy as sa
+
+    from minitendr.demands import service
+    from minitendr.registry.models import ServiceType
+
+    service_type = db.session.execute(sa.select(ServiceType).where(ServiceType.code == service_type_code)).scalar_one()
+    demand = service.create_demand(
+        orp=ospod_user.orp,
+        created_by=ospod_user,
+        category=service_type.category,
+        service_type=service_type,
+        **demand_values(**overrides),
+    )
+    if publish:
+        service.publish(demand)
+    db.session.flush()
+    return demand

@@ -191,3 +191,17 @@ def test_every_audited_action_reads_in_czech():
     source = "\n".join(p.read_text("utf-8") for p in package.rglob("*.py"))
     recorded = set(re.findall(r'record\(\s*"([a-z_]+\.[a-z_]+)"', source))
     assert recorded and recorded <= set(ACTIONS), recorded - set(ACTIONS)
+
+
+def test_templates_need_no_inline_script_or_style():
+    """The Content-Security-Policy allows neither; a template that used them would break in browsers."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "templates"
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if re.search(r"<script(?![^>]*\bsrc=)|\sstyle=|\son[a-z]+=", path.read_text("utf-8"))
+    ]
+    assert offenders == []

@@ -37,6 +37,11 @@ OFFICIALS = expect(200, provider=403, interloper=403)
 FRAMEWORK_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403)
 FRAMEWORK_MANAGERS = expect(403, admin=200, kraj=200)
 FRAMEWORK_ACTIONS = expect(403, admin=302, kraj=302)
+# A published demand of OSPOD Pardubice under that framework: the persona provider is invited.
+DEMAND_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403)
+OSPOD_ONLY = expect(403, ospod=200, ospod_other=200)
+DEMAND_MANAGER = expect(403, ospod=200)
+DEMAND_ACTION = expect(403, ospod=302)
 
 # (method, endpoint, url template, expected status per persona)
 TABLE = [
@@ -81,6 +86,26 @@ TABLE = [
         FRAMEWORK_ACTIONS,
     ),
     ("POST", "frameworks.withdraw_party", "/frameworks/{framework_id}/parties/{party_id}/withdraw", FRAMEWORK_ACTIONS),
+    ("GET", "demands.index", "/demands/", EVERYONE),
+    ("GET", "demands.detail", "/demands/{demand_id}", DEMAND_READERS),
+    ("GET", "demands.create", "/demands/new", OSPOD_ONLY),
+    ("POST", "demands.create", "/demands/new", OSPOD_ONLY),
+    ("GET", "demands.edit", "/demands/{draft_id}/edit", DEMAND_MANAGER),
+    ("POST", "demands.edit", "/demands/{draft_id}/edit", DEMAND_MANAGER),
+    ("POST", "demands.delete", "/demands/{demand_id}/delete", DEMAND_ACTION),
+    ("POST", "demands.publish", "/demands/{demand_id}/publish", DEMAND_ACTION),
+    ("POST", "demands.cancel", "/demands/{demand_id}/cancel", DEMAND_ACTION),
+    ("POST", "demands.ask", "/demands/{demand_id}/questions", expect(403, provider=302)),
+    (
+        "POST",
+        "demands.answer",
+        "/demands/{demand_id}/questions/{clarification_id}/answer",
+        DEMAND_ACTION,
+    ),
+    ("GET", "notifications.index", "/notifications/", EVERYONE),
+    ("GET", "notifications.follow", "/notifications/{notification_id}", expect(403, provider=302)),
+    ("POST", "notifications.read_all", "/notifications/read", expect(302)),
+    ("GET", "outbox.index", "/admin/outbox/", ADMIN_ONLY),
 ]
 
 # Served by extensions, not by us: static files only.
@@ -102,12 +127,24 @@ def test_every_route_is_in_the_table(app):
 @pytest.fixture
 def objects(personas, kraj_pak):
     from minitendr.db import db
+    from minitendr.demands.service import ask
+    from minitendr.notifications.models import Notification
     from minitendr.registry.models import ServiceType
-    from tests.factories import make_framework
+    from tests.factories import make_demand, make_framework
 
     framework = make_framework(kraj_pak, providers=[personas.provider.provider])
+    demand = make_demand(personas.ospod, publish=True)
+    draft = make_demand(personas.ospod)
+    clarification = ask(demand, personas.provider.provider, "Lze službu poskytovat i o víkendu?")
+    notification = db.session.scalars(
+        db.select(Notification).where(Notification.user_id == personas.provider.id)
+    ).first()
     db.session.commit()
     return {
+        "demand_id": demand.id,
+        "draft_id": draft.id,
+        "clarification_id": clarification.id,
+        "notification_id": notification.id,
         "victim_id": personas.inactive.id,
         "provider_id": personas.provider.provider_id,
         "service_type_id": db.session.scalars(db.select(ServiceType.id)).first(),
@@ -138,12 +175,20 @@ def test_route_answers_each_persona_as_the_table_says(
         "/registry/service-types/999999/edit",
         "/frameworks/999999",
         "/frameworks/999999/edit",
+        "/demands/999999",
+        "/notifications/999999",
     ],
 )
 def test_missing_objects_are_404_with_a_czech_page(login, personas, url):
     response = login(personas.admin).get(url)
     assert response.status_code == 404
     assert "Stránka nenalezena" in response.get_data(as_text=True)
+
+
+def test_another_missing_demand_is_404_for_ospod(login, personas):
+    client = login(personas.ospod)
+    assert client.get("/demands/999999/edit").status_code == 404
+    assert client.post("/demands/999999/publish").status_code == 404
 
 
 def test_deactivating_a_missing_user_is_404(login, personas):

@@ -1,0 +1,197 @@
+"""Demands (poptávky): an OSPOD office's request for a service, which is the minitender itself,
+with the providers it invites and the clarifications asked and answered while it is open."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from minitendr import clock
+from minitendr.db import DomainError, Money, UTCDateTime, db, enum_column, intpk, timestamp
+from minitendr.frameworks.models import FrameworkContract
+from minitendr.providers.models import Provider
+from minitendr.registry.models import Orp, ServiceCategory, ServiceType
+
+NEEDS = {
+    "vztahy": "Vztahy",
+    "bezpeci": "Bezpečí",
+    "zdravi": "Zdraví",
+    "uceni": "Učení se",
+    "chovani": "Chování",
+    "materialni": "Materiální zajištění",
+}
+
+
+class DemandStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    EVALUATION = "evaluation"
+    AWARDED = "awarded"
+    UNSUCCESSFUL = "unsuccessful"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {
+            "draft": "koncept",
+            "published": "zveřejněno – přijímá nabídky",
+            "evaluation": "hodnocení nabídek",
+            "awarded": "zadáno",
+            "unsuccessful": "neúspěšné",
+            "cancelled": "zrušeno",
+        }[self.value]
+
+
+class Demand(db.Model):
+    __tablename__ = "demand"
+    __table_args__ = (
+        sa.CheckConstraint("volume > 0", name="volume_positive"),
+        sa.CheckConstraint("end_date >= start_date", name="dates_order"),
+        sa.CheckConstraint("estimated_max_value IS NULL OR estimated_max_value > 0", name="max_value_positive"),
+        sa.CheckConstraint("status <> 'cancelled' OR cancel_reason IS NOT NULL", name="cancel_reason"),
+        sa.CheckConstraint("status = 'draft' OR status = 'cancelled' OR deadline IS NOT NULL", name="deadline_set"),
+        sa.Index("ix_demand_orp_status", "orp_id", "status"),
+    )
+
+    id: Mapped[intpk]
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    number_year: Mapped[int]
+    kraj_abbr: Mapped[str] = mapped_column(sa.String(3))
+    number_seq: Mapped[int]
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"))
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), index=True)
+    service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"), index=True)
+    framework_id: Mapped[int | None] = mapped_column(sa.ForeignKey("framework_contract.id"), index=True)
+    needs: Mapped[list[str]] = mapped_column(sa.JSON)
+    case_reference: Mapped[str] = mapped_column(sa.String(40))
+    need_description: Mapped[str] = mapped_column(sa.Text)
+    expected_outcome: Mapped[str] = mapped_column(sa.Text)
+    place: Mapped[str] = mapped_column(sa.String(200))
+    volume: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date]
+    estimated_max_value: Mapped[Decimal | None] = mapped_column(Money())
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    contact_name: Mapped[str] = mapped_column(sa.String(120))
+    contact_email: Mapped[str] = mapped_column(sa.String(254))
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    # Stored: draft, published, awarded, unsuccessful, cancelled. "Evaluation" follows from the clock.
+    status: Mapped[DemandStatus] = mapped_column(enum_column(DemandStatus, "demand_status"), default=DemandStatus.DRAFT)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[timestamp] = mapped_column(default=clock.now)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    orp: Mapped[Orp] = relationship()
+    category: Mapped[ServiceCategory] = relationship()
+    service_type: Mapped[ServiceType] = relationship()
+    framework: Mapped[FrameworkContract | None] = relationship()
+    invitations: Mapped[list[Invitation]] = relationship(
+        back_populates="demand", order_by="Invitation.id", cascade="all, delete-orphan"
+    )
+    clarifications: Mapped[list[Clarification]] = relationship(
+        back_populates="demand", order_by="Clarification.id", cascade="all, delete-orphan"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.number} – {self.service_type.name}"
+
+    @hybrid_property
+    def state(self) -> DemandStatus:
+        """The status as people see it: a published demand whose deadline has passed is in evaluation."""
+        if self.status is DemandStatus.PUBLISHED and self.deadline is not None and self.deadline <= clock.now():
+            return DemandStatus.EVALUATION
+        return self.status
+
+    @state.inplace.expression
+    @classmethod
+    def _state_expression(cls):
+        return sa.case(
+            (
+                sa.and_(cls.status == DemandStatus.PUBLISHED, cls.deadline <= clock.now()),
+                sa.literal(DemandStatus.EVALUATION.value),
+            ),
+            else_=cls.status,
+        )
+
+    @property
+    def is_open(self) -> bool:
+        """Published and before the deadline: bids and questions are accepted."""
+        return self.state is DemandStatus.PUBLISHED
+
+    @property
+    def time_left(self) -> dt.timedelta | None:
+        return self.deadline - clock.now() if self.is_open else None
+
+    @property
+    def need_labels(self) -> list[str]:
+        return [NEEDS[n] for n in self.needs if n in NEEDS]
+
+    def is_invited(self, provider_id: int | None) -> bool:
+        return provider_id is not None and any(i.provider_id == provider_id for i in self.invitations)
+
+    # --- transitions -----------------------------------------------------------------------------
+    def ensure_editable(self) -> None:
+        if self.status is not DemandStatus.DRAFT:
+            raise DomainError(
+                "Zveřejněnou poptávku nelze upravovat; změny a upřesnění sdělte poskytovatelům odpovědí na dotaz."
+            )
+
+    def publish(self, framework: FrameworkContract, deadline: dt.datetime) -> None:
+        """draft → published, under ``framework``, open for bids until ``deadline``."""
+        if self.status is not DemandStatus.DRAFT:
+            raise DomainError(f"Zveřejnit lze jen koncept poptávky; tato poptávka je {self.state.label}.")
+        self.status = DemandStatus.PUBLISHED
+        self.framework = framework
+        self.deadline = deadline
+        self.published_at = clock.now()
+
+    def cancel(self, reason: str) -> None:
+        """draft | published → cancelled (not once the deadline has passed: then it is evaluated)."""
+        reason = (reason or "").strip()
+        if self.state not in (DemandStatus.DRAFT, DemandStatus.PUBLISHED):
+            raise DomainError(f"Zrušit lze jen koncept nebo zveřejněnou poptávku; tato je {self.state.label}.")
+        if not reason:
+            raise DomainError("Uveďte důvod zrušení.", field="reason")
+        self.status = DemandStatus.CANCELLED
+        self.cancel_reason = reason
+        self.cancelled_at = clock.now()
+
+
+class Invitation(db.Model):
+    """A provider invited to a minitender: the active parties of the framework when it was published."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (sa.UniqueConstraint("demand_id", "provider_id", name="uq_invitation_provider"),)
+
+    id: Mapped[intpk]
+    demand_id: Mapped[int] = mapped_column(sa.ForeignKey("demand.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), index=True)
+    invited_at: Mapped[timestamp] = mapped_column(default=clock.now)
+
+    demand: Mapped[Demand] = relationship(back_populates="invitations")
+    provider: Mapped[Provider] = relationship()
+
+
+class Clarification(db.Model):
+    """A question an invited provider asked, and OSPOD's answer, shown to every invited provider
+    without saying who asked."""
+
+    __tablename__ = "clarification"
+
+    id: Mapped[intpk]
+    demand_id: Mapped[int] = mapped_column(sa.ForeignKey("demand.id", ondelete="CASCADE"), index=True)
+    asked_by_provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"))
+    question: Mapped[str] = mapped_column(sa.Text)
+    asked_at: Mapped[timestamp] = mapped_column(default=clock.now)
+    answer: Mapped[str | None] = mapped_column(sa.Text)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    deadline_extended_to: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    demand: Mapped[Demand] = relationship(back_populates="clarifications")

@@ -1,0 +1,134 @@
+"""Telling people: an in-app notification for each user, and an e-mail through the outbox.
+
+Notifications and e-mails are written in the transaction of the change they report, so a change
+that is rolled back tells nobody. E-mails leave by SMTP after the commit, when ``MINITENDR_SMTP_HOST``
+is set; otherwise they stay in the outbox, which admin can read.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterable
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context
+
+from minitendr import clock
+from minitendr.auth.models import Role, User
+from minitendr.db import db
+from minitendr.notifications.models import Notification, OutboxEmail
+
+MAX_ATTEMPTS = 5
+
+
+def notify(users: Iterable[User], title: str, body: str, link: str = "") -> int:
+    """One in-app notification and one e-mail per active user; returns how many were told."""
+    count = 0
+    for user in users:
+        if not user.active:
+            continue
+        db.session.add(Notification(user_id=user.id, title=title, body=body, link=link))
+        db.session.add(OutboxEmail(recipient=user.email, subject=f"minitendr: {title}", body=_email_body(body, link)))
+        count += 1
+    db.session.flush()
+    if count and has_request_context():
+        g.outbox_written = True
+    return count
+
+
+def provider_users(provider_ids: Iterable[int]) -> list[User]:
+    """The active accounts of these providers."""
+    ids = list(provider_ids)
+    if not ids:
+        return []
+    stmt = sa.select(User).where(User.role == Role.PROVIDER, User.provider_id.in_(ids), User.active)
+    return list(db.session.scalars(stmt.order_by(User.id)))
+
+
+def _email_body(body: str, link: str) -> str:
+    base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
+    footer = f"\n\nPodrobnosti: {base}{link}" if link else ""
+    return f"{body}{footer}\n\n-- \nminitendr – tato zpráva byla odeslána automaticky."
+
+
+def unread_count(user: User) -> int:
+    stmt = sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def mark_read(notifications: Iterable[Notification]) -> None:
+    moment = clock.now()
+    for notification in notifications:
+        if notification.read_at is None:
+            notification.read_at = moment
+
+
+def smtp_configured() -> bool:
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+def deliver_outbox(limit: int = 50) -> tuple[int, int]:
+    """Send pending e-mails by SMTP; returns (sent, failed). Failures are kept for another try.
+    The caller commits (the request hook after the response, or ``minitendr outbox send``)."""
+    config = current_app.config
+    pending = db.session.scalars(
+        sa.select(OutboxEmail)
+        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxEmail.id)
+        .limit(limit)
+    ).all()
+    if not pending:
+        return 0, 0
+    sent = failed = 0
+    try:
+        smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10)
+        with smtp:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config["SMTP_USER"]:
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"] or "")
+            for email in pending:
+                email.attempts += 1
+                message = EmailMessage()
+                message["From"] = config["SMTP_FROM"]
+                message["To"] = email.recipient
+                message["Subject"] = email.subject
+                message.set_content(email.body)
+                try:
+                    smtp.send_message(message)
+                except smtplib.SMTPException as error:
+                    email.last_error = str(error)[:1000]
+                    failed += 1
+                else:
+                    email.sent_at = clock.now()
+                    sent += 1
+    except (OSError, smtplib.SMTPException) as error:
+        for email in pending:
+            if email.sent_at is None:
+                email.last_error = f"SMTP nedostupné: {error}"[:1000]
+        failed = len(pending) - sent
+    db.session.flush()
+    return sent, failed
+
+
+def register_delivery(app) -> None:
+    """After a request that wrote e-mails has been answered, send them (when SMTP is configured)."""
+
+    @app.after_request
+    def deliver_after_response(response):
+        if g.get("outbox_written") and smtp_configured():
+
+            def deliver() -> None:
+                with app.app_context():
+                    try:
+                        deliver_outbox()
+                        db.session.commit()
+                    except Exception:  # the e-mails stay in the outbox for the next try
+                        db.session.rollback()
+                        app.logger.exception("outbox delivery failed")
+
+            response.call_on_close(deliver)
+        return response
