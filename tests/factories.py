@@ -109,7 +109,7 @@ def demand_values(**overrides):
         "estimated_max_value": Decimal("25000.00"),
         "deadline": None,
         "contact_name": "Jana Nováková",
-        "contact_email": "ospod@pardubice.test",
+        "contact_email": "ospod@pardubice-mesto.cz",
         "contact_phone": "",
     }
     return values | overrides

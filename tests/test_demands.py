@@ -1,0 +1,489 @@
+"""Demands: filing, publication with invitations, the deadline and the clock, cancellation,
+clarifications, lists per role, and the data-protection rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from minitendr import clock
+from minitendr.audit.models import AuditEvent
+from minitendr.auth.models import Role
+from minitendr.db import DomainError, db
+from minitendr.demands import service
+from minitendr.demands.models import Demand, DemandStatus, Invitation
+from minitendr.frameworks import service as frameworks
+from minitendr.notifications.models import Notification, OutboxEmail
+from minitendr.privacy import find_birth_number
+from minitendr.registry.models import ServiceType
+from tests.factories import ProviderFactory, UserFactory, demand_values, make_demand, make_framework
+
+# A Monday in term time, 09:00 in Prague.
+MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
+
+
+@pytest.fixture(autouse=True)
+def _monday():
+    with clock.frozen_at(MONDAY):
+        yield
+
+
+@pytest.fixture
+def world(personas, kraj_pak):
+    """Pardubický kraj's SAS framework: the persona provider and a second provider active, a third
+    suspended; plus an inactive account at the persona provider, who must not be told anything."""
+    second, suspended = ProviderFactory(name="Druhý poskytovatel"), ProviderFactory(name="Pozastavený")
+    second_user = UserFactory(email="druhy@test.cz", role=Role.PROVIDER, provider=second)
+    UserFactory(email="pozastaveny@test.cz", role=Role.PROVIDER, provider=suspended)
+    UserFactory(email="byvaly@test.cz", role=Role.PROVIDER, provider=personas.provider.provider, active=False)
+    framework = make_framework(kraj_pak, providers=[personas.provider.provider, second, suspended])
+    frameworks.suspend_party(framework.parties[2], "neplnění povinností")
+    db.session.flush()
+    return {"framework": framework, "second": second, "second_user": second_user, "suspended": suspended}
+
+
+def audit(demand) -> list[str]:
+    stmt = sa.select(AuditEvent.action).where(AuditEvent.object_type == "demand", AuditEvent.object_id == demand.id)
+    return list(db.session.scalars(stmt.order_by(AuditEvent.id)))
+
+
+# --- deadlines -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("published", "days", "expected"),
+    [
+        # Monday + 10 working days → Monday two weeks later, 12:00 CET = 11:00 UTC.
+        (dt.datetime(2026, 11, 23, 9, tzinfo=clock.PRAGUE), 10, dt.datetime(2026, 12, 7, 11, tzinfo=dt.UTC)),
+        # Over Christmas: 23. 12. counts, 24.–26. 12. are holidays, 27. 12. a Sunday.
+        (dt.datetime(2026, 12, 22, 9, tzinfo=clock.PRAGUE), 3, dt.datetime(2026, 12, 29, 11, tzinfo=dt.UTC)),
+        # Over Easter 2027: Velký pátek 26. 3. and Velikonoční pondělí 29. 3.; summer time from 28. 3.
+        (dt.datetime(2027, 3, 25, 9, tzinfo=clock.PRAGUE), 2, dt.datetime(2027, 3, 31, 10, tzinfo=dt.UTC)),
+        # Friday evening + 1 working day → Monday noon.
+        (dt.datetime(2026, 11, 27, 20, tzinfo=clock.PRAGUE), 1, dt.datetime(2026, 11, 30, 11, tzinfo=dt.UTC)),
+    ],
+)
+def test_default_deadline_counts_czech_working_days_to_noon_in_prague(published, days, expected):
+    assert service.default_deadline(days, published) == expected
+
+
+@pytest.mark.parametrize(
+    ("moment", "earliest"),
+    [
+        (dt.datetime(2026, 11, 23, 9, tzinfo=clock.PRAGUE), dt.datetime(2026, 11, 25, 0, tzinfo=clock.PRAGUE)),
+        (dt.datetime(2026, 11, 27, 9, tzinfo=clock.PRAGUE), dt.datetime(2026, 12, 1, 0, tzinfo=clock.PRAGUE)),
+        (dt.datetime(2026, 12, 23, 9, tzinfo=clock.PRAGUE), dt.datetime(2026, 12, 29, 0, tzinfo=clock.PRAGUE)),
+    ],
+    ids=["Monday → after Tuesday", "Friday → after Monday", "before Christmas → after 28. 12."],
+)
+def test_a_deadline_leaves_at_least_one_full_working_day(moment, earliest):
+    assert service.earliest_deadline(moment) == earliest
+
+
+# --- publication ---------------------------------------------------------------------------------
+def test_publishing_invites_exactly_the_active_parties_and_tells_their_active_users(personas, world):
+    demand = make_demand(personas.ospod)
+    invitations = service.publish(demand)
+    assert {i.provider_id for i in invitations} == {personas.provider.provider_id, world["second"].id}
+    assert demand.status is DemandStatus.PUBLISHED and demand.framework is world["framework"]
+    assert demand.deadline == dt.datetime(2026, 12, 7, 11, tzinfo=dt.UTC)  # 10 working days, 12:00 Prague
+    told = set(db.session.scalars(sa.select(Notification.user_id)))
+    assert told == {personas.provider.id, world["second_user"].id}
+    mailed = set(db.session.scalars(sa.select(OutboxEmail.recipient)))
+    assert mailed == {"poskytovatel@test.cz", "druhy@test.cz"}
+    assert audit(demand) == ["demand.created", "demand.published"]
+
+
+def test_a_demand_is_numbered_per_kraj_and_year(personas, world):
+    first, second = make_demand(personas.ospod), make_demand(personas.ospod)
+    assert (first.number, second.number) == ("PAK-2026-0001", "PAK-2026-0002")
+    cheb = make_demand(personas.ospod_other)
+    assert cheb.number == "KVK-2026-0001"
+
+
+def test_a_second_publication_is_refused(personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    with pytest.raises(DomainError, match="už byla zveřejněna"):
+        service.publish(demand)
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 2
+
+
+def test_publishing_without_a_framework_in_force_is_refused(personas, world):
+    demand = make_demand(personas.ospod, "ZDVOP")  # pobytové: the kraj has no such framework
+    with pytest.raises(DomainError, match="nemá k dnešnímu dni platnou rámcovou smlouvu"):
+        service.publish(demand)
+    assert demand.status is DemandStatus.DRAFT
+
+
+def test_publishing_under_a_framework_without_active_parties_is_refused(personas, world):
+    for party in world["framework"].active_parties:
+        frameworks.suspend_party(party, "kontrola")
+    demand = make_demand(personas.ospod)
+    with pytest.raises(DomainError, match="nemá žádnou aktivní smluvní stranu"):
+        service.publish(demand)
+
+
+def test_a_terminated_or_expired_framework_is_not_used(personas, world):
+    demand = make_demand(personas.ospod)
+    frameworks.terminate_framework(world["framework"], "výpověď")
+    with pytest.raises(DomainError, match="nemá k dnešnímu dni platnou"):
+        service.publish(demand)
+
+
+def test_the_deadline_chosen_in_the_draft_is_used(personas, world):
+    chosen = dt.datetime(2026, 12, 3, 10, 0, tzinfo=clock.PRAGUE).astimezone(dt.UTC)
+    demand = make_demand(personas.ospod, deadline=chosen, publish=True)
+    assert demand.deadline == chosen
+
+
+@pytest.mark.parametrize(
+    "deadline",
+    [
+        dt.datetime(2026, 11, 20, 12, tzinfo=clock.PRAGUE),  # in the past
+        dt.datetime(2026, 11, 24, 16, tzinfo=clock.PRAGUE),  # tomorrow: less than a full working day
+    ],
+)
+def test_a_deadline_too_soon_is_refused(personas, world, deadline):
+    with pytest.raises(DomainError) as refused:
+        make_demand(personas.ospod, deadline=deadline.astimezone(dt.UTC))
+    assert refused.value.field == "deadline"
+
+
+def test_a_draft_whose_deadline_has_become_too_soon_cannot_be_published(personas, world):
+    demand = make_demand(personas.ospod, deadline=dt.datetime(2026, 11, 26, 12, tzinfo=clock.PRAGUE))
+    with (
+        clock.frozen_at(dt.datetime(2026, 11, 25, 9, tzinfo=clock.PRAGUE)),
+        pytest.raises(DomainError, match="celý pracovní den"),
+    ):
+        service.publish(demand)
+
+
+# --- the clock decides ---------------------------------------------------------------------------
+def test_the_deadline_passing_moves_the_demand_to_evaluation(personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    assert demand.state is DemandStatus.PUBLISHED and demand.is_open
+    just_after = demand.deadline + dt.timedelta(seconds=1)
+    with clock.frozen_at(just_after):
+        assert demand.state is DemandStatus.EVALUATION and not demand.is_open
+        in_evaluation = db.session.scalars(sa.select(Demand.id).where(Demand.state == "evaluation")).all()
+        assert in_evaluation == [demand.id]
+        with pytest.raises(DomainError, match="do konce lhůty"):
+            service.ask(demand, personas.provider.provider, "Ještě dotaz?")
+        with pytest.raises(DomainError, match="Zrušit lze jen"):
+            service.cancel(demand, "pozdě")
+    assert demand.status is DemandStatus.PUBLISHED  # nothing was written: the state is derived
+
+
+def test_demand_page_shows_evaluation_after_the_deadline(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    db.session.commit()
+    with clock.frozen_at(demand.deadline + dt.timedelta(minutes=1)):
+        page = login(personas.ospod).get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert "hodnocení nabídek" in page and "Lhůta pro nabídky skončila" in page
+
+
+# --- cancellation --------------------------------------------------------------------------------
+def test_cancelling_a_published_demand_tells_the_invited_providers(personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    before = db.session.scalar(sa.select(sa.func.count(Notification.id)))
+    with pytest.raises(DomainError, match="Uveďte důvod"):
+        service.cancel(demand, " ")
+    service.cancel(demand, "Rodina se odstěhovala.")
+    assert demand.state is DemandStatus.CANCELLED
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == before + 2
+    assert audit(demand)[-1] == "demand.cancelled"
+    with pytest.raises(DomainError, match="Zrušit lze jen"):
+        service.cancel(demand, "znovu")
+
+
+def test_cancelling_a_draft_tells_nobody(personas, world):
+    demand = make_demand(personas.ospod)
+    service.cancel(demand, "Omylem založeno.")
+    assert demand.state is DemandStatus.CANCELLED
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+
+
+def test_a_birth_number_in_the_cancel_reason_is_refused(personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    with pytest.raises(DomainError, match="rodného čísla"):
+        service.cancel(demand, "Dítě 150315/1234 bylo umístěno jinam.")
+
+
+# --- editing -------------------------------------------------------------------------------------
+def test_a_published_demand_cannot_be_edited_or_deleted(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    with pytest.raises(DomainError, match="nelze upravovat"):
+        service.update_demand(demand, category=demand.category, service_type=demand.service_type, **demand_values())
+    with pytest.raises(DomainError, match="nelze upravovat"):
+        service.delete_draft(demand)
+    db.session.commit()
+    response = login(personas.ospod).get(f"/demands/{demand.id}/edit", follow_redirects=True)
+    assert "nelze upravovat" in response.get_data(as_text=True)
+
+
+def test_a_draft_can_be_edited_and_deleted(login, personas, world):
+    demand = make_demand(personas.ospod)
+    service.update_demand(
+        demand, category=demand.category, service_type=demand.service_type, **demand_values(place="Holice")
+    )
+    assert demand.place == "Holice"
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "demand.updated")).one()
+    assert event.data == {"fields": ["place"]}  # what changed, never the text of the case
+    db.session.commit()
+    assert login(personas.ospod).post(f"/demands/{demand.id}/delete").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Demand.id))) == 0
+
+
+# --- the form and its bad input ------------------------------------------------------------------
+def form_data(**overrides):
+    sas = db.session.execute(sa.select(ServiceType).where(ServiceType.code == "SAS")).scalar_one()
+    start = clock.today() + dt.timedelta(days=14)
+    data = {
+        "category_id": sas.category_id,
+        "service_type_id": sas.id,
+        "needs": ["vztahy", "bezpeci"],
+        "case_reference": "OSPOD-PA-2026/117",
+        "need_description": "Rodina potřebuje podporu při výchově.",
+        "expected_outcome": "Zlepšení rodičovských kompetencí.",
+        "place": "Pardubice",
+        "volume": "40",
+        "start_date": start.isoformat(),
+        "end_date": (start + dt.timedelta(days=90)).isoformat(),
+        "estimated_max_value": "20 000",
+        "deadline": "",
+        "contact_name": "Jana Nováková",
+        "contact_email": "jana@ospod-pardubice.cz",
+        "contact_phone": "",
+    }
+    return data | overrides
+
+
+def test_ospod_files_a_demand_through_the_form(login, personas, world):
+    response = login(personas.ospod).post("/demands/new", data=form_data(deadline="2026-12-04T10:00"))
+    assert response.status_code == 302
+    demand = db.session.execute(sa.select(Demand)).scalar_one()
+    assert demand.orp_id == personas.ospod.orp_id and demand.status is DemandStatus.DRAFT
+    assert demand.needs == ["vztahy", "bezpeci"] and demand.estimated_max_value == Decimal("20000.00")
+    assert demand.deadline == dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)  # typed in Prague time
+
+
+BAD = [
+    ({"service_type_id": "OTHER"}, "nepatří do kategorie"),
+    ({"needs": []}, "Vyberte alespoň jednu oblast potřeb."),
+    ({"needs": ["vztahy", "penize"]}, "Neplatná volba"),
+    ({"end_date": "2026-12-01"}, "Konec poskytování nesmí předcházet jeho začátku."),
+    ({"start_date": "2026-11-20", "end_date": "2026-12-20"}, "Začátek poskytování nesmí být v minulosti."),
+    ({"volume": "0"}, "Číslo musí být v rozmezí"),
+    ({"volume": "-5"}, "Číslo musí být v rozmezí"),
+    ({"volume": "čtyřicet"}, "Zadejte číslo, například 1 234,50."),
+    ({"estimated_max_value": "-1"}, "Číslo musí být v rozmezí"),
+    ({"deadline": "2026-11-20T12:00"}, "Lhůta pro nabídky nesmí být v minulosti."),
+    ({"deadline": "2026-11-24T15:00"}, "alespoň jeden celý pracovní den"),
+    ({"deadline": "zítra"}, "Zadejte platné datum a čas."),
+    ({"case_reference": "Novák 150315/1234"}, "rodného čísla"),
+    ({"need_description": "Chlapec, r. č. 1503151234, agresivní projevy."}, "rodného čísla"),
+    ({"expected_outcome": "Dívka 0655121234 se vrátí do školy."}, "rodného čísla"),
+    ({"place": "u 150315 / 123"}, "rodného čísla"),
+    ({"contact_name": "X 860101/0001"}, "rodného čísla"),
+    ({"need_description": "x" * 4001}, "Pole může mít nejvýše 4000 znaků."),
+    ({"case_reference": ""}, "Toto pole je povinné."),
+    ({"contact_email": "nekdo"}, "Zadejte platnou e-mailovou adresu."),
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), BAD, ids=[m[:32] for _, m in BAD])
+def test_bad_demand_input_gets_a_czech_message_and_stores_nothing(login, personas, world, overrides, message):
+    if overrides.get("service_type_id") == "OTHER":
+        overrides = {
+            "service_type_id": db.session.execute(
+                sa.select(ServiceType.id).where(ServiceType.code == "ZDVOP")
+            ).scalar_one()
+        }
+    response = login(personas.ospod).post("/demands/new", data=form_data(**overrides))
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True).replace("\xa0", " ")
+    assert db.session.scalar(sa.select(sa.func.count(Demand.id))) == 0
+
+
+def test_the_form_says_what_may_not_be_written(login, personas):
+    page = login(personas.ospod).get("/demands/new").get_data(as_text=True)
+    assert "Nepište jména dětí" in page and "rodná čísla" in page
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("r.č. 150315/1234", "150315/1234"),
+        ("1503151234", "1503151234"),
+        ("ženské 855123/456", "855123/456"),  # month + 50, three-digit suffix (before 1954)
+        ("po roce 2004: 042215/1234", "042215/1234"),  # month + 20
+        ("150315 / 1234", "150315 / 1234"),
+        ("tel. 466 000 101", None),
+        ("spis OSPOD-PA-2026/117", None),
+        ("123456/7890", None),  # month 34 is no month
+        ("PSČ 530 02, č. p. 1234", None),
+    ],
+)
+def test_birth_numbers_are_recognised_by_their_shape(text, found):
+    assert find_birth_number(text) == found
+
+
+# --- clarifications ------------------------------------------------------------------------------
+def test_a_question_is_answered_for_everyone_without_saying_who_asked(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    db.session.commit()
+    asker = login(personas.provider)
+    assert (
+        asker.post(f"/demands/{demand.id}/questions", data={"question": "Je možné začít později?"}).status_code == 302
+    )
+    ospod_told = db.session.scalars(sa.select(Notification).where(Notification.user_id == personas.ospod.id)).one()
+    assert "Dotaz k minitendru" in ospod_told.title
+    clarification = demand.clarifications[0] if demand.clarifications else None
+    db.session.expire_all()
+    clarification = db.session.get(Demand, demand.id).clarifications[0]
+    new_deadline = "2026-12-10T12:00"
+    ospod = login(personas.ospod)
+    response = ospod.post(
+        f"/demands/{demand.id}/questions/{clarification.id}/answer",
+        data={"answer": "Ano, nejpozději o dva týdny.", "new_deadline": new_deadline},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    demand = db.session.get(Demand, demand.id)
+    assert demand.deadline == dt.datetime(2026, 12, 10, 11, 0, tzinfo=dt.UTC)
+    told = set(db.session.scalars(sa.select(Notification.user_id).where(Notification.title.like("Odpověď%"))))
+    assert told == {personas.provider.id, world["second_user"].id}
+    other_page = login(world["second_user"]).get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert "Je možné začít později?" in other_page and "Ano, nejpozději o dva týdny." in other_page
+    assert "váš dotaz" not in other_page and personas.provider.provider.name not in other_page
+    assert "váš dotaz" in login(personas.provider).get(f"/demands/{demand.id}").get_data(as_text=True)
+
+
+def test_the_deadline_can_only_be_extended(personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    clarification = service.ask(demand, personas.provider.provider, "Dotaz")
+    with pytest.raises(DomainError, match="jen prodloužit"):
+        service.answer(clarification, "Odpověď", demand.deadline - dt.timedelta(hours=1))
+    service.answer(clarification, "Odpověď")
+    with pytest.raises(DomainError, match="už bylo odpovězeno"):
+        service.answer(clarification, "Znovu")
+
+
+def test_only_invited_providers_ask(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    with pytest.raises(DomainError, match="jen pozvaní"):
+        service.ask(demand, world["suspended"], "Můžu se také ucházet?")
+    db.session.commit()
+    assert login(personas.interloper).post(f"/demands/{demand.id}/questions", data={"question": "?"}).status_code == 403
+
+
+def test_a_question_with_a_birth_number_is_refused(personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    with pytest.raises(DomainError, match="rodného čísla"):
+        service.ask(demand, personas.provider.provider, "Jde o dítě 150315/1234?")
+
+
+def test_another_ospod_cannot_answer(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    clarification = service.ask(demand, personas.provider.provider, "Dotaz")
+    db.session.commit()
+    response = login(personas.ospod_other).post(
+        f"/demands/{demand.id}/questions/{clarification.id}/answer", data={"answer": "Ne"}
+    )
+    assert response.status_code == 403
+
+
+# --- lists ---------------------------------------------------------------------------------------
+def test_lists_per_role(login, personas, world, kraj_kvk):
+    draft = make_demand(personas.ospod, case_reference="DRAFT-1")
+    open_later = make_demand(personas.ospod, deadline=dt.datetime(2026, 12, 18, 12, tzinfo=clock.PRAGUE), publish=True)
+    open_soon = make_demand(personas.ospod, deadline=dt.datetime(2026, 11, 30, 12, tzinfo=clock.PRAGUE), publish=True)
+    past = make_demand(personas.ospod, deadline=dt.datetime(2026, 11, 26, 12, tzinfo=clock.PRAGUE), publish=True)
+    make_framework(kraj_kvk, providers=[ProviderFactory()])
+    cheb = make_demand(personas.ospod_other, publish=True)
+    db.session.commit()
+
+    def numbers(persona, query=""):
+        with clock.frozen_at(dt.datetime(2026, 11, 27, 9, tzinfo=clock.PRAGUE)):
+            page = login(personas[persona]).get(f"/demands/{query}").get_data(as_text=True)
+        return re.findall(r">([A-Z]{3}-2026-\d{4})<", page)
+
+    assert set(numbers("ospod")) == {draft.number, open_later.number, open_soon.number, past.number}
+    assert set(numbers("kraj")) == {open_later.number, open_soon.number, past.number}  # no drafts
+    assert set(numbers("ministry")) == {open_later.number, open_soon.number, past.number, cheb.number}
+    assert numbers("ospod_other") == [cheb.number]
+    assert numbers("provider") == [open_soon.number, open_later.number, past.number]  # open first, nearest on top
+    assert numbers("interloper") == []
+    assert numbers("ospod", "?status=evaluation") == [past.number]
+    assert numbers("ospod", "?status=draft") == [draft.number]
+
+
+def test_provider_sees_time_left(login, personas, world):
+    make_demand(personas.ospod, publish=True)
+    db.session.commit()
+    page = login(personas.provider).get("/demands/").get_data(as_text=True)
+    assert "zbývá 14 dní" in page  # 23. 11. 9:00 → 7. 12. 12:00
+
+
+# --- notifications and the outbox -----------------------------------------------------------------
+def test_notifications_show_unread_count_and_are_read_when_followed(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    db.session.commit()
+    client = login(personas.provider)
+    assert '1<span class="visually-hidden"> nepřečtených' in client.get("/").get_data(as_text=True)
+    notification = db.session.scalars(sa.select(Notification).where(Notification.user_id == personas.provider.id)).one()
+    response = client.get(f"/notifications/{notification.id}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/demands/{demand.id}"
+    assert "nepřečtených" not in client.get("/").get_data(as_text=True)
+    assert login(personas.interloper).get(f"/notifications/{notification.id}").status_code == 403
+
+
+def test_admin_reads_the_outbox(login, personas, world):
+    make_demand(personas.ospod, publish=True)
+    db.session.commit()
+    page = login(personas.admin).get("/admin/outbox/").get_data(as_text=True)
+    assert "poskytovatel@test.cz" in page and "Pozvánka do minitendru PAK-2026-0001" in page and "ve frontě" in page
+
+
+class FakeSMTP:
+    sent: list = []
+    fail_for: set = set()
+
+    def __init__(self, host, port, timeout):
+        self.host = host
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        pass
+
+    def login(self, user, password):
+        pass
+
+    def send_message(self, message):
+        import smtplib
+
+        if message["To"] in self.fail_for:
+            raise smtplib.SMTPRecipientsRefused({message["To"]: (550, b"no such user")})
+        self.sent.append(message)
+
+
+def test_outbox_is_sent_by_smtp_and_failures_are_kept(app, personas, world, monkeypatch):
+    from minitendr.notifications import service as notifications
+
+    make_demand(personas.ospod, publish=True)
+    FakeSMTP.sent, FakeSMTP.fail_for = [], {"druhy@test.cz"}
+    monkeypatch.setattr(notifications.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.test")
+    sent, failed = notifications.deliver_outbox()
+    assert (sent, failed) == (1, 1)
+    assert [m["To"] for m in FakeSMTP.sent] == ["poskytovatel@test.cz"]
+    assert "Pozvánka do minitendru" in FakeSMTP.sent[0]["Subject"]
+    pending = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.sent_at.is_(None))).one()
+    assert pending.recipient == "druhy@test.cz" and "550" in pending.last_error and pending.attempts == 1
