@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from minitendr import formatting
+
 ACTIONS = {
     "user.created": "Založení účtu",
     "user.activated": "Aktivace účtu",
@@ -71,3 +75,22 @@ def action_label(action: str) -> str:
 
 def field_label(field: str) -> str:
     return FIELDS.get(field, field)
+
+
+# Audit data whose value is a list of items, not an [old, new] pair.
+LIST_FIELDS = {"fields", "invited"}
+
+
+def value_text(value, field: str = "") -> str:
+    """An audit value as people read it: [old, new] as "old → new", lists joined, times in Prague."""
+    if isinstance(value, list):
+        parts = [value_text(item) for item in value]
+        return ", ".join(parts) if field in LIST_FIELDS else " → ".join(parts)
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return formatting.datetime(dt.datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if value is None:
+        return "–"
+    return str(value)
