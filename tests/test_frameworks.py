@@ -467,3 +467,15 @@ def test_framework_page_shows_money_and_parties(login, personas, kraj_pak):
     page = login(personas.provider).get(f"/frameworks/{framework.id}").get_data(as_text=True)
     assert "1\xa0234\xa0567,00\xa0Kč" in page and "Rodinné centrum Test" in page
     assert "Aktivovat" not in page and "Přidat smluvní stranu" not in page  # read-only for a provider
+
+
+def test_framework_page_lists_its_minitenders_as_far_as_the_viewer_may_see(login, personas, kraj_pak):
+    from tests.factories import make_demand
+
+    framework = make_framework(kraj_pak, providers=[personas.provider.provider])
+    published = make_demand(personas.ospod, publish=True)
+    draft = make_demand(personas.ospod)
+    db.session.commit()
+    page = login(personas.kraj).get(f"/frameworks/{framework.id}").get_data(as_text=True)
+    assert published.number in page and draft.number not in page  # drafts are not under any framework
+    assert published.number in login(personas.provider).get(f"/frameworks/{framework.id}").get_data(as_text=True)

@@ -16,10 +16,12 @@ from minitendr.db import DomainError, db
 from minitendr.frameworks import service
 from minitendr.frameworks.forms import FrameworkForm, PartyForm, ReasonForm
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty, FrameworkStatus
+from minitendr.demands.models import Demand
 from minitendr.permissions import (
     can_manage_framework,
     can_manage_kraj,
     can_read_framework,
+    demand_scope,
     ensure,
     framework_scope,
     roles_required,
@@ -110,6 +112,12 @@ def detail(framework_id: int):
         reason_form=ReasonForm(formdata=None),
         events=history(framework),
         status=FrameworkStatus,
+        demands=db.session.scalars(
+            sa.select(Demand)
+            .where(Demand.framework_id == framework.id, demand_scope(current_user))
+            .order_by(Demand.published_at.desc())
+            .limit(100)
+        ).all(),
     )
 
 
