@@ -13,10 +13,10 @@ from minitendr import clock
 from minitendr.audit.service import history
 from minitendr.auth.models import Role
 from minitendr.db import DomainError, db
+from minitendr.demands.models import Demand
 from minitendr.frameworks import service
 from minitendr.frameworks.forms import FrameworkForm, PartyForm, ReasonForm
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty, FrameworkStatus
-from minitendr.demands.models import Demand
 from minitendr.permissions import (
     can_manage_framework,
     can_manage_kraj,
