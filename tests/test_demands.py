@@ -487,3 +487,23 @@ def test_outbox_is_sent_by_smtp_and_failures_are_kept(app, personas, world, monk
     assert "Pozvánka do minitendru" in FakeSMTP.sent[0]["Subject"]
     pending = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.sent_at.is_(None))).one()
     assert pending.recipient == "druhy@test.cz" and "550" in pending.last_error and pending.attempts == 1
+
+
+def test_emails_leave_after_the_response_when_smtp_is_configured(app, login, personas, world, monkeypatch):
+    from minitendr.notifications import service as notifications
+
+    demand = make_demand(personas.ospod)
+    db.session.commit()
+    FakeSMTP.sent, FakeSMTP.fail_for = [], set()
+    monkeypatch.setattr(notifications.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.test")
+    response = login(personas.ospod).post(f"/demands/{demand.id}/publish")
+    assert response.status_code == 302
+    response.close()  # the server closes the response once it is sent; delivery runs then
+    assert sorted(m["To"] for m in FakeSMTP.sent) == ["druhy@test.cz", "poskytovatel@test.cz"]
+    assert db.session.scalar(sa.select(sa.func.count()).where(OutboxEmail.sent_at.is_(None))) == 0
+
+
+def test_outbox_send_needs_smtp(run_cli):
+    result = run_cli("outbox", "send")
+    assert result.exit_code != 0 and "SMTP není nastaveno" in result.output

@@ -211,8 +211,9 @@ def publish(demand: Demand) -> list[Invitation]:
     deadline = demand.deadline or default_deadline(framework.bid_period_days)
     check_deadline(deadline)
     demand.publish(framework, deadline)
-    invitations = [Invitation(demand=demand, provider=party.provider) for party in framework.active_parties]
-    db.session.add_all(invitations)
+    with db.session.no_autoflush:
+        invitations = [Invitation(demand=demand, provider_id=party.provider_id) for party in framework.active_parties]
+        db.session.add_all(invitations)
     db.session.flush()
     link = url_for("demands.detail", demand_id=demand.id)
     notify(
