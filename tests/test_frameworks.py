@@ -30,6 +30,23 @@ def category(code: str) -> ServiceCategory:
     return db.session.execute(sa.select(ServiceCategory).where(ServiceCategory.code == code)).scalar_one()
 
 
+def framework_form(kraj, **overrides) -> dict:
+    """What a kraj official types into the new-framework form."""
+    data = {
+        "number": "RS-NEW",
+        "kraj_id": kraj.id,
+        "category_id": category("terenni").id,
+        "title": "Terénní služby",
+        "valid_from": "2026-01-01",
+        "valid_to": "2027-12-31",
+        "ceiling": "1000",
+        "price_weight": "60",
+        "quality_weight": "40",
+        "bid_period_days": "10",
+    }
+    return data | overrides
+
+
 def count_frameworks() -> int:
     return db.session.scalar(sa.select(sa.func.count(FrameworkContract.id)))
 
@@ -256,36 +273,14 @@ def test_bad_framework_input_gets_a_czech_message_and_stores_nothing(
 
 
 def test_kraj_official_cannot_create_a_framework_for_another_kraj(login, personas, kraj_kvk):
-    data = {
-        "number": "RS-X",
-        "kraj_id": kraj_kvk.id,
-        "category_id": category("terenni").id,
-        "title": "X",
-        "valid_from": "2026-01-01",
-        "valid_to": "2027-12-31",
-        "ceiling": "1000",
-        "price_weight": "60",
-        "quality_weight": "40",
-        "bid_period_days": "10",
-    }
+    data = framework_form(kraj_kvk, number="RS-X")
     response = login(personas.kraj).post("/frameworks/new", data=data)
     assert response.status_code == 200 and "Neplatná volba" in response.get_data(as_text=True)
     assert count_frameworks() == 0
 
 
 def test_admin_creates_frameworks_for_any_kraj(login, personas, kraj_kvk):
-    data = {
-        "number": "RS-KVK",
-        "kraj_id": kraj_kvk.id,
-        "category_id": category("terenni").id,
-        "title": "X",
-        "valid_from": "2026-01-01",
-        "valid_to": "2027-12-31",
-        "ceiling": "1000",
-        "price_weight": "60",
-        "quality_weight": "40",
-        "bid_period_days": "10",
-    }
+    data = framework_form(kraj_kvk, number="RS-KVK")
     assert login(personas.admin).post("/frameworks/new", data=data).status_code == 302
     assert db.session.execute(sa.select(FrameworkContract)).scalar_one().kraj_id == kraj_kvk.id
 

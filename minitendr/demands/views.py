@@ -10,6 +10,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from minitendr import clock
+from minitendr.actions import run_action
 from minitendr.audit.service import history
 from minitendr.auth.models import Role
 from minitendr.db import DomainError, db
@@ -172,15 +173,7 @@ def edit(demand_id: int):
 
 
 def _act(demand: Demand, action, success: str):
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for("demands.detail", demand_id=demand.id))
+    return run_action(action, success, url_for("demands.detail", demand_id=demand.id))
 
 
 @bp.post("/<int:demand_id>/delete")

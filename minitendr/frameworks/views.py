@@ -10,6 +10,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from minitendr import clock
+from minitendr.actions import run_action
 from minitendr.audit.service import history
 from minitendr.auth.models import Role
 from minitendr.db import DomainError, db
@@ -197,15 +198,9 @@ def _act(framework_id: int, action, success: str, reason_needed: bool = False):
             flash("Uveďte důvod (nejvýše 1000 znaků).", "danger")
             return redirect(url_for("frameworks.detail", framework_id=framework.id))
         args.append(form.reason.data)
-    try:
-        action(framework, *args)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for("frameworks.detail", framework_id=framework_id))
+    return run_action(
+        lambda: action(framework, *args), success, url_for("frameworks.detail", framework_id=framework_id)
+    )
 
 
 @bp.post("/<int:framework_id>/activate")
