@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from minitendr.auth.views import bp as auth_bp
     from minitendr.auth.views import users_bp
+    from minitendr.bids.views import bp as bids_bp
     from minitendr.demands.views import bp as demands_bp
     from minitendr.frameworks.views import bp as frameworks_bp
     from minitendr.home.views import bp as home_bp
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
         demands_bp,
         notifications_bp,
         outbox_bp,
+        bids_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -2,6 +2,8 @@
 
 from minitendr.audit.models import AuditEvent
 from minitendr.auth.models import User
+from minitendr.bids.models import Bid, BidAttachment
+from minitendr.contracts.models import SubContract
 from minitendr.demands.models import Clarification, Demand, Invitation
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.notifications.models import Notification, OutboxEmail
@@ -10,6 +12,8 @@ from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 
 __all__ = [
     "AuditEvent",
+    "Bid",
+    "BidAttachment",
     "Clarification",
     "Demand",
     "FrameworkContract",
@@ -22,5 +26,6 @@ __all__ = [
     "Provider",
     "ServiceCategory",
     "ServiceType",
+    "SubContract",
     "User",
 ]

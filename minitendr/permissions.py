@@ -155,3 +155,24 @@ def can_read_demand(user: User, demand) -> bool:
 def can_manage_demand(user: User, demand) -> bool:
     """Only the ORP's own OSPOD office files, publishes, cancels and answers."""
     return can_act_for_orp(user, demand.orp_id)
+
+
+# --- bids: sealed until the deadline -------------------------------------------------------------
+def bid_scope(user: User) -> sa.ColumnElement[bool]:
+    """The bids ``user`` may read, as a SQL condition. A provider reads its own bids. Nobody else —
+    not OSPOD, kraj, ministry or admin — reads a bid before the minitender's deadline has passed;
+    after it, those who may see the minitender read its bids."""
+    from minitendr import clock
+    from minitendr.bids.models import Bid
+    from minitendr.demands.models import Demand
+
+    if user.role is Role.PROVIDER:
+        return Bid.provider_id == user.provider_id
+    unsealed = sa.select(Demand.id).where(demand_scope(user), Demand.deadline <= clock.now())
+    return Bid.demand_id.in_(unsealed)
+
+
+def can_read_bid(user: User, bid) -> bool:
+    from minitendr.bids.models import Bid
+
+    return db.session.scalar(sa.select(Bid.id).where(Bid.id == bid.id, bid_scope(user))) is not None

@@ -58,8 +58,9 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str) -> Flask:
-    app = create_app(config_for_tests(database_url))
+def app(database_url: str, tmp_path_factory) -> Flask:
+    attachments = str(tmp_path_factory.mktemp("attachments"))
+    app = create_app(config_for_tests(database_url) | {"ATTACHMENTS_DIR": attachments})
     app.test_client_class = IsolatedClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

@@ -134,3 +134,31 @@ def make_demand(ospod_user, service_type_code: str = "SAS", *, publish: bool = F
         service.publish(demand)
     db.session.flush()
     return demand
+
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def make_bid(demand, provider, unit_price="500", units=None, *, attachments=(), **overrides):
+    """A bid submitted through the service (so the sealing and every rule apply)."""
+    from decimal import Decimal
+
+    from minitendr import clock
+    from minitendr.bids import service
+
+    values = {
+        "unit_price": Decimal(unit_price),
+        "units": Decimal(units) if units is not None else demand.volume,
+        "vat_rate": 0,
+        "proposed_start": max(demand.start_date, clock.today()),
+        "team": "Dvě sociální pracovnice s praxí 10 let, supervize.",
+        "approach": "Terénní práce v rodině dvakrát týdně, individuální plán.",
+    }
+    bid = service.submit_bid(
+        demand,
+        provider,
+        attachments=[service.Upload(name, content) for name, content in attachments],
+        **(values | overrides),
+    )
+    db.session.flush()
+    return bid

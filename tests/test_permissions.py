@@ -6,6 +6,8 @@ The table must cover every route the application has; a new route without rows f
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from minitendr.auth.models import Role
@@ -42,6 +44,9 @@ DEMAND_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403)
 OSPOD_ONLY = expect(403, ospod=200, ospod_other=200)
 DEMAND_MANAGER = expect(403, ospod=200)
 DEMAND_ACTION = expect(403, ospod=302)
+PROVIDER_ONLY = expect(403, provider=200)
+SEALED = expect(403, provider=200)
+UNSEALED = expect(200, interloper=403, kraj_other=403, ospod_other=403)
 
 # (method, endpoint, url template, expected status per persona)
 TABLE = [
@@ -106,6 +111,26 @@ TABLE = [
     ("GET", "notifications.follow", "/notifications/{notification_id}", expect(403, provider=302)),
     ("POST", "notifications.read_all", "/notifications/read", expect(302)),
     ("GET", "outbox.index", "/admin/outbox/", ADMIN_ONLY),
+    # Bids. Before the deadline a bid is sealed: only its own provider reads it, not even admin.
+    ("GET", "bids.submit", "/demands/{demand_id}/bid", PROVIDER_ONLY),
+    ("POST", "bids.submit", "/demands/{demand_id}/bid", PROVIDER_ONLY),
+    ("GET", "bids.detail", "/bids/{bid_id}", SEALED),
+    ("GET", "bids.detail", "/bids/{past_bid_id}", UNSEALED),
+    ("GET", "bids.attachment", "/bids/{bid_id}/attachments/{attachment_id}", SEALED),
+    ("GET", "bids.attachment", "/bids/{past_bid_id}/attachments/{past_attachment_id}", UNSEALED),
+    ("POST", "bids.withdraw", "/bids/{bid_id}/withdraw", expect(403, provider=302)),
+    ("GET", "bids.evaluation", "/demands/{past_demand_id}/evaluation", DEMAND_MANAGER),
+    ("POST", "bids.score", "/bids/{past_bid_id}/score", DEMAND_ACTION),
+    ("POST", "bids.exclude", "/bids/{past_bid_id}/exclude", DEMAND_ACTION),
+    ("POST", "bids.award", "/demands/{past_demand_id}/award", DEMAND_ACTION),
+    ("POST", "bids.unsuccessful", "/demands/{past_demand_id}/unsuccessful", DEMAND_ACTION),
+    ("POST", "bids.reissue", "/demands/{past_demand_id}/reissue", DEMAND_ACTION),
+    (
+        "GET",
+        "bids.protocol",
+        "/demands/{past_demand_id}/protocol",
+        expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
+    ),
 ]
 
 # Served by extensions, not by us: static files only.
@@ -126,22 +151,32 @@ def test_every_route_is_in_the_table(app):
 
 @pytest.fixture
 def objects(personas, kraj_pak):
+    from minitendr import clock
     from minitendr.db import db
     from minitendr.demands.service import ask
     from minitendr.notifications.models import Notification
     from minitendr.registry.models import ServiceType
-    from tests.factories import make_demand, make_framework
+    from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework
 
     framework = make_framework(kraj_pak, providers=[personas.provider.provider])
     demand = make_demand(personas.ospod, publish=True)
     draft = make_demand(personas.ospod)
     clarification = ask(demand, personas.provider.provider, "Lze službu poskytovat i o víkendu?")
+    bid = make_bid(demand, personas.provider.provider, attachments=[("nabidka.pdf", MINIMAL_PDF)])
+    with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
+        past = make_demand(personas.ospod, publish=True)
+        past_bid = make_bid(past, personas.provider.provider, attachments=[("cenik.pdf", MINIMAL_PDF + b"%2")])
     notification = db.session.scalars(
         db.select(Notification).where(Notification.user_id == personas.provider.id)
     ).first()
     db.session.commit()
     return {
         "demand_id": demand.id,
+        "bid_id": bid.id,
+        "attachment_id": bid.attachments[0].id,
+        "past_demand_id": past.id,
+        "past_bid_id": past_bid.id,
+        "past_attachment_id": past_bid.attachments[0].id,
         "draft_id": draft.id,
         "clarification_id": clarification.id,
         "notification_id": notification.id,
@@ -153,7 +188,7 @@ def objects(personas, kraj_pak):
     }
 
 
-@pytest.mark.parametrize(("method", "endpoint", "url", "statuses"), TABLE, ids=[f"{m} {e}" for m, e, *_ in TABLE])
+@pytest.mark.parametrize(("method", "endpoint", "url", "statuses"), TABLE, ids=[f"{m} {u}" for m, _e, u, _s in TABLE])
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_route_answers_each_persona_as_the_table_says(
     login, personas, objects, method, endpoint, url, statuses, persona

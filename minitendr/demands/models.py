@@ -87,11 +87,15 @@ class Demand(db.Model):
     created_at: Mapped[timestamp] = mapped_column(default=clock.now)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
 
     orp: Mapped[Orp] = relationship()
     category: Mapped[ServiceCategory] = relationship()
     service_type: Mapped[ServiceType] = relationship()
     framework: Mapped[FrameworkContract | None] = relationship()
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
     invitations: Mapped[list[Invitation]] = relationship(
         back_populates="demand", order_by="Invitation.id", cascade="all, delete-orphan"
     )
@@ -151,6 +155,24 @@ class Demand(db.Model):
         self.framework = framework
         self.deadline = deadline
         self.published_at = clock.now()
+
+    def _decide(self, status: DemandStatus, decided_by, note: str | None) -> None:
+        if self.status in (DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL):
+            raise DomainError(f"O minitendru {self.number} už bylo rozhodnuto ({self.state.label}).")
+        if self.state is not DemandStatus.EVALUATION:
+            raise DomainError("Rozhodnout lze až po uplynutí lhůty pro nabídky.")
+        self.status = status
+        self.decided_at = clock.now()
+        self.decided_by_id = getattr(decided_by, "id", None)
+        self.decision_note = note
+
+    def mark_awarded(self, decided_by) -> None:
+        """evaluation → awarded."""
+        self._decide(DemandStatus.AWARDED, decided_by, None)
+
+    def mark_unsuccessful(self, decided_by, note: str) -> None:
+        """evaluation → unsuccessful (no bid, or none acceptable)."""
+        self._decide(DemandStatus.UNSUCCESSFUL, decided_by, note)
 
     def cancel(self, reason: str) -> None:
         """draft | published → cancelled (not once the deadline has passed: then it is evaluated)."""

@@ -13,6 +13,9 @@ from minitendr import clock
 from minitendr.actions import run_action
 from minitendr.audit.service import history
 from minitendr.auth.models import Role
+from minitendr.bids import service as bid_service
+from minitendr.bids.models import Bid
+from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands import service
 from minitendr.demands.forms import AnswerForm, DemandForm, QuestionForm, ReasonForm
@@ -80,9 +83,19 @@ def detail(demand_id: int):
     demand = _load(demand_id)
     manage = can_manage_demand(current_user, demand)
     provider_id = current_user.provider_id if current_user.role is Role.PROVIDER else None
+    subcontract = db.session.scalar(sa.select(SubContract).where(SubContract.demand_id == demand.id))
     return render_template(
         "demands/detail.html",
         demand=demand,
+        bid_count=bid_service.bid_count(demand),
+        own_bids=(
+            db.session.scalars(
+                sa.select(Bid).where(Bid.demand_id == demand.id, Bid.provider_id == provider_id).order_by(Bid.id.desc())
+            ).all()
+            if provider_id
+            else []
+        ),
+        subcontract=subcontract,
         manage=manage,
         invited=demand.is_invited(provider_id),
         own_provider_id=provider_id,

@@ -19,7 +19,7 @@ from minitendr.frameworks.models import (
     FrameworkParty,
     FrameworkStatus,
 )
-from minitendr.money import ZERO, to_money
+from minitendr.money import to_money
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, ServiceCategory
 
@@ -30,12 +30,13 @@ NEEDS_REASON = ("ceiling", "price_weight", "quality_weight")
 
 
 def committed_amount(framework: FrameworkContract) -> Decimal:
-    """What the framework's sub-contracts commit (their values with amendments).
+    """What the framework's sub-contracts commit: the sum of their values, summed in SQL."""
+    from minitendr.contracts.models import SubContract
 
-    Sub-contracts are created by awards, which this version of minitendr does not make yet: until the
-    award feature adds them (and replaces this with a SUM over them), nothing can be committed.
-    """
-    return ZERO
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(SubContract.value), 0)).where(SubContract.framework_id == framework.id)
+    )
+    return to_money(total)
 
 
 def _check_terms(values: dict[str, Any]) -> None:

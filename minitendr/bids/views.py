@@ -1,0 +1,214 @@
+"""Bid pages: submitting (sealed), reading one's own bids, attachments; evaluation, award and the
+evaluation protocol for OSPOD."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user
+
+from minitendr import clock
+from minitendr.actions import run_action
+from minitendr.auth.models import Role
+from minitendr.bids import service
+from minitendr.bids.forms import BidForm, ExcludeForm, NoteForm, ScoreForm
+from minitendr.bids.models import Bid, BidAttachment
+from minitendr.contracts.models import SubContract
+from minitendr.db import DomainError, db
+from minitendr.demands.models import Demand, DemandStatus
+from minitendr.permissions import can_manage_demand, can_read_bid, can_read_demand, ensure, roles_required
+
+bp = Blueprint("bids", __name__)
+
+OFFICIALS = (Role.ADMIN, Role.MINISTRY, Role.KRAJ, Role.OSPOD)
+
+
+def _demand(demand_id: int, manage: bool = False) -> Demand:
+    demand = db.get_or_404(Demand, demand_id)
+    ensure(can_manage_demand(current_user, demand) if manage else can_read_demand(current_user, demand))
+    return demand
+
+
+def _bid(bid_id: int) -> Bid:
+    """404 when missing, 403 when sealed or not yours: never the content."""
+    bid = db.get_or_404(Bid, bid_id)
+    ensure(can_read_bid(current_user, bid))
+    return bid
+
+
+@bp.route("/demands/<int:demand_id>/bid", methods=["GET", "POST"])
+@roles_required(Role.PROVIDER)
+def submit(demand_id: int):
+    demand = _demand(demand_id)
+    previous = service.live_bid(demand, current_user.provider_id)
+    form = BidForm(obj=previous)
+    if previous is None and not form.is_submitted():
+        form.units.data = demand.volume
+        form.proposed_start.data = max(demand.start_date, clock.today())
+    if form.validate_on_submit():
+        uploads = [
+            service.Upload(f.filename or "příloha", f.read()) for f in form.attachments.data or [] if f and f.filename
+        ]
+        try:
+            service.submit_bid(
+                demand,
+                current_user.provider,
+                unit_price=form.unit_price.data,
+                units=form.units.data,
+                vat_rate=form.vat_rate.data,
+                proposed_start=form.proposed_start.data,
+                team=form.team.data,
+                approach=form.approach.data,
+                attachments=uploads,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash(
+                "Nabídka je podána. Do konce lhůty ji můžete nahradit nebo stáhnout."
+                if previous is None
+                else "Nabídka je nahrazena novou; původní zůstává v záznamu jako nahrazená.",
+                "success",
+            )
+            return redirect(url_for("demands.detail", demand_id=demand.id))
+    return render_template("bids/form.html", form=form, demand=demand, previous=previous)
+
+
+@bp.get("/bids/<int:bid_id>")
+@roles_required(*Role)
+def detail(bid_id: int):
+    bid = _bid(bid_id)
+    return render_template("bids/detail.html", bid=bid)
+
+
+@bp.post("/bids/<int:bid_id>/withdraw")
+@roles_required(Role.PROVIDER)
+def withdraw(bid_id: int):
+    bid = _bid(bid_id)
+    return run_action(
+        lambda: service.withdraw_bid(bid), "Nabídka je stažena.", url_for("demands.detail", demand_id=bid.demand_id)
+    )
+
+
+@bp.get("/bids/<int:bid_id>/attachments/<int:attachment_id>")
+@roles_required(*Role)
+def attachment(bid_id: int, attachment_id: int):
+    bid = _bid(bid_id)
+    item = db.get_or_404(BidAttachment, attachment_id)
+    if item.bid_id != bid.id:
+        abort(404)
+    return send_file(
+        service.attachment_path(item), mimetype="application/pdf", as_attachment=True, download_name=item.filename
+    )
+
+
+# --- evaluation (OSPOD of the demand's ORP, after the deadline) ---------------------------------
+@bp.get("/demands/<int:demand_id>/evaluation")
+@roles_required(Role.OSPOD)
+def evaluation(demand_id: int):
+    demand = _demand(demand_id, manage=True)
+    if demand.is_open:
+        flash("Nabídky jsou zapečetěné do konce lhůty; hodnotit je lze až potom.", "warning")
+        return redirect(url_for("demands.detail", demand_id=demand.id))
+    return render_template(
+        "bids/evaluation.html",
+        demand=demand,
+        rows=service.ranking(demand),
+        score_form=ScoreForm(formdata=None),
+        exclude_form=ExcludeForm(formdata=None),
+        note_form=NoteForm(formdata=None),
+        status=DemandStatus,
+    )
+
+
+def _evaluated_bid(bid_id: int) -> Bid:
+    bid = db.get_or_404(Bid, bid_id)
+    ensure(can_manage_demand(current_user, bid.demand))
+    return bid
+
+
+@bp.post("/bids/<int:bid_id>/score")
+@roles_required(Role.OSPOD)
+def score(bid_id: int):
+    bid = _evaluated_bid(bid_id)
+    form = ScoreForm()
+    back = url_for("bids.evaluation", demand_id=bid.demand_id)
+    if not form.validate():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+        return redirect(back)
+    return run_action(
+        lambda: service.score_bid(bid, form.quality_score.data, form.justification.data), "Hodnocení je uloženo.", back
+    )
+
+
+@bp.post("/bids/<int:bid_id>/exclude")
+@roles_required(Role.OSPOD)
+def exclude(bid_id: int):
+    bid = _evaluated_bid(bid_id)
+    form = ExcludeForm()
+    back = url_for("bids.evaluation", demand_id=bid.demand_id)
+    if not form.validate():
+        flash(" ".join(form.reason.errors), "danger")
+        return redirect(back)
+    return run_action(lambda: service.exclude_bid(bid, form.reason.data), "Nabídka je vyřazena.", back)
+
+
+@bp.post("/demands/<int:demand_id>/award")
+@roles_required(Role.OSPOD)
+def award(demand_id: int):
+    demand = _demand(demand_id, manage=True)
+    return run_action(
+        lambda: service.award(demand, current_user),
+        "Minitendr je zadán; dílčí smlouva je založena.",
+        url_for("demands.detail", demand_id=demand.id),
+    )
+
+
+@bp.post("/demands/<int:demand_id>/unsuccessful")
+@roles_required(Role.OSPOD)
+def unsuccessful(demand_id: int):
+    demand = _demand(demand_id, manage=True)
+    form = NoteForm()
+    form.validate()
+    if form.note.errors:
+        flash(" ".join(form.note.errors), "danger")
+        return redirect(url_for("bids.evaluation", demand_id=demand.id))
+    return run_action(
+        lambda: service.close_unsuccessful(demand, current_user, form.note.data or ""),
+        "Minitendr je ukončen jako neúspěšný.",
+        url_for("demands.detail", demand_id=demand.id),
+    )
+
+
+@bp.post("/demands/<int:demand_id>/reissue")
+@roles_required(Role.OSPOD)
+def reissue(demand_id: int):
+    demand = _demand(demand_id, manage=True)
+    try:
+        copy = service.reissue(demand, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("demands.detail", demand_id=demand.id))
+    db.session.commit()
+    flash(f"Poptávka je znovu připravena jako koncept {copy.number}; zkontrolujte termíny a zveřejněte ji.", "success")
+    return redirect(url_for("demands.edit", demand_id=copy.id))
+
+
+@bp.get("/demands/<int:demand_id>/protocol")
+@roles_required(*OFFICIALS)
+def protocol(demand_id: int):
+    """The evaluation protocol: printable record of the bids, scores and the decision."""
+    demand = _demand(demand_id)
+    if demand.deadline is None or demand.deadline > clock.now():
+        abort(404)  # there is nothing to record while the bids are sealed
+    subcontract = db.session.scalar(sa.select(SubContract).where(SubContract.demand_id == demand.id))
+    return render_template(
+        "bids/protocol.html",
+        demand=demand,
+        rows=service.ranking(demand),
+        subcontract=subcontract,
+        printed_at=clock.now(),
+    )
