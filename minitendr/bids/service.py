@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 
 from minitendr import clock
 from minitendr.audit.service import record
@@ -26,7 +26,7 @@ from minitendr.formatting import money as format_money
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty, PartyStatus
 from minitendr.frameworks.service import committed_amount
 from minitendr.money import to_money
-from minitendr.notifications.service import notify, provider_users
+from minitendr.notifications.service import link, notify, provider_users
 from minitendr.providers.models import Provider
 
 MAX_UNIT_PRICE = Decimal("10000000")
@@ -381,7 +381,7 @@ def close_unsuccessful(demand: Demand, decided_by: User | None, note: str) -> No
 
 def _tell_bidders(demand: Demand, rows: list[Ranked], winner: Bid | None) -> None:
     """Each bidder learns its own scores, and who won at what price."""
-    link = url_for("demands.detail", demand_id=demand.id)
+    page = link("demands.detail", demand_id=demand.id)
     result = (
         f"Vybrána byla nabídka poskytovatele {winner.provider.name} za {format_money(winner.total)} bez DPH."
         if winner
@@ -396,7 +396,7 @@ def _tell_bidders(demand: Demand, rows: list[Ranked], winner: Bid | None) -> Non
                 f"Vaše nabídka: cena {row.price_score} b., kvalita {row.quality_points} b., celkem "
                 f"{row.total_score} b., pořadí {row.rank}."
             )
-        notify(provider_users([bid.provider_id]), f"Výsledek minitendru {demand.number}", f"{own} {result}", link)
+        notify(provider_users([bid.provider_id]), f"Výsledek minitendru {demand.number}", f"{own} {result}", page)
 
 
 def reissue(demand: Demand, created_by: User) -> Demand:

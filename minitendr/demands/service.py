@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
 
 from minitendr import clock
 from minitendr.audit.service import record
@@ -21,7 +20,7 @@ from minitendr.demands.models import NEEDS, Clarification, Demand, DemandStatus,
 from minitendr.formatting import datetime as format_datetime
 from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
 from minitendr.money import to_money
-from minitendr.notifications.service import notify, provider_users
+from minitendr.notifications.service import link, notify, provider_users
 from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
@@ -215,13 +214,13 @@ def publish(demand: Demand) -> list[Invitation]:
         invitations = [Invitation(demand=demand, provider_id=party.provider_id) for party in framework.active_parties]
         db.session.add_all(invitations)
     db.session.flush()
-    link = url_for("demands.detail", demand_id=demand.id)
+    page = link("demands.detail", demand_id=demand.id)
     notify(
         provider_users(i.provider_id for i in invitations),
         f"Pozvánka do minitendru {demand.number}",
         f"OSPOD {demand.orp.name} poptává službu {demand.service_type.name} "
         f"(rámcová smlouva {framework.number}). Nabídky do {format_datetime(deadline)}.",
-        link,
+        page,
     )
     record(
         "demand.published",
@@ -241,7 +240,7 @@ def cancel(demand: Demand, reason: str) -> None:
             provider_users(i.provider_id for i in demand.invitations),
             f"Minitendr {demand.number} byl zrušen",
             f"OSPOD {demand.orp.name} zrušil poptávku {demand.number}. Důvod: {demand.cancel_reason}",
-            url_for("demands.detail", demand_id=demand.id),
+            link("demands.detail", demand_id=demand.id),
         )
     record("demand.cancelled", demand, {"reason": demand.cancel_reason})
 
@@ -267,7 +266,7 @@ def ask(demand: Demand, provider: Provider, question: str) -> Clarification:
         ospod,
         f"Dotaz k minitendru {demand.number}",
         "Poskytovatel položil dotaz; odpovězte jej prosím.",
-        url_for("demands.detail", demand_id=demand.id),
+        link("demands.detail", demand_id=demand.id),
     )
     record("demand.question_asked", demand, {"clarification": clarification.id})
     return clarification
@@ -299,6 +298,6 @@ def answer(clarification: Clarification, text: str, new_deadline: dt.datetime | 
         provider_users(i.provider_id for i in demand.invitations),
         f"Odpověď na dotaz k minitendru {demand.number}",
         f"OSPOD {demand.orp.name} odpověděl na dotaz k poptávce.{extension}",
-        url_for("demands.detail", demand_id=demand.id),
+        link("demands.detail", demand_id=demand.id),
     )
     record("demand.question_answered", demand, data)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, url_for
 
 from minitendr import clock
 from minitendr.auth.models import Role, User
@@ -20,6 +20,13 @@ from minitendr.db import db
 from minitendr.notifications.models import Notification, OutboxEmail
 
 MAX_ATTEMPTS = 5
+
+
+def link(endpoint: str, **values) -> str:
+    """The path of a page, for a notification: also outside a request (CLI, seeding, jobs)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def notify(users: Iterable[User], title: str, body: str, link: str = "") -> int:
