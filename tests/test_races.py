@@ -23,14 +23,28 @@ from minitendr.registry.service import load_reference_data
 from tests.conftest import PG_URL, config_for_tests
 from tests.factories import ProviderFactory, make_framework
 
-RACE_TABLES = ("audit_event", "framework_party", "framework_contract", "user_account", "provider")
+RACE_TABLES = (
+    "audit_event",
+    "notification",
+    "outbox_email",
+    "subcontract",
+    "bid_attachment",
+    "bid",
+    "clarification",
+    "invitation",
+    "demand",
+    "framework_party",
+    "framework_contract",
+    "user_account",
+    "provider",
+)
 
 
 @pytest.fixture
 def race_app(tmp_path):
     """An application of its own on a database that commits for real; emptied afterwards."""
     url = PG_URL or f"sqlite:///{tmp_path}/race.db"
-    app = create_app(config_for_tests(url))
+    app = create_app(config_for_tests(url) | {"ATTACHMENTS_DIR": str(tmp_path / "attachments")})
     with app.app_context():
         if not PG_URL:
             upgrade(directory=app.config["MIGRATIONS_DIR"])
@@ -95,3 +109,86 @@ def test_two_overlapping_activations_at_once_leave_one_active(race_app, monkeypa
     with race_app.app_context():
         statuses = db.session.scalars(sa.select(FrameworkContract.status).order_by(FrameworkContract.id)).all()
         assert sorted(statuses) == [FrameworkStatus.ACTIVE, FrameworkStatus.DRAFT]
+
+
+def _two_minitenders_in_evaluation(race_app, ceiling: str, price: str):
+    """A framework with ``ceiling`` and two minitenders under it, each with one scored bid of
+    ``price`` × 40 units, whose deadlines have passed. Returns the two demand ids."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from minitendr import clock
+    from minitendr.auth.models import Role
+    from minitendr.bids import service as bids
+    from minitendr.registry.models import Orp
+    from tests.factories import UserFactory, make_bid, make_demand
+
+    with race_app.app_context():
+        kraj = db.session.execute(sa.select(Kraj).where(Kraj.code == "CZ053")).scalar_one()
+        orp = db.session.execute(sa.select(Orp).where(Orp.code == "5309")).scalar_one()
+        provider = ProviderFactory()
+        ospod = UserFactory(email="ospod.race@test.cz", role=Role.OSPOD, orp=orp)
+        with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
+            make_framework(kraj, providers=[provider], ceiling=Decimal(ceiling))
+            demands = [make_demand(ospod, publish=True, estimated_max_value=None) for _ in range(2)]
+            for demand in demands:
+                make_bid(demand, provider, unit_price=price)
+        for demand in demands:
+            bids.score_bid(bids.live_bids(demand)[0], 80, "Splňuje zadání.")
+        db.session.commit()
+        return [d.id for d in demands]
+
+
+def test_two_awards_racing_for_the_last_of_a_ceiling_leave_one_winner(race_app, monkeypatch):
+    from decimal import Decimal
+
+    from minitendr.bids import service as bids
+    from minitendr.contracts.models import SubContract
+    from minitendr.demands.models import Demand
+
+    # 100 000 ceiling; each award is 60 000: only one of them fits.
+    ids = _two_minitenders_in_evaluation(race_app, ceiling="100000", price="1500")
+    committed = bids.committed_amount
+
+    def slow_committed(framework):
+        found = committed(framework)
+        time.sleep(0.3)  # without the framework's row lock both awards would pass the check
+        return found
+
+    monkeypatch.setattr(bids, "committed_amount", slow_committed)
+
+    def award(demand_id):
+        return lambda: bids.award(db.session.get(Demand, demand_id), None)
+
+    results = run_together(race_app, award(ids[0]), award(ids[1]))
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(refused) == 1, results
+    assert "přesahuje zbývající strop" in refused[0].message
+    with race_app.app_context():
+        values = db.session.scalars(sa.select(SubContract.value)).all()
+        assert values == [Decimal("60000.00")]
+
+
+def test_a_double_clicked_award_makes_one_sub_contract(race_app, monkeypatch):
+    from minitendr.bids import service as bids
+    from minitendr.contracts.models import SubContract
+    from minitendr.demands.models import Demand
+
+    ids = _two_minitenders_in_evaluation(race_app, ceiling="1000000", price="100")
+    committed = bids.committed_amount
+
+    def slow_committed(framework):
+        found = committed(framework)
+        time.sleep(0.3)
+        return found
+
+    monkeypatch.setattr(bids, "committed_amount", slow_committed)
+
+    def award():
+        return bids.award(db.session.get(Demand, ids[0]), None)
+
+    results = run_together(race_app, award, award)
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(refused) == 1 and "už bylo rozhodnuto" in refused[0].message, results
+    with race_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(SubContract.id))) == 1

@@ -203,6 +203,8 @@ class Ranked:
 
 
 def _ensure_evaluation(demand: Demand) -> None:
+    if demand.status in (DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL):
+        raise DomainError(f"O minitendru {demand.number} už bylo rozhodnuto ({demand.state.label}).")
     if demand.state is not DemandStatus.EVALUATION:
         if demand.is_open:
             raise DomainError("Nabídky lze hodnotit až po uplynutí lhůty pro nabídky.")
