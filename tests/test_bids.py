@@ -101,7 +101,7 @@ def test_bidding_after_the_deadline_is_refused(world):
     with after_deadline(), pytest.raises(DomainError, match="Lhůta pro nabídky skončila"):
         make_bid(world["demand"], world["a"])
     bid_before = make_bid(world["demand"], world["b"])
-    with after_deadline(), pytest.raises(DomainError, match="uzamčeny|skončila"):
+    with after_deadline(), pytest.raises(DomainError, match=r"uzamčeny|skončila"):
         service.withdraw_bid(bid_before)
 
 
@@ -306,9 +306,12 @@ def test_scoring_needs_a_justification_and_the_deadline_passed(world):
 
 # --- award ---------------------------------------------------------------------------------------
 def scored(world, prices=("500", "625"), scores=(70, 90)):
-    bids = [make_bid(world["demand"], p, unit_price=price) for p, price in zip((world["a"], world["b"]), prices)]
+    bids = [
+        make_bid(world["demand"], p, unit_price=price)
+        for p, price in zip((world["a"], world["b"]), prices, strict=True)
+    ]
     with after_deadline():
-        for bid, score in zip(bids, scores):
+        for bid, score in zip(bids, scores, strict=True):
             service.score_bid(bid, score, "Zdůvodnění hodnocení.")
     return bids
 
