@@ -176,3 +176,21 @@ def can_read_bid(user: User, bid) -> bool:
     from minitendr.bids.models import Bid
 
     return db.session.scalar(sa.select(Bid.id).where(Bid.id == bid.id, bid_scope(user))) is not None
+
+
+# --- sub-contracts -------------------------------------------------------------------------------
+def subcontract_scope(user: User) -> sa.ColumnElement[bool]:
+    """The sub-contracts ``user`` may see: its provider's, the ORP's OSPOD's, the kraj's, and
+    admin's and ministry's all."""
+    from minitendr.contracts.models import SubContract
+    from minitendr.registry.models import Orp
+
+    if reads_nationally(user):
+        return sa.true()
+    if user.role is Role.KRAJ:
+        return SubContract.orp_id.in_(sa.select(Orp.id).where(Orp.kraj_id == user.kraj_id))
+    if user.role is Role.OSPOD:
+        return SubContract.orp_id == user.orp_id
+    if user.role is Role.PROVIDER:
+        return SubContract.provider_id == user.provider_id
+    return sa.false()

@@ -460,3 +460,15 @@ def test_the_demand_row_lock_reads_the_decision_afresh(world, personas):
         service.award(world["demand"], personas.ospod)
     stale = db.session.get(Demand, world["demand"].id)
     assert service._lock_demand(stale).status is DemandStatus.AWARDED
+
+
+def test_the_framework_page_shows_the_sub_contract_and_what_it_commits(login, world, personas):
+    scored(world)
+    with after_deadline():
+        service.award(world["demand"], personas.ospod)
+        db.session.commit()
+        page = login(personas.kraj).get(f"/frameworks/{world['framework'].id}").get_data(as_text=True)
+        other = login(personas.kraj_other).get(f"/frameworks/{world['framework'].id}")
+    assert "DS-PAK-2026-0001" in page and "20\xa0000,00\xa0Kč" in page  # listed, and in the committed card
+    assert "80\xa0000,00\xa0Kč" in page  # remaining of the 100 000 ceiling
+    assert other.status_code == 403

@@ -13,6 +13,7 @@ from minitendr import clock
 from minitendr.actions import run_action
 from minitendr.audit.service import history
 from minitendr.auth.models import Role
+from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand
 from minitendr.frameworks import service
@@ -26,6 +27,7 @@ from minitendr.permissions import (
     ensure,
     framework_scope,
     roles_required,
+    subcontract_scope,
 )
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, ServiceCategory
@@ -113,6 +115,12 @@ def detail(framework_id: int):
         reason_form=ReasonForm(formdata=None),
         events=history(framework),
         status=FrameworkStatus,
+        subcontracts=db.session.scalars(
+            sa.select(SubContract)
+            .where(SubContract.framework_id == framework.id, subcontract_scope(current_user))
+            .order_by(SubContract.signed_on.desc(), SubContract.id.desc())
+            .limit(100)
+        ).all(),
         demands=db.session.scalars(
             sa.select(Demand)
             .where(Demand.framework_id == framework.id, demand_scope(current_user))
