@@ -507,3 +507,12 @@ def test_emails_leave_after_the_response_when_smtp_is_configured(app, login, per
 def test_outbox_send_needs_smtp(run_cli):
     result = run_cli("outbox", "send")
     assert result.exit_code != 0 and "SMTP není nastaveno" in result.output
+
+
+def test_publishing_through_the_page_stores_the_invitations(login, personas, world):
+    """In a request's own session (as in production) the invitations must be stored, not only created."""
+    demand = make_demand(personas.ospod)
+    db.session.commit()
+    assert login(personas.ospod).post(f"/demands/{demand.id}/publish").status_code == 302
+    invited = db.session.scalars(sa.select(Invitation.provider_id).where(Invitation.demand_id == demand.id)).all()
+    assert sorted(invited) == sorted([personas.provider.provider_id, world["second"].id])
