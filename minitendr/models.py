@@ -3,7 +3,7 @@
 from minitendr.audit.models import AuditEvent
 from minitendr.auth.models import User
 from minitendr.bids.models import Bid, BidAttachment
-from minitendr.contracts.models import SubContract
+from minitendr.contracts.models import Amendment, Drawdown, SubContract
 from minitendr.demands.models import Clarification, Demand, Invitation
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.notifications.models import Notification, OutboxEmail
@@ -11,11 +11,13 @@ from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 
 __all__ = [
+    "Amendment",
     "AuditEvent",
     "Bid",
     "BidAttachment",
     "Clarification",
     "Demand",
+    "Drawdown",
     "FrameworkContract",
     "FrameworkParty",
     "Invitation",

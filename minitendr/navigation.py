@@ -33,6 +33,12 @@ MENU = (
         "Minitendry, do kterých jste pozváni: otevřené nahoře, s časem do konce lhůty.",
     ),
     NavItem(
+        "Dílčí smlouvy",
+        "contracts.index",
+        ALL,
+        "Zadané služby: čerpání po měsících, dodatky, dokončení a registr smluv.",
+    ),
+    NavItem(
         "Rámcové smlouvy",
         "frameworks.index",
         ALL,

@@ -7,6 +7,7 @@ The table must cover every route the application has; a new route without rows f
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -131,6 +132,16 @@ TABLE = [
         "/demands/{past_demand_id}/protocol",
         expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
     ),
+    ("GET", "contracts.index", "/subcontracts/", EVERYONE),
+    ("GET", "contracts.detail", "/subcontracts/{subcontract_id}", UNSEALED),
+    ("POST", "contracts.report", "/subcontracts/{subcontract_id}/drawdowns", expect(403, provider=302)),
+    ("POST", "contracts.confirm", "/subcontracts/{subcontract_id}/drawdowns/{drawdown_id}/confirm", DEMAND_ACTION),
+    ("POST", "contracts.reject", "/subcontracts/{subcontract_id}/drawdowns/{drawdown_id}/reject", DEMAND_ACTION),
+    ("POST", "contracts.amend", "/subcontracts/{subcontract_id}/amendments", DEMAND_ACTION),
+    ("POST", "contracts.complete", "/subcontracts/{subcontract_id}/complete", DEMAND_ACTION),
+    ("POST", "contracts.terminate", "/subcontracts/{subcontract_id}/terminate", DEMAND_ACTION),
+    ("POST", "contracts.registry_record", "/subcontracts/{subcontract_id}/registry", DEMAND_ACTION),
+    ("GET", "contracts.registry", "/subcontracts/registry", OFFICIALS),
 ]
 
 # Served by extensions, not by us: static files only.
@@ -152,6 +163,8 @@ def test_every_route_is_in_the_table(app):
 @pytest.fixture
 def objects(personas, kraj_pak):
     from minitendr import clock
+    from minitendr.bids.service import award, score_bid
+    from minitendr.contracts.service import report_drawdown
     from minitendr.db import db
     from minitendr.demands.service import ask
     from minitendr.notifications.models import Notification
@@ -166,6 +179,15 @@ def objects(personas, kraj_pak):
     with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
         past = make_demand(personas.ospod, publish=True)
         past_bid = make_bid(past, personas.provider.provider, attachments=[("cenik.pdf", MINIMAL_PDF + b"%2")])
+    score_bid(past_bid, 80, "Splňuje zadání.")
+    subcontract = award(past, personas.ospod)
+    drawdown = report_drawdown(
+        subcontract,
+        personas.provider.provider,
+        period=clock.today(),
+        units=Decimal("2"),
+        amount=subcontract.unit_price * 2,
+    )
     notification = db.session.scalars(
         db.select(Notification).where(Notification.user_id == personas.provider.id)
     ).first()
@@ -177,6 +199,8 @@ def objects(personas, kraj_pak):
         "past_demand_id": past.id,
         "past_bid_id": past_bid.id,
         "past_attachment_id": past_bid.attachments[0].id,
+        "subcontract_id": subcontract.id,
+        "drawdown_id": drawdown.id,
         "draft_id": draft.id,
         "clarification_id": clarification.id,
         "notification_id": notification.id,
@@ -212,6 +236,7 @@ def test_route_answers_each_persona_as_the_table_says(
         "/frameworks/999999/edit",
         "/demands/999999",
         "/notifications/999999",
+        "/subcontracts/999999",
     ],
 )
 def test_missing_objects_are_404_with_a_czech_page(login, personas, url):

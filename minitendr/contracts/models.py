@@ -7,13 +7,16 @@ import enum
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minitendr import clock
-from minitendr.db import db, enum_column, intpk, money, timestamp
+from minitendr.db import DomainError, UTCDateTime, db, enum_column, intpk, money, timestamp
 from minitendr.frameworks.models import FrameworkContract
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Orp, ServiceCategory, ServiceType
+
+REGISTRY_THRESHOLD = Decimal("50000.00")
 
 
 class SubContractStatus(enum.StrEnum):
@@ -32,6 +35,8 @@ class SubContract(db.Model):
         sa.CheckConstraint("value > 0", name="value_positive"),
         sa.CheckConstraint("units > 0 AND unit_price > 0", name="units_and_price_positive"),
         sa.CheckConstraint("end_date >= start_date", name="dates_order"),
+        sa.CheckConstraint("status <> 'terminated' OR termination_reason IS NOT NULL", name="termination_reason"),
+        sa.CheckConstraint("(registry_id IS NULL) = (registry_published_on IS NULL)", name="registry_pair"),
         sa.Index("ix_subcontract_framework", "framework_id"),
     )
 
@@ -55,9 +60,117 @@ class SubContract(db.Model):
         enum_column(SubContractStatus, "subcontract_status"), default=SubContractStatus.ACTIVE
     )
     created_at: Mapped[timestamp] = mapped_column(default=clock.now)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    termination_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Registr smluv: the publication's id and date, once OSPOD has published it.
+    registry_id: Mapped[str | None] = mapped_column(sa.String(20))
+    registry_published_on: Mapped[dt.date | None]
 
     framework: Mapped[FrameworkContract] = relationship()
     provider: Mapped[Provider] = relationship()
     orp: Mapped[Orp] = relationship()
     category: Mapped[ServiceCategory] = relationship()
     service_type: Mapped[ServiceType] = relationship()
+    demand = relationship("Demand")
+    bid = relationship("Bid")
+    drawdowns: Mapped[list[Drawdown]] = relationship(back_populates="subcontract", order_by="Drawdown.period")
+    amendments: Mapped[list[Amendment]] = relationship(back_populates="subcontract", order_by="Amendment.id")
+
+    @hybrid_property
+    def requires_registry(self) -> bool:
+        """Over 50 000 Kč without VAT, a contract must be published in the register of contracts."""
+        return self.value > REGISTRY_THRESHOLD
+
+    @property
+    def registry_pending(self) -> bool:
+        return self.requires_registry and self.registry_id is None
+
+    def ensure_active(self) -> None:
+        if self.status is not SubContractStatus.ACTIVE:
+            raise DomainError(f"Dílčí smlouva {self.number} je {self.status.label}; změny ani čerpání už nepřijímá.")
+
+    def complete(self) -> None:
+        self.ensure_active()
+        self.status = SubContractStatus.COMPLETED
+        self.closed_at = clock.now()
+
+    def terminate(self, reason: str) -> None:
+        reason = (reason or "").strip()
+        self.ensure_active()
+        if not reason:
+            raise DomainError("Uveďte důvod předčasného ukončení.", field="reason")
+        self.status = SubContractStatus.TERMINATED
+        self.termination_reason = reason
+        self.closed_at = clock.now()
+
+
+class DrawdownStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {"submitted": "čeká na potvrzení", "confirmed": "potvrzeno", "rejected": "zamítnuto"}[self.value]
+
+
+class Drawdown(db.Model):
+    """Delivered units and their amount for one month, reported by the provider; only confirmed
+    drawdowns count as spent."""
+
+    __tablename__ = "drawdown"
+    __table_args__ = (
+        # One drawdown per month and sub-contract, unless it was rejected (then it may be reported again).
+        sa.Index(
+            "uq_drawdown_period",
+            "subcontract_id",
+            "period",
+            unique=True,
+            sqlite_where=sa.text("status <> 'rejected'"),
+            postgresql_where=sa.text("status <> 'rejected'"),
+        ),
+        sa.CheckConstraint("units > 0", name="units_positive"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("status <> 'rejected' OR rejection_reason IS NOT NULL", name="rejection_reason"),
+    )
+
+    id: Mapped[intpk]
+    subcontract_id: Mapped[int] = mapped_column(sa.ForeignKey("subcontract.id"), index=True)
+    period: Mapped[dt.date]  # the first day of the month
+    units: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    amount: Mapped[money]
+    difference_reason: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[DrawdownStatus] = mapped_column(
+        enum_column(DrawdownStatus, "drawdown_status"), default=DrawdownStatus.SUBMITTED
+    )
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    reported_at: Mapped[timestamp] = mapped_column(default=clock.now)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    subcontract: Mapped[SubContract] = relationship(back_populates="drawdowns")
+
+
+class Amendment(db.Model):
+    """A change of a sub-contract's value, units or end date, with a reason and the provider's consent."""
+
+    __tablename__ = "amendment"
+    __table_args__ = (
+        sa.UniqueConstraint("subcontract_id", "seq", name="uq_amendment_seq"),
+        sa.CheckConstraint("new_value > 0 AND new_units > 0", name="new_terms_positive"),
+    )
+
+    id: Mapped[intpk]
+    subcontract_id: Mapped[int] = mapped_column(sa.ForeignKey("subcontract.id"), index=True)
+    seq: Mapped[int]
+    old_value: Mapped[money]
+    new_value: Mapped[money]
+    old_units: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    new_units: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    old_end_date: Mapped[dt.date]
+    new_end_date: Mapped[dt.date]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    provider_consent: Mapped[str] = mapped_column(sa.String(200))
+    consent_on: Mapped[dt.date]
+    created_at: Mapped[timestamp] = mapped_column(default=clock.now)
+
+    subcontract: Mapped[SubContract] = relationship(back_populates="amendments")

@@ -20,7 +20,14 @@ from minitendr.db import DomainError, db
 from minitendr.demands import service
 from minitendr.demands.forms import AnswerForm, DemandForm, QuestionForm, ReasonForm
 from minitendr.demands.models import Clarification, Demand, DemandStatus
-from minitendr.permissions import can_manage_demand, can_read_demand, demand_scope, ensure, roles_required
+from minitendr.permissions import (
+    can_manage_demand,
+    can_read_demand,
+    demand_scope,
+    ensure,
+    roles_required,
+    subcontract_scope,
+)
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 
 bp = Blueprint("demands", __name__, url_prefix="/demands")
@@ -96,6 +103,11 @@ def detail(demand_id: int):
             else []
         ),
         subcontract=subcontract,
+        can_see_subcontract=subcontract is not None
+        and db.session.scalar(
+            sa.select(SubContract.id).where(SubContract.id == subcontract.id, subcontract_scope(current_user))
+        )
+        is not None,
         manage=manage,
         invited=demand.is_invited(provider_id),
         own_provider_id=provider_id,

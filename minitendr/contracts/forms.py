@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from wtforms import DateField, MonthField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from minitendr.demands.forms import no_birth_number
+from minitendr.forms import CzechDecimalField, CzechForm
+
+POSITIVE = NumberRange(min=Decimal("0.01"), max=Decimal("10000000000"))
+
+
+class DrawdownForm(CzechForm):
+    period = MonthField("Měsíc", validators=[InputRequired()])
+    units = CzechDecimalField("Poskytnuté jednotky", validators=[InputRequired(), POSITIVE])
+    amount = CzechDecimalField("Částka (Kč bez DPH)", validators=[InputRequired(), POSITIVE])
+    reason = TextAreaField(
+        "Důvod rozdílu (jen když částka neodpovídá jednotkám × ceně)",
+        validators=[Optional(), Length(max=1000), no_birth_number],
+    )
+    submit = SubmitField("Vykázat čerpání")
+
+
+class ReasonForm(CzechForm):
+    reason = TextAreaField("Důvod", validators=[DataRequired(), Length(max=1000), no_birth_number])
+    submit = SubmitField("Potvrdit")
+
+
+class AmendmentForm(CzechForm):
+    new_value = CzechDecimalField("Nová hodnota (Kč bez DPH)", validators=[InputRequired(), POSITIVE])
+    new_units = CzechDecimalField("Nový počet jednotek", validators=[InputRequired(), POSITIVE])
+    new_end_date = DateField("Nový konec plnění", validators=[InputRequired()])
+    reason = TextAreaField("Důvod dodatku", validators=[DataRequired(), Length(max=2000), no_birth_number])
+    provider_consent = StringField(
+        "Souhlas poskytovatele",
+        validators=[DataRequired(), Length(max=200), no_birth_number],
+        description="Jak poskytovatel souhlasil: č. j. dopisu, datum e-mailu, podpis dodatku…",
+    )
+    consent_on = DateField("Datum souhlasu", validators=[InputRequired()])
+    submit = SubmitField("Uzavřít dodatek")
+
+
+class RegistryForm(CzechForm):
+    registry_id = StringField("ID v registru smluv", validators=[DataRequired(), Length(max=20)])
+    published_on = DateField("Datum zveřejnění", validators=[InputRequired()])
+    submit = SubmitField("Zaznamenat zveřejnění")

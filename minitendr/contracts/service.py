@@ -1,0 +1,321 @@
+"""Sub-contracts after the award: drawdowns, amendments, completion, the register of contracts.
+
+Money invariants held here, in the same transaction as the change, under row locks:
+what is reported and not rejected never exceeds the contracted value, an amendment never brings the
+value below that nor the framework above its ceiling. Functions flush, never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from minitendr import clock
+from minitendr.audit.service import record
+from minitendr.auth.models import Role, User
+from minitendr.contracts.models import Amendment, Drawdown, DrawdownStatus, SubContract
+from minitendr.db import DomainError, db
+from minitendr.demands.service import check_no_birth_numbers
+from minitendr.formatting import money as format_money
+from minitendr.frameworks.models import FrameworkContract
+from minitendr.frameworks.service import committed_amount
+from minitendr.money import to_money
+from minitendr.notifications.service import link, notify, provider_users
+from minitendr.providers.models import Provider
+
+REPORTED = (DrawdownStatus.SUBMITTED, DrawdownStatus.CONFIRMED)
+
+
+def drawn(subcontract: SubContract, statuses=(DrawdownStatus.CONFIRMED,)) -> Decimal:
+    """The sum of the sub-contract's drawdowns in ``statuses`` (confirmed: what is spent)."""
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Drawdown.amount), 0)).where(
+            Drawdown.subcontract_id == subcontract.id, Drawdown.status.in_(statuses)
+        )
+    )
+    return to_money(total)
+
+
+def reserved(subcontract: SubContract) -> Decimal:
+    """Reported and not rejected: what the contracted value must still cover."""
+    return drawn(subcontract, REPORTED)
+
+
+def lock(subcontract: SubContract) -> SubContract:
+    """Hold the sub-contract's row and read it afresh: drawdowns and amendments on it run one at a time."""
+    return db.session.execute(
+        sa.select(SubContract)
+        .where(SubContract.id == subcontract.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _ospod_users(subcontract: SubContract) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role == Role.OSPOD, User.orp_id == subcontract.orp_id, User.active)
+        )
+    )
+
+
+# --- drawdowns -----------------------------------------------------------------------------------
+def report_drawdown(
+    subcontract: SubContract,
+    provider: Provider,
+    *,
+    period: dt.date,
+    units: Decimal,
+    amount: Decimal,
+    reason: str | None = None,
+) -> Drawdown:
+    """The provider reports a month's delivered units and their amount."""
+    subcontract = lock(subcontract)
+    subcontract.ensure_active()
+    if provider.id != subcontract.provider_id:
+        raise DomainError("Čerpání vykazuje jen poskytovatel dílčí smlouvy.")
+    period = month_start(period)
+    if period < month_start(subcontract.start_date) or period > month_start(subcontract.end_date):
+        raise DomainError(
+            f"Období musí ležet v době plnění smlouvy ({subcontract.start_date:%m/%Y}–{subcontract.end_date:%m/%Y}).",
+            field="period",
+        )
+    if period > month_start(clock.today()):
+        raise DomainError("Čerpání lze vykázat jen za uplynulý nebo běžící měsíc.", field="period")
+    if units is None or units <= 0:
+        raise DomainError("Počet jednotek musí být kladný.", field="units")
+    if amount is None or amount <= 0:
+        raise DomainError("Částka musí být kladná.", field="amount")
+    if to_money(amount) != amount:
+        raise DomainError("Částku zadejte nejvýše na haléře.", field="amount")
+    reason = (reason or "").strip() or None
+    expected = to_money(units * subcontract.unit_price)
+    if amount != expected and not reason:
+        raise DomainError(
+            f"Částka neodpovídá počtu jednotek × ceně za jednotku ({format_money(expected)}); "
+            "uveďte důvod rozdílu, nebo ji opravte.",
+            field="amount",
+        )
+    check_no_birth_numbers({"reason": reason}, ("reason",))
+    duplicate = db.session.scalar(
+        sa.select(Drawdown.id).where(
+            Drawdown.subcontract_id == subcontract.id, Drawdown.period == period, Drawdown.status.in_(REPORTED)
+        )
+    )
+    if duplicate is not None:
+        raise DomainError(f"Za období {period:%m/%Y} už je čerpání vykázáno.", field="period")
+    remaining = subcontract.value - reserved(subcontract)
+    if amount > remaining:
+        raise DomainError(f"Čerpání by překročilo smluvní hodnotu; zbývá {format_money(remaining)}.", field="amount")
+    drawdown = Drawdown(subcontract=subcontract, period=period, units=units, amount=amount, difference_reason=reason)
+    db.session.add(drawdown)
+    db.session.flush()
+    record(
+        "drawdown.reported", subcontract, {"drawdown": drawdown.id, "period": period, "units": units, "amount": amount}
+    )
+    notify(
+        _ospod_users(subcontract),
+        f"Čerpání k potvrzení: {subcontract.number}",
+        f"{subcontract.provider.name} vykázal čerpání za {period:%m/%Y}: {format_money(amount)}.",
+        link("contracts.detail", subcontract_id=subcontract.id),
+    )
+    return drawdown
+
+
+def _decide(drawdown: Drawdown, status: DrawdownStatus) -> SubContract:
+    subcontract = lock(drawdown.subcontract)
+    subcontract.ensure_active()
+    if drawdown.status is not DrawdownStatus.SUBMITTED:
+        raise DomainError(f"O tomto čerpání už bylo rozhodnuto ({drawdown.status.label}).")
+    drawdown.status = status
+    drawdown.decided_at = clock.now()
+    return subcontract
+
+
+def confirm_drawdown(drawdown: Drawdown) -> None:
+    """OSPOD confirms: the amount counts as spent."""
+    subcontract = _decide(drawdown, DrawdownStatus.CONFIRMED)
+    record("drawdown.confirmed", subcontract, {"drawdown": drawdown.id, "amount": drawdown.amount})
+    notify(
+        provider_users([subcontract.provider_id]),
+        f"Čerpání potvrzeno: {subcontract.number}",
+        f"Čerpání za {drawdown.period:%m/%Y} ({format_money(drawdown.amount)}) bylo potvrzeno.",
+        link("contracts.detail", subcontract_id=subcontract.id),
+    )
+
+
+def reject_drawdown(drawdown: Drawdown, reason: str) -> None:
+    """OSPOD rejects, with a reason; the provider may report the month again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Uveďte důvod zamítnutí.", field="reason")
+    check_no_birth_numbers({"reason": reason}, ("reason",))
+    subcontract = _decide(drawdown, DrawdownStatus.REJECTED)
+    drawdown.rejection_reason = reason
+    record("drawdown.rejected", subcontract, {"drawdown": drawdown.id, "amount": drawdown.amount, "reason": reason})
+    notify(
+        provider_users([subcontract.provider_id]),
+        f"Čerpání zamítnuto: {subcontract.number}",
+        f"Čerpání za {drawdown.period:%m/%Y} bylo zamítnuto: {reason}",
+        link("contracts.detail", subcontract_id=subcontract.id),
+    )
+
+
+# --- amendments ----------------------------------------------------------------------------------
+def amend(
+    subcontract: SubContract,
+    *,
+    new_value: Decimal,
+    new_units: Decimal,
+    new_end_date: dt.date,
+    reason: str,
+    provider_consent: str,
+    consent_on: dt.date,
+) -> Amendment:
+    """A change of value, units or end date, agreed by the provider; the value never drops below what
+    is reported, and the framework never goes above its ceiling."""
+    subcontract = lock(subcontract)
+    subcontract.ensure_active()
+    reason, provider_consent = (reason or "").strip(), (provider_consent or "").strip()
+    if (new_value, new_units, new_end_date) == (subcontract.value, subcontract.units, subcontract.end_date):
+        raise DomainError("Dodatek nic nemění.")
+    if new_value is None or new_value <= 0 or to_money(new_value) != new_value:
+        raise DomainError("Nová hodnota musí být kladná částka na haléře.", field="new_value")
+    if new_units is None or new_units <= 0:
+        raise DomainError("Nový počet jednotek musí být kladný.", field="new_units")
+    if new_end_date < subcontract.start_date:
+        raise DomainError("Konec plnění nesmí předcházet jeho začátku.", field="new_end_date")
+    if not reason:
+        raise DomainError("Uveďte důvod dodatku.", field="reason")
+    if not provider_consent:
+        raise DomainError(
+            "Zaznamenejte souhlas poskytovatele (např. číslo jednací nebo e-mail).", field="provider_consent"
+        )
+    if consent_on > clock.today():
+        raise DomainError("Datum souhlasu nesmí být v budoucnosti.", field="consent_on")
+    check_no_birth_numbers({"reason": reason, "provider_consent": provider_consent}, ("reason", "provider_consent"))
+    already = reserved(subcontract)
+    if new_value < already:
+        raise DomainError(
+            f"Hodnotu nelze snížit pod již vykázané čerpání ({format_money(already)}).", field="new_value"
+        )
+    last_period = db.session.scalar(
+        sa.select(sa.func.max(Drawdown.period)).where(
+            Drawdown.subcontract_id == subcontract.id, Drawdown.status.in_(REPORTED)
+        )
+    )
+    if last_period is not None and month_start(new_end_date) < last_period:
+        raise DomainError(
+            f"Konec plnění nesmí předcházet vykázanému čerpání za {last_period:%m/%Y}.", field="new_end_date"
+        )
+    if new_value > subcontract.value:
+        framework = db.session.execute(
+            sa.select(FrameworkContract)
+            .where(FrameworkContract.id == subcontract.framework_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        headroom = framework.ceiling - committed_amount(framework)
+        if new_value - subcontract.value > headroom:
+            raise DomainError(
+                f"Navýšení o {format_money(new_value - subcontract.value)} by překročilo strop rámcové smlouvy "
+                f"{framework.number}; zbývá {format_money(headroom)}.",
+                field="new_value",
+            )
+    seq = len(subcontract.amendments) + 1
+    amendment = Amendment(
+        subcontract=subcontract,
+        seq=seq,
+        old_value=subcontract.value,
+        new_value=new_value,
+        old_units=subcontract.units,
+        new_units=new_units,
+        old_end_date=subcontract.end_date,
+        new_end_date=new_end_date,
+        reason=reason,
+        provider_consent=provider_consent,
+        consent_on=consent_on,
+    )
+    db.session.add(amendment)
+    changes = {
+        key: [old, new]
+        for key, old, new in (
+            ("value", subcontract.value, new_value),
+            ("units", subcontract.units, new_units),
+            ("end_date", subcontract.end_date, new_end_date),
+        )
+        if old != new
+    }
+    subcontract.value, subcontract.units, subcontract.end_date = new_value, new_units, new_end_date
+    db.session.flush()
+    record("subcontract.amended", subcontract, {"seq": seq, **changes, "reason": reason})
+    notify(
+        provider_users([subcontract.provider_id]),
+        f"Dodatek č. {seq} k {subcontract.number}",
+        f"Dílčí smlouva byla změněna dodatkem č. {seq}: {reason}",
+        link("contracts.detail", subcontract_id=subcontract.id),
+    )
+    return amendment
+
+
+# --- closing -------------------------------------------------------------------------------------
+def _ensure_nothing_pending(subcontract: SubContract) -> None:
+    pending = db.session.scalar(
+        sa.select(sa.func.count(Drawdown.id)).where(
+            Drawdown.subcontract_id == subcontract.id, Drawdown.status == DrawdownStatus.SUBMITTED
+        )
+    )
+    if pending:
+        raise DomainError("Nejdřív potvrďte nebo zamítněte čerpání, které čeká na rozhodnutí.")
+
+
+def complete(subcontract: SubContract) -> None:
+    subcontract = lock(subcontract)
+    _ensure_nothing_pending(subcontract)
+    subcontract.complete()
+    record("subcontract.completed", subcontract, {"spent": drawn(subcontract)})
+
+
+def terminate(subcontract: SubContract, reason: str) -> None:
+    subcontract = lock(subcontract)
+    _ensure_nothing_pending(subcontract)
+    check_no_birth_numbers({"reason": reason}, ("reason",))
+    subcontract.terminate(reason)
+    record(
+        "subcontract.terminated", subcontract, {"reason": subcontract.termination_reason, "spent": drawn(subcontract)}
+    )
+    notify(
+        provider_users([subcontract.provider_id]),
+        f"Dílčí smlouva {subcontract.number} ukončena",
+        f"Dílčí smlouva byla předčasně ukončena: {subcontract.termination_reason}",
+        link("contracts.detail", subcontract_id=subcontract.id),
+    )
+
+
+# --- register of contracts -----------------------------------------------------------------------
+REGISTRY_ID = re.compile(r"\d{1,12}")
+
+
+def record_registry(subcontract: SubContract, registry_id: str, published_on: dt.date) -> None:
+    """OSPOD records where and when the contract was published in the register of contracts."""
+    registry_id = (registry_id or "").strip()
+    if not subcontract.requires_registry:
+        raise DomainError("Smlouva do 50 000 Kč bez DPH se do registru smluv nezveřejňuje.")
+    if subcontract.registry_id is not None:
+        raise DomainError(f"Zveřejnění už je zaznamenáno (ID {subcontract.registry_id}).")
+    if not REGISTRY_ID.fullmatch(registry_id):
+        raise DomainError("ID záznamu v registru smluv je číslo (např. 26781234).", field="registry_id")
+    if published_on > clock.today():
+        raise DomainError("Datum zveřejnění nesmí být v budoucnosti.", field="published_on")
+    if published_on < subcontract.signed_on:
+        raise DomainError("Smlouvu nelze zveřejnit před jejím uzavřením.", field="published_on")
+    subcontract.registry_id = registry_id
+    subcontract.registry_published_on = published_on
+    record("subcontract.registry_published", subcontract, {"registry_id": registry_id, "published_on": published_on})
