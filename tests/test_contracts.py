@@ -1,0 +1,371 @@
+"""Sub-contracts after the award: drawdowns, amendments, completion, the register of contracts,
+and the money invariants under any sequence of operations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from minitendr import clock
+from minitendr.bids import service as bids
+from minitendr.contracts import service
+from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract, SubContractStatus
+from minitendr.db import DomainError, db
+from minitendr.frameworks.service import committed_amount
+from tests.factories import make_bid, make_demand, make_framework
+
+TODAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
+SEPTEMBER = dt.datetime(2026, 9, 1, 9, 0, tzinfo=clock.PRAGUE)
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with clock.frozen_at(TODAY):
+        yield
+
+
+def awarded(personas, kraj_pak, unit_price="500", ceiling="100000", framework=None):
+    """A sub-contract awarded in September: 40 units at ``unit_price``, running mid-September to March."""
+    with clock.frozen_at(SEPTEMBER):
+        framework = framework or make_framework(
+            kraj_pak, providers=[personas.provider.provider], ceiling=Decimal(ceiling)
+        )
+        demand = make_demand(personas.ospod, publish=True, estimated_max_value=None)
+        bid = make_bid(demand, personas.provider.provider, unit_price=unit_price)
+    with clock.frozen_at(SEPTEMBER + dt.timedelta(days=16)):
+        bids.score_bid(bid, 80, "Splňuje zadání.")
+        subcontract = bids.award(demand, personas.ospod)
+    db.session.flush()
+    return subcontract
+
+
+@pytest.fixture
+def sc(personas, kraj_pak):
+    return awarded(personas, kraj_pak)  # 20 000,00; 15. 9. 2026 – 15. 3. 2027
+
+
+def report(sc, personas, month=10, units="4", amount=None, reason=None, year=2026):
+    units = Decimal(units)
+    amount = Decimal(amount) if amount is not None else sc.unit_price * units
+    return service.report_drawdown(
+        sc, personas.provider.provider, period=dt.date(year, month, 1), units=units, amount=amount, reason=reason
+    )
+
+
+# --- drawdowns -----------------------------------------------------------------------------------
+def test_a_drawdown_is_reported_confirmed_and_then_counts_as_spent(sc, personas):
+    assert (sc.start_date, sc.value) == (dt.date(2026, 9, 15), Decimal("20000.00"))
+    drawdown = report(sc, personas, month=10, units="4")
+    assert drawdown.amount == Decimal("2000.00") and drawdown.status is DrawdownStatus.SUBMITTED
+    assert service.drawn(sc) == 0 and service.reserved(sc) == Decimal("2000.00")
+    service.confirm_drawdown(drawdown)
+    assert service.drawn(sc) == Decimal("2000.00")
+    with pytest.raises(DomainError, match="už bylo rozhodnuto"):
+        service.reject_drawdown(drawdown, "pozdě")
+
+
+def test_the_amount_must_match_units_times_price_unless_explained(sc, personas):
+    with pytest.raises(DomainError, match="neodpovídá počtu jednotek"):
+        report(sc, personas, units="4", amount="2100")
+    drawdown = report(sc, personas, units="4", amount="2100", reason="Příplatek za víkendový výjezd dle dohody.")
+    assert drawdown.amount == Decimal("2100.00")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"month": 8}, "v době plnění"),  # before the start (September)
+        ({"month": 4, "year": 2027}, "v době plnění"),  # after the end (March 2027)
+        ({"month": 12}, "uplynulý nebo běžící měsíc"),  # the future
+        ({"units": "0"}, "musí být kladný"),
+        ({"units": "-1"}, "musí být kladný"),
+        ({"units": "1", "amount": "0"}, "musí být kladná"),
+        ({"units": "1", "amount": "-500"}, "musí být kladná"),
+        ({"units": "1", "amount": "500.001"}, "na haléře"),
+        ({"units": "50"}, "překročilo smluvní hodnotu"),  # 25 000 > 20 000
+    ],
+)
+def test_bad_drawdowns_are_refused(sc, personas, kwargs, message):
+    with pytest.raises(DomainError, match=message):
+        report(sc, personas, **kwargs)
+    assert db.session.scalar(sa.select(sa.func.count(Drawdown.id))) == 0
+
+
+def test_one_drawdown_per_month_unless_rejected(sc, personas):
+    first = report(sc, personas, month=10)
+    with pytest.raises(DomainError, match="už je čerpání vykázáno"):
+        report(sc, personas, month=10)
+    with pytest.raises(DomainError, match="Uveďte důvod"):
+        service.reject_drawdown(first, "")
+    service.reject_drawdown(first, "Chybí výkaz hodin.")
+    again = report(sc, personas, month=10, units="3")
+    assert again.status is DrawdownStatus.SUBMITTED
+
+
+def test_the_total_never_exceeds_the_contracted_value(sc, personas):
+    report(sc, personas, month=9, units="20")  # 10 000
+    report(sc, personas, month=10, units="18")  # 9 000
+    with pytest.raises(DomainError, match="zbývá 1\xa0000,00\xa0Kč"):
+        report(sc, personas, month=11, units="3")  # 1 500 > 1 000
+    report(sc, personas, month=11, units="2")
+    assert service.reserved(sc) == sc.value
+
+
+def test_only_the_sub_contracts_provider_reports(sc, personas):
+    with pytest.raises(DomainError, match="jen poskytovatel"):
+        service.report_drawdown(
+            sc, personas.interloper.provider, period=dt.date(2026, 10, 1), units=Decimal(1), amount=sc.unit_price
+        )
+
+
+# --- amendments ----------------------------------------------------------------------------------
+def amend(sc, **changes):
+    values = {
+        "new_value": sc.value,
+        "new_units": sc.units,
+        "new_end_date": sc.end_date,
+        "reason": "Rodina potřebuje delší podporu.",
+        "provider_consent": "Dopis č. j. 12/2026",
+        "consent_on": clock.today(),
+    }
+    return service.amend(sc, **(values | changes))
+
+
+def test_an_amendment_changes_value_units_and_end_date(sc, personas):
+    amendment = amend(sc, new_value=Decimal("30000.00"), new_units=Decimal("60"), new_end_date=dt.date(2027, 6, 30))
+    assert amendment.seq == 1 and (amendment.old_value, amendment.new_value) == (
+        Decimal("20000.00"),
+        Decimal("30000.00"),
+    )
+    assert (sc.value, sc.units, sc.end_date) == (Decimal("30000.00"), Decimal("60.00"), dt.date(2027, 6, 30))
+    assert committed_amount(sc.framework) == Decimal("30000.00")
+
+
+def test_an_amendment_never_exceeds_the_framework_ceiling(personas, kraj_pak):
+    first = awarded(personas, kraj_pak, unit_price="1500", ceiling="100000")  # 60 000
+    second = awarded(personas, kraj_pak, unit_price="500", framework=first.framework)  # 20 000
+    with pytest.raises(DomainError, match="překročilo strop") as refused:
+        amend(second, new_value=Decimal("40000.01"))  # + 20 000,01 > 20 000 left
+    assert "zbývá 20\xa0000,00\xa0Kč" in refused.value.message
+    amend(second, new_value=Decimal("40000.00"))
+    assert committed_amount(first.framework) == first.framework.ceiling
+
+
+def test_an_amendment_never_drops_below_what_is_reported(sc, personas):
+    report(sc, personas, month=10, units="20")  # 10 000 reported
+    with pytest.raises(DomainError, match="pod již vykázané čerpání"):
+        amend(sc, new_value=Decimal("9999.99"))
+    with pytest.raises(DomainError, match="nesmí předcházet vykázanému čerpání"):
+        amend(sc, new_end_date=dt.date(2026, 9, 30))
+    amend(sc, new_value=Decimal("10000.00"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({}, "nic nemění"),
+        ({"new_value": Decimal("25000"), "provider_consent": ""}, "souhlas poskytovatele"),
+        ({"new_value": Decimal("25000"), "reason": " "}, "důvod dodatku"),
+        ({"new_value": Decimal("25000"), "consent_on": dt.date(2026, 12, 1)}, "v budoucnosti"),
+        ({"new_end_date": dt.date(2026, 9, 1)}, "nesmí předcházet jeho začátku"),
+        ({"new_value": Decimal("-1")}, "kladná částka"),
+        ({"new_units": Decimal("0")}, "kladný"),
+    ],
+)
+def test_bad_amendments_are_refused(sc, changes, message):
+    with pytest.raises(DomainError, match=message):
+        amend(sc, **changes)
+    assert sc.amendments == [] and sc.value == Decimal("20000.00")
+
+
+# --- completion ----------------------------------------------------------------------------------
+def test_completion_waits_for_pending_drawdowns_and_then_takes_no_more(sc, personas):
+    drawdown = report(sc, personas, month=10)
+    with pytest.raises(DomainError, match="čeká na rozhodnutí"):
+        service.complete(sc)
+    service.confirm_drawdown(drawdown)
+    service.complete(sc)
+    assert sc.status is SubContractStatus.COMPLETED
+    with pytest.raises(DomainError, match="nepřijímá"):
+        report(sc, personas, month=11)
+    with pytest.raises(DomainError, match="nepřijímá"):
+        amend(sc, new_value=Decimal("25000"))
+
+
+def test_early_termination_needs_a_reason(sc):
+    with pytest.raises(DomainError, match="důvod"):
+        service.terminate(sc, "")
+    service.terminate(sc, "Rodina se odstěhovala mimo ORP.")
+    assert sc.status is SubContractStatus.TERMINATED and sc.termination_reason == "Rodina se odstěhovala mimo ORP."
+
+
+# --- register of contracts -----------------------------------------------------------------------
+def test_register_of_contracts_over_50_000(personas, kraj_pak):
+    small = awarded(personas, kraj_pak, unit_price="1250", ceiling="200000")  # 50 000,00: not over it
+    big = awarded(personas, kraj_pak, unit_price="1250.03", framework=small.framework)  # 50 001,20
+    assert not small.requires_registry and big.requires_registry and big.registry_pending
+    pending = db.session.scalars(
+        sa.select(SubContract.number).where(SubContract.requires_registry, SubContract.registry_id.is_(None))
+    ).all()
+    assert pending == [big.number]
+    with pytest.raises(DomainError, match="nezveřejňuje"):
+        service.record_registry(small, "123", clock.today())
+    with pytest.raises(DomainError, match="je číslo"):
+        service.record_registry(big, "RS-12", clock.today())
+    with pytest.raises(DomainError, match="v budoucnosti"):
+        service.record_registry(big, "26781234", clock.today() + dt.timedelta(days=1))
+    with pytest.raises(DomainError, match="před jejím uzavřením"):
+        service.record_registry(big, "26781234", dt.date(2026, 1, 1))
+    service.record_registry(big, "26781234", clock.today())
+    assert not big.registry_pending
+    with pytest.raises(DomainError, match="už je zaznamenáno"):
+        service.record_registry(big, "26781235", clock.today())
+
+
+def test_registry_overview_counts_what_is_left_per_kraj_and_orp(login, personas, kraj_pak):
+    awarded(personas, kraj_pak, unit_price="1500")  # 60 000
+    db.session.commit()
+    page = login(personas.kraj).get("/subcontracts/registry").get_data(as_text=True)
+    assert "Pardubický kraj" in page and "Pardubice" in page and "60\xa0000,00\xa0Kč" in page
+    assert "60\xa0000,00\xa0Kč" not in login(personas.kraj_other).get("/subcontracts/registry").get_data(as_text=True)
+
+
+# --- pages ---------------------------------------------------------------------------------------
+def test_the_provider_reports_and_ospod_confirms_through_the_pages(login, sc, personas):
+    db.session.commit()
+    provider = login(personas.provider)
+    response = provider.post(
+        f"/subcontracts/{sc.id}/drawdowns", data={"period": "2026-10", "units": "4", "amount": "2 000,00"}
+    )
+    assert response.status_code == 302
+    drawdown = db.session.scalars(sa.select(Drawdown)).one()
+    page = provider.get(f"/subcontracts/{sc.id}", follow_redirects=True).get_data(as_text=True)
+    assert "čeká na potvrzení" in page
+    assert login(personas.ospod).post(f"/subcontracts/{sc.id}/drawdowns/{drawdown.id}/confirm").status_code == 302
+    db.session.refresh(drawdown)
+    assert drawdown.status is DrawdownStatus.CONFIRMED
+    page = login(personas.kraj).get(f"/subcontracts/{sc.id}").get_data(as_text=True)
+    assert "2\xa0000,00\xa0Kč" in page and "potvrzeno" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"period": "2026-10", "units": "abc", "amount": "100"}, "Zadejte číslo"),
+        ({"period": "", "units": "1", "amount": "500"}, "Toto pole je povinné"),
+        ({"period": "říjen", "units": "1", "amount": "500"}, "Měsíc"),
+        ({"period": "2026-10", "units": "-1", "amount": "500"}, "v rozmezí"),
+    ],
+)
+def test_bad_drawdown_input_through_the_page_stores_nothing(login, sc, personas, data, message):
+    db.session.commit()
+    response = login(personas.provider).post(f"/subcontracts/{sc.id}/drawdowns", data=data, follow_redirects=True)
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Drawdown.id))) == 0
+
+
+def test_another_orp_or_provider_cannot_touch_the_sub_contract(login, sc, personas):
+    drawdown = report(sc, personas, month=10)
+    db.session.commit()
+    assert login(personas.ospod_other).post(f"/subcontracts/{sc.id}/drawdowns/{drawdown.id}/confirm").status_code == 403
+    assert login(personas.interloper).get(f"/subcontracts/{sc.id}").status_code == 403
+    assert login(personas.provider).post(f"/subcontracts/{sc.id}/drawdowns/{drawdown.id}/confirm").status_code == 403
+    db.session.refresh(drawdown)
+    assert drawdown.status is DrawdownStatus.SUBMITTED
+
+
+def test_lists_filter_and_scope(login, personas, kraj_pak, kraj_kvk):
+    big = awarded(personas, kraj_pak, unit_price="1500")
+    small = awarded(personas, kraj_pak, unit_price="500", framework=big.framework)
+    db.session.commit()
+
+    def numbers(persona, query=""):
+        page = login(personas[persona]).get(f"/subcontracts/{query}").get_data(as_text=True)
+        return [n for n in (big.number, small.number) if n in page]
+
+    assert numbers("ministry") == [big.number, small.number]
+    assert numbers("provider") == [big.number, small.number] and numbers("interloper") == []
+    assert numbers("kraj_other") == [] and numbers("ospod_other") == []
+    assert numbers("ministry", "?registry=pending") == [big.number]
+    assert numbers("ministry", "?kraj=CZ041") == []
+    assert numbers("ministry", f"?provider={personas.provider.provider.ico}&year=2026&category=terenni") == [
+        big.number,
+        small.number,
+    ]
+    assert numbers("ministry", "?year=2025") == []
+    assert numbers("ministry", "?status=completed") == []
+    page = login(personas.ministry).get("/subcontracts/?sort=-value").get_data(as_text=True)
+    assert page.index(big.number) < page.index(small.number)
+    page = login(personas.ministry).get("/subcontracts/?sort=value").get_data(as_text=True)
+    assert page.index(small.number) < page.index(big.number)
+    assert login(personas.ministry).get("/subcontracts/?year=99999999999&sort=x&status=y").status_code == 200
+
+
+# --- the invariants under any sequence -----------------------------------------------------------
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("report"), st.integers(9, 11), st.decimals("0.5", "30", places=2), st.booleans()),
+        st.tuples(st.just("confirm"), st.integers(0, 5)),
+        st.tuples(st.just("reject"), st.integers(0, 5)),
+        st.tuples(st.just("amend"), st.decimals("1", "120000", places=2)),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=operations)
+def test_money_invariants_hold_after_any_sequence(personas, kraj_pak, steps):
+    """drawn ≤ contracted and the framework's committed total ≤ its ceiling, to the haléř, whatever
+    sequence of drawdowns, confirmations, rejections and amendments is tried (refusals included)."""
+    savepoint = db.session.begin_nested()
+    try:
+        first = awarded(personas, kraj_pak, unit_price="1500", ceiling="100000")  # 60 000
+        sc = awarded(personas, kraj_pak, unit_price="500", framework=first.framework)  # 20 000
+        framework = sc.framework
+        for step in steps:
+            try:
+                if step[0] == "report":
+                    _, month, units, honest = step
+                    amount = sc.unit_price * units if honest else sc.unit_price * units + Decimal("0.01")
+                    service.report_drawdown(
+                        sc,
+                        personas.provider.provider,
+                        period=dt.date(2026, month, 1),
+                        units=units,
+                        amount=amount,
+                        reason=None if honest else "zaokrouhlení",
+                    )
+                elif step[0] in ("confirm", "reject"):
+                    pending = [d for d in sc.drawdowns if d.status is DrawdownStatus.SUBMITTED]
+                    if pending:
+                        drawdown = pending[step[1] % len(pending)]
+                        if step[0] == "confirm":
+                            service.confirm_drawdown(drawdown)
+                        else:
+                            service.reject_drawdown(drawdown, "nesouhlasí výkaz")
+                else:
+                    service.amend(
+                        sc,
+                        new_value=step[1],
+                        new_units=sc.units,
+                        new_end_date=sc.end_date,
+                        reason="změna rozsahu",
+                        provider_consent="e-mail",
+                        consent_on=clock.today(),
+                    )
+            except DomainError:
+                pass
+            db.session.flush()
+            db.session.refresh(sc)
+            assert service.drawn(sc) <= service.reserved(sc) <= sc.value
+            assert committed_amount(framework) <= framework.ceiling
+            assert committed_amount(framework) == first.value + sc.value
+    finally:
+        savepoint.rollback()
