@@ -25,6 +25,8 @@ from tests.factories import ProviderFactory, make_framework
 
 RACE_TABLES = (
     "audit_event",
+    "amendment",
+    "drawdown",
     "notification",
     "outbox_email",
     "subcontract",
@@ -192,3 +194,48 @@ def test_a_double_clicked_award_makes_one_sub_contract(race_app, monkeypatch):
     assert len(refused) == 1 and "už bylo rozhodnuto" in refused[0].message, results
     with race_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(SubContract.id))) == 1
+
+
+def test_two_amendments_racing_for_the_last_of_a_ceiling_leave_one(race_app, monkeypatch):
+    from decimal import Decimal
+
+    from minitendr import clock
+    from minitendr.bids import service as bids
+    from minitendr.contracts import service as contracts
+    from minitendr.contracts.models import SubContract
+    from minitendr.demands.models import Demand
+
+    # 130 000 ceiling, two awards of 60 000: 10 000 left, and each amendment asks for 8 000 more.
+    ids = _two_minitenders_in_evaluation(race_app, ceiling="130000", price="1500")
+    with race_app.app_context():
+        subcontracts = [bids.award(db.session.get(Demand, demand_id), None).id for demand_id in ids]
+        db.session.commit()
+    committed = contracts.committed_amount
+
+    def slow_committed(framework):
+        found = committed(framework)
+        time.sleep(0.3)
+        return found
+
+    monkeypatch.setattr(contracts, "committed_amount", slow_committed)
+
+    def amend(subcontract_id):
+        def job():
+            sc = db.session.get(SubContract, subcontract_id)
+            return contracts.amend(
+                sc,
+                new_value=Decimal("68000.00"),
+                new_units=sc.units,
+                new_end_date=sc.end_date,
+                reason="Rozšíření",
+                provider_consent="dopis",
+                consent_on=clock.today(),
+            )
+
+        return job
+
+    results = run_together(race_app, amend(subcontracts[0]), amend(subcontracts[1]))
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(refused) == 1 and "překročilo strop" in refused[0].message, results
+    with race_app.app_context():
+        assert sorted(db.session.scalars(sa.select(SubContract.value))) == [Decimal("60000.00"), Decimal("68000.00")]
