@@ -34,10 +34,21 @@ def seed_reference() -> dict[str, int]:
 
 
 def seed_demo():
+    """Reference data, demo accounts, the pilot of 2013–2015 and today's minitenders (idempotent)."""
     from minitendr.seeding.demo import seed_demo_accounts
+    from minitendr.seeding.pilot import seed_pilot, seed_present
 
     seed_reference()
     accounts = seed_demo_accounts(_seed_dir())
+    db.session.commit()
+    with click.progressbar(length=1, label="Pilotní projekt 2013–2015", show_pos=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        seed_pilot(_seed_dir(), progress)
+    seed_present(_seed_dir())
     db.session.commit()
     return accounts
 

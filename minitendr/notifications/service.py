@@ -7,8 +7,10 @@ is set; otherwise they stay in the outbox, which admin can read.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from email.message import EmailMessage
 
 import sqlalchemy as sa
@@ -20,6 +22,19 @@ from minitendr.db import db
 from minitendr.notifications.models import Notification, OutboxEmail
 
 MAX_ATTEMPTS = 5
+
+# Replaying history (the demo's pilot years) must not e-mail anyone about things long past.
+_quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("minitendr_quiet_outbox", default=False)
+
+
+@contextlib.contextmanager
+def outbox_silenced() -> Iterator[None]:
+    """Inside the block notifications are still written, but no e-mail goes to the outbox."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
 
 
 def link(endpoint: str, **values) -> str:
@@ -36,10 +51,13 @@ def notify(users: Iterable[User], title: str, body: str, link: str = "") -> int:
         if not user.active:
             continue
         db.session.add(Notification(user_id=user.id, title=title, body=body, link=link))
-        db.session.add(OutboxEmail(recipient=user.email, subject=f"minitendr: {title}", body=_email_body(body, link)))
+        if not _quiet.get():
+            db.session.add(
+                OutboxEmail(recipient=user.email, subject=f"minitendr: {title}", body=_email_body(body, link))
+            )
         count += 1
     db.session.flush()
-    if count and has_request_context():
+    if count and has_request_context() and not _quiet.get():
         g.outbox_written = True
     return count
 
