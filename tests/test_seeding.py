@@ -90,3 +90,83 @@ def test_the_pilot_plan_is_the_same_every_run(app):
     seed_dir = Path(app.config["SEED_DIR"])
     assert plan_pilot(seed_dir, random.Random(SEED)) == plan_pilot(seed_dir, random.Random(SEED))
     assert plan_pilot(seed_dir, random.Random(SEED)) != plan_pilot(seed_dir, random.Random(SEED + 1))
+
+
+def test_synthetic_data_covers_the_country_and_keeps_every_invariant(app):
+    from minitendr.bids.models import Bid
+    from minitendr.providers.service import create_provider
+    from minitendr.seeding.synthetic import generate
+
+    counts = generate(3000, seed=7)
+    assert counts["subcontracts"] == 3000
+    assert db.session.scalar(sa.select(sa.func.count(SubContract.id))) == 3000
+    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(SubContract.orp_id)))) == 206
+    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(FrameworkContract.kraj_id)))) == 14
+
+    # Ceilings cover what every framework commits.
+    over_ceiling = db.session.execute(
+        sa.select(FrameworkContract.number)
+        .join(SubContract, SubContract.framework_id == FrameworkContract.id)
+        .group_by(FrameworkContract.id, FrameworkContract.number, FrameworkContract.ceiling)
+        .having(sa.func.sum(SubContract.value) > FrameworkContract.ceiling)
+    ).all()
+    assert over_ceiling == []
+    # One live bid per provider and minitender, exactly one winner, and it is the sub-contract's bid.
+    twins = db.session.execute(
+        sa.select(Bid.demand_id, Bid.provider_id).group_by(Bid.demand_id, Bid.provider_id).having(sa.func.count() > 1)
+    ).all()
+    assert twins == []
+    winners = db.session.execute(
+        sa.select(Bid.demand_id).where(Bid.status == "awarded").group_by(Bid.demand_id).having(sa.func.count() != 1)
+    ).all()
+    assert winners == []
+    mismatched = db.session.scalar(
+        sa.select(sa.func.count(SubContract.id))
+        .join(Bid, Bid.id == SubContract.bid_id)
+        .where(
+            sa.or_(Bid.status != "awarded", Bid.total != SubContract.value, Bid.provider_id != SubContract.provider_id)
+        )
+    )
+    assert mismatched == 0
+    # Drawn never exceeds the contracted value; nothing is still sealed; bidders were invited parties.
+    over_drawn = db.session.execute(
+        sa.select(SubContract.id)
+        .join(Drawdown)
+        .group_by(SubContract.id, SubContract.value)
+        .having(sa.func.sum(Drawdown.amount) > SubContract.value)
+    ).all()
+    assert over_drawn == []
+    from minitendr import clock
+    from minitendr.demands.models import Invitation
+    from minitendr.frameworks.models import FrameworkParty
+
+    assert db.session.scalar(sa.select(sa.func.count(Demand.id)).where(Demand.deadline > clock.now())) == 0
+    uninvited = db.session.scalar(
+        sa.select(sa.func.count(Bid.id)).where(
+            ~sa.select(Invitation.id)
+            .where(Invitation.demand_id == Bid.demand_id, Invitation.provider_id == Bid.provider_id)
+            .exists()
+        )
+    )
+    assert uninvited == 0
+    not_parties = db.session.scalar(
+        sa.select(sa.func.count(Bid.id))
+        .join(Demand, Demand.id == Bid.demand_id)
+        .where(
+            ~sa.select(FrameworkParty.id)
+            .where(FrameworkParty.framework_id == Demand.framework_id, FrameworkParty.provider_id == Bid.provider_id)
+            .exists()
+        )
+    )
+    assert not_parties == 0
+    # The database accepts new rows afterwards (PostgreSQL sequences moved past the bulk ids).
+    provider = create_provider(ico="00216208", name="Nový poskytovatel")
+    assert provider.id > counts["providers"]
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(sa.text("PRAGMA foreign_key_check")).all() == []
+
+
+def test_seed_synthetic_command_reports_rows_per_second(run_cli):
+    result = run_cli("seed", "synthetic", "--subcontracts", "200", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert "200 dílčích smluv" in result.output and "řádků/s" in result.output
