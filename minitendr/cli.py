@@ -135,6 +135,7 @@ def seed_synthetic_command(subcontracts: int, seed: int) -> None:
     with click.progressbar(length=subcontracts, label="Dílčí smlouvy", show_pos=True) as bar:
         counts = generate(subcontracts, seed, progress=lambda done: bar.update(done - bar.pos))
     seconds = time.perf_counter() - started
+
     def n(value: float) -> str:
         return f"{value:_.0f}".replace("_", " ")
 
