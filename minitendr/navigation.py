@@ -45,8 +45,7 @@ MENU = (
         "Rámcové smlouvy krajů, jejich smluvní strany, finanční stropy a čerpání.",
     ),
     NavItem("Poskytovatelé", "providers.index", OFFICIALS, "Registr poskytovatelů služeb a jejich IČO."),
-    NavItem("Kraje a ORP", "registry.kraje", ALL, "Číselník krajů a obcí s rozšířenou působností."),
-    NavItem("Typy služeb", "registry.service_types", ALL, "Kategorie a typy služeb s měrnými jednotkami."),
+    NavItem("Číselníky", "registry.kraje", ALL, "Kraje a ORP, kategorie a typy služeb s měrnými jednotkami."),
     NavItem(
         "Uživatelé", "users.index", frozenset({Role.ADMIN}), "Účty, role a jejich vazba na kraj, ORP či poskytovatele."
     ),

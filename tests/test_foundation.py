@@ -214,3 +214,11 @@ def test_audit_values_read_as_people_read_them():
     assert value_text(["26742101", "26987457"], "invited") == "26742101, 26987457"
     assert value_text("2026-12-08T11:00:00+00:00", "deadline") == "8. 12. 2026 12:00"
     assert value_text(None) == "–" and value_text(3) == "3"
+
+
+def test_an_audit_event_keeps_the_time_it_was_recorded_not_flushed(personas):
+    moment = dt.datetime(2013, 7, 10, 9, 0, tzinfo=dt.UTC)
+    with clock.frozen_at(moment):
+        event = record("user.tested", personas.ministry)
+    db.session.flush()  # later, outside the frozen block
+    assert event.occurred_at == moment

@@ -10,6 +10,7 @@ from typing import Any
 from flask import has_request_context
 from flask_login import current_user
 
+from minitendr import clock
 from minitendr.audit.models import AuditEvent
 from minitendr.db import db
 
@@ -39,6 +40,8 @@ def record(action: str, obj: Any, data: dict[str, Any] | None = None, actor: Any
     if getattr(obj, "id", None) is None:
         db.session.flush()
     event = AuditEvent(
+        # Taken now, not at flush time: the event happened when it was recorded.
+        occurred_at=clock.now(),
         actor_id=getattr(actor, "id", None),
         actor_label=actor.email if actor is not None else "systém",
         action=action,

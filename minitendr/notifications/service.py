@@ -50,10 +50,15 @@ def notify(users: Iterable[User], title: str, body: str, link: str = "") -> int:
     for user in users:
         if not user.active:
             continue
-        db.session.add(Notification(user_id=user.id, title=title, body=body, link=link))
+        db.session.add(Notification(user_id=user.id, created_at=clock.now(), title=title, body=body, link=link))
         if not _quiet.get():
             db.session.add(
-                OutboxEmail(recipient=user.email, subject=f"minitendr: {title}", body=_email_body(body, link))
+                OutboxEmail(
+                    created_at=clock.now(),
+                    recipient=user.email,
+                    subject=f"minitendr: {title}",
+                    body=_email_body(body, link),
+                )
             )
         count += 1
     db.session.flush()
