@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.notifications.views import outbox_bp
     from minitendr.providers.views import bp as providers_bp
     from minitendr.registry.views import bp as registry_bp
+    from minitendr.reports.views import bp as reports_bp
 
     blueprints = (
         home_bp,
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         outbox_bp,
         bids_bp,
         contracts_bp,
+        reports_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

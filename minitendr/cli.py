@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from minitendr import create_app
+from minitendr.auth.models import Role
 from minitendr.db import DomainError, db
 
 
@@ -101,6 +102,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_group)
     app.cli.add_command(users_group)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(export_group)
 
 
 @click.group("seed", cls=AppGroup)
@@ -206,3 +208,69 @@ def outbox_send() -> None:
     sent, failed = deliver_outbox(limit=1000)
     db.session.commit()
     click.echo(f"Odesláno {sent}, nepodařilo se {failed}.")
+
+
+@click.group("export", cls=AppGroup)
+def export_group() -> None:
+    """Exporty: čerpání do Excelu nebo CSV, otevřená data OCDS."""
+
+
+@export_group.command("spend")
+@click.option("--kraj", default="", help="Kód kraje (NUTS), např. CZ053.")
+@click.option("--orp", default="", help="Kód ORP, např. 5309.")
+@click.option("--category", default="", help="pobytove, poradenstvi nebo terenni.")
+@click.option("--provider", default="", help="IČO poskytovatele.")
+@click.option("--year", default="", help="Rok uzavření dílčí smlouvy.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Soubor .xlsx nebo .csv.")
+def export_spend(kraj, orp, category, provider, year, output) -> None:
+    """Export čerpání za celou republiku (s filtry) do Excelu nebo CSV."""
+    from minitendr.db import read_only
+    from minitendr.reports import exports
+    from minitendr.reports.service import FilterError, parse_filters
+
+    user = SystemUser()
+    try:
+        filters = parse_filters(
+            {"kraj": kraj, "orp": orp, "category": category, "provider": provider, "year": year}, user
+        )
+    except FilterError as error:
+        raise click.ClickException(error.message) from None
+    with read_only():
+        if output.lower().endswith(".csv"):
+            with open(output, "w", encoding="utf-8", newline="") as stream:
+                exports.write_csv(stream, filters, user)
+        elif output.lower().endswith(".xlsx"):
+            count = exports.detail_count(filters, user)
+            with click.progressbar(length=max(1, count), label="Export do Excelu", show_pos=True) as bar:
+                totals = exports.write_workbook(
+                    output, filters, user, progress=lambda done, _total: bar.update(done - bar.pos)
+                )
+            click.echo(
+                f"{int(totals['rows'])} dílčích smluv, hodnota {totals['value']} Kč, vyčerpáno {totals['drawn']} Kč."
+            )
+        else:
+            raise click.ClickException("Výstup musí končit .xlsx nebo .csv.")
+    click.echo(f"Zapsáno: {output}")
+
+
+@export_group.command("ocds")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Soubor .json.")
+@click.option("--uri", default="https://minitendr.example/open-data/ocds.json", show_default=True)
+def export_ocds(output, uri) -> None:
+    """Otevřená data: balíček OCDS 1.1 všech zadaných minitendrů."""
+    from minitendr.db import read_only
+    from minitendr.reports.ocds import package_chunks
+
+    with read_only(), open(output, "w", encoding="utf-8") as stream:
+        for chunk in package_chunks(uri):
+            stream.write(chunk)
+    click.echo(f"Zapsáno: {output}")
+
+
+class SystemUser:
+    """Who the command line acts as for exports: national scope, like the ministry."""
+
+    role = Role.MINISTRY
+    email = "příkazová řádka"
+    home_kraj_id = kraj_id = orp_id = provider_id = None
+    is_authenticated = True

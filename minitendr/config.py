@@ -61,6 +61,10 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_FROM": os.environ.get("MINITENDR_SMTP_FROM", "minitendr@localhost"),
         "SMTP_STARTTLS": _flag("MINITENDR_SMTP_STARTTLS", True),
         "PUBLIC_URL": os.environ.get("MINITENDR_PUBLIC_URL", ""),
+        # Exports: up to this many detail rows are answered at once; larger ones run in the background.
+        "EXPORT_SYNC_LIMIT": int(os.environ.get("MINITENDR_EXPORT_SYNC_LIMIT", 5000)),
+        "EXPORT_RUNNER": "rq" if redis_url else "thread",
+        "EXPORTS_DIR": os.environ.get("MINITENDR_EXPORTS_DIR", str(Path(instance_path) / "exports")),
         # Bid attachments: PDF only, kept outside the web root (instance/attachments) under their hash.
         "ATTACHMENTS_DIR": os.environ.get("MINITENDR_ATTACHMENTS_DIR", str(Path(instance_path) / "attachments")),
         "MAX_ATTACHMENT_BYTES": int(os.environ.get("MINITENDR_MAX_ATTACHMENT_MB", 5)) * 1024 * 1024,

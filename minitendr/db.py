@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import enum
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated
 
@@ -112,11 +115,38 @@ def configure_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_read_only: contextvars.ContextVar[bool] = contextvars.ContextVar("minitendr_read_only", default=False)
+
+
+@contextlib.contextmanager
+def read_only() -> Iterator[None]:
+    """Work that only reads (a long export) begins its SQLite transactions deferred, so it holds no
+    write lock and others (its own progress updates included) can write meanwhile."""
+    token = _read_only.set(True)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+
+
+@contextlib.contextmanager
+def separate_transaction() -> Iterator[sa.Connection]:
+    """A short transaction of its own, committed at once, beside the session's (progress of a long job).
+    When the application is bound to one connection (the tests' outer transaction) it is a savepoint."""
+    bind = db.engine
+    if isinstance(bind, sa.Connection):
+        with bind.begin_nested():
+            yield bind
+    else:
+        with bind.begin() as connection:
+            yield connection
+
+
 def begin_sqlite(conn) -> None:
     """A transaction that may write takes SQLite's write lock at once: writes are serialised, so two
     awards that check the same ceiling run one after the other instead of both reading the old total.
     Pages that only read (GET) begin deferred and run alongside, as WAL allows."""
-    reading = has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}
+    reading = _read_only.get() or (has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"})
     conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 

@@ -9,6 +9,7 @@ from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
+from minitendr.reports.models import ExportJob
 
 __all__ = [
     "Amendment",
@@ -18,6 +19,7 @@ __all__ = [
     "Clarification",
     "Demand",
     "Drawdown",
+    "ExportJob",
     "FrameworkContract",
     "FrameworkParty",
     "Invitation",

@@ -39,6 +39,12 @@ MENU = (
         "Zadané služby: čerpání po měsících, dodatky, dokončení a registr smluv.",
     ),
     NavItem(
+        "Čerpání",
+        "reports.spend",
+        ALL,
+        "Přehled čerpání podle krajů, ORP, kategorií a poskytovatelů; export do Excelu a CSV.",
+    ),
+    NavItem(
         "Rámcové smlouvy",
         "frameworks.index",
         ALL,

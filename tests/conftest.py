@@ -39,6 +39,7 @@ def config_for_tests(database_url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "EXPORT_RUNNER": "inline",
     }
 
 
@@ -47,6 +48,8 @@ class IsolatedClient(FlaskClient):
     ``g`` and database session, not the ones the test itself holds open."""
 
     def open(self, *args, **kwargs):
+        # Buffered: a streamed body is read inside the same context that produced it.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
@@ -60,7 +63,8 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory) -> Flask:
     attachments = str(tmp_path_factory.mktemp("attachments"))
-    app = create_app(config_for_tests(database_url) | {"ATTACHMENTS_DIR": attachments})
+    exports = str(tmp_path_factory.mktemp("exports"))
+    app = create_app(config_for_tests(database_url) | {"ATTACHMENTS_DIR": attachments, "EXPORTS_DIR": exports})
     app.test_client_class = IsolatedClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

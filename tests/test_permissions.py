@@ -142,6 +142,15 @@ TABLE = [
     ("POST", "contracts.terminate", "/subcontracts/{subcontract_id}/terminate", DEMAND_ACTION),
     ("POST", "contracts.registry_record", "/subcontracts/{subcontract_id}/registry", DEMAND_ACTION),
     ("GET", "contracts.registry", "/subcontracts/registry", OFFICIALS),
+    ("GET", "reports.spend", "/reports/spend", EVERYONE),
+    ("GET", "reports.spend", "/reports/spend?kraj=CZ053", expect(200, kraj_other=403, ospod_other=403)),
+    ("GET", "reports.spend_xlsx", "/reports/spend.xlsx", EVERYONE),
+    ("GET", "reports.spend_xlsx", "/reports/spend.xlsx?orp=5309", expect(200, kraj_other=403, ospod_other=403)),
+    ("GET", "reports.spend_csv", "/reports/spend.csv", EVERYONE),
+    ("GET", "reports.spend_csv", "/reports/spend.csv?kraj=CZ041", expect(200, kraj=403, ospod=403)),
+    ("GET", "reports.job", "/reports/jobs/{job_id}", expect(403, admin=200)),
+    ("GET", "reports.job_download", "/reports/jobs/{job_id}/download", expect(403, admin=200)),
+    ("GET", "reports.ocds_package", "/open-data/ocds.json", expect(200, anonymous=200)),
 ]
 
 # Served by extensions, not by us: static files only.
@@ -200,6 +209,7 @@ def objects(personas, kraj_pak):
         "past_bid_id": past_bid.id,
         "past_attachment_id": past_bid.attachments[0].id,
         "subcontract_id": subcontract.id,
+        "job_id": export_job(personas.admin),
         "drawdown_id": drawdown.id,
         "draft_id": draft.id,
         "clarification_id": clarification.id,
@@ -210,6 +220,17 @@ def objects(personas, kraj_pak):
         "framework_id": framework.id,
         "party_id": framework.parties[0].id,
     }
+
+
+def export_job(owner) -> str:
+    """A finished export of ``owner`` (the runner is inline in tests)."""
+    from minitendr.db import db
+    from minitendr.reports import jobs
+
+    job = jobs.start(owner, {}, 1)
+    db.session.commit()
+    jobs.dispatch(job.id)
+    return job.id
 
 
 @pytest.mark.parametrize(("method", "endpoint", "url", "statuses"), TABLE, ids=[f"{m} {u}" for m, _e, u, _s in TABLE])

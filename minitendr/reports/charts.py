@@ -1,0 +1,84 @@
+"""Charts as SVG, drawn on the server: no CDN, no JavaScript; each page shows the data table beside it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+from minitendr.formatting import money
+
+COLOURS = ("#0d6efd", "#20c997")
+
+
+def _scale(maximum: Decimal) -> Decimal:
+    return maximum if maximum > 0 else Decimal(1)
+
+
+def bars(title: str, labels: list[str], series: list[tuple[str, list[Decimal]]], width: int = 760) -> Markup:
+    """Horizontal grouped bars: one group per label, one bar per series."""
+    bar, gap, left = 12, 10, 230
+    group = bar * len(series) + gap
+    height = 30 + group * len(labels) + 30
+    top = _scale(max((v for _, values in series for v in values), default=Decimal(0)))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width} {height}" class="chart">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, label in enumerate(labels):
+        y = 20 + i * group
+        parts.append(f'<text x="{left - 6}" y="{y + bar}" text-anchor="end" font-size="11">{escape(label)}</text>')
+        for j, (name, values) in enumerate(series):
+            length = float(values[i] / top) * (width - left - 150)
+            parts.append(
+                f'<rect x="{left}" y="{y + j * bar}" width="{length:.1f}" height="{bar - 2}" fill="{COLOURS[j]}">'
+                f"<title>{escape(name)}: {escape(money(values[i]))}</title></rect>"
+            )
+            parts.append(
+                f'<text x="{left + length + 4:.1f}" y="{y + j * bar + bar - 3}" font-size="10">'
+                f"{escape(money(values[i]))}</text>"
+            )
+    parts.append(_legend(series, 10, height - 12))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def lines(title: str, labels: list[str], series: list[tuple[str, list[Decimal]]], width: int = 760) -> Markup:
+    """A line per series over the labels (months)."""
+    height, left, bottom = 260, 70, 40
+    top = _scale(max((v for _, values in series for v in values), default=Decimal(0)))
+    step = (width - left - 20) / max(1, len(labels) - 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width} {height}" class="chart">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#999"/>',
+    ]
+    for j, (_name, values) in enumerate(series):
+        points = " ".join(
+            f"{left + i * step:.1f},{height - bottom - float(v / top) * (height - bottom - 20):.1f}"
+            for i, v in enumerate(values)
+        )
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{COLOURS[j]}" stroke-width="2"/>')
+    every = max(1, len(labels) // 12)
+    for i, label in enumerate(labels):
+        if i % every == 0:
+            parts.append(
+                f'<text x="{left + i * step:.1f}" y="{height - bottom + 14}" font-size="10" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
+    parts.append(f'<text x="{left - 4}" y="24" font-size="10" text-anchor="end">{escape(money(top))}</text>')
+    parts.append(_legend(series, left, height - 8))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _legend(series, x: int, y: int) -> str:
+    items = []
+    for j, (name, _) in enumerate(series):
+        items.append(
+            f'<rect x="{x + j * 170}" y="{y - 9}" width="10" height="10" fill="{COLOURS[j]}"/>'
+            f'<text x="{x + j * 170 + 14}" y="{y}" font-size="11">{escape(name)}</text>'
+        )
+    return "".join(items)

@@ -1,0 +1,283 @@
+"""Spend exports: the Excel workbook (XlsxWriter, constant memory) and the CSV of detail rows.
+
+Both stream the detail rows from the database in batches; totals are summed as Decimals, so they
+equal the database's to the haléř.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import IO
+
+import sqlalchemy as sa
+import xlsxwriter
+
+from minitendr import clock
+from minitendr.auth.models import User
+from minitendr.contracts.models import SubContract
+from minitendr.db import db
+from minitendr.formatting import datetime as format_datetime
+from minitendr.providers.models import Provider
+from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
+from minitendr.reports import service
+from minitendr.reports.service import Filters
+
+SOUHRN_COLUMNS = ("Kraj", "Kategorie", "Počet dílčích smluv", "Smluvní hodnota (Kč)", "Vyčerpáno (Kč)")
+DETAIL_COLUMNS = (
+    "Číslo",
+    "Kraj",
+    "ORP",
+    "Kategorie",
+    "Typ služby",
+    "Poskytovatel",
+    "IČO",
+    "Uzavřena",
+    "Začátek",
+    "Konec",
+    "Jednotky",
+    "Cena za jednotku (Kč)",
+    "Smluvní hodnota (Kč)",
+    "Vyčerpáno (Kč)",
+    "Stav",
+)
+BATCH = 5000
+
+
+def detail_count(filters: Filters, user: User) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(SubContract.id)).where(*service.subcontract_conditions(filters, user))
+        )
+        or 0
+    )
+
+
+def detail_rows(filters: Filters, user: User) -> Iterator[tuple]:
+    """Every sub-contract in scope and filters, with its confirmed drawdowns, streamed in batches."""
+    drawn = service.drawn_per_subcontract()
+    stmt = (
+        sa.select(
+            SubContract.number,
+            Kraj.name,
+            Orp.name,
+            ServiceCategory.name,
+            ServiceType.name,
+            Provider.name,
+            Provider.ico,
+            SubContract.signed_on,
+            SubContract.start_date,
+            SubContract.end_date,
+            SubContract.units,
+            SubContract.unit_price,
+            SubContract.value,
+            sa.func.coalesce(drawn.c.drawn, 0),
+            SubContract.status,
+        )
+        .select_from(SubContract)
+        .join(Orp, Orp.id == SubContract.orp_id)
+        .join(Kraj, Kraj.id == Orp.kraj_id)
+        .join(ServiceCategory, ServiceCategory.id == SubContract.category_id)
+        .join(ServiceType, ServiceType.id == SubContract.service_type_id)
+        .join(Provider, Provider.id == SubContract.provider_id)
+        .outerjoin(drawn, drawn.c.subcontract_id == SubContract.id)
+        .where(*service.subcontract_conditions(filters, user))
+        .order_by(SubContract.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for row in db.session.execute(stmt):
+        yield (*row[:13], service._money(row[13]), row[14].label)
+
+
+def _float(value: Decimal) -> float:
+    return float(value)
+
+
+def write_workbook(
+    target: str | IO[bytes], filters: Filters, user: User, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Decimal]:
+    """The spend workbook: Souhrn, per ORP, per provider, per month, and the detail (constant memory).
+    Returns the totals written (for checking against the database)."""
+    workbook = xlsxwriter.Workbook(
+        target, {"constant_memory": True, "default_date_format": "d.m.yyyy", "in_memory": False}
+    )
+    bold = workbook.add_format({"bold": True})
+    title = workbook.add_format({"bold": True, "font_size": 14})
+    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
+    money = workbook.add_format({"num_format": '#,##0.00 "Kč"'})
+    money_total = workbook.add_format({"num_format": '#,##0.00 "Kč"', "bold": True, "top": 1})
+    integer = workbook.add_format({"num_format": "#,##0"})
+    integer_total = workbook.add_format({"num_format": "#,##0", "bold": True, "top": 1})
+    units = workbook.add_format({"num_format": "#,##0.00"})
+    date = workbook.add_format({"num_format": "d.m.yyyy"})
+    exported = f"Exportováno {format_datetime(clock.now())} (Europe/Prague), uživatel {user.email}"
+
+    def heading(sheet, name: str) -> None:
+        sheet.write(0, 0, name, title)
+        sheet.write(1, 0, f"Filtry: {filters.describe()}")
+        sheet.write(2, 0, exported)
+
+    # Souhrn: kraj × category, then the totals.
+    matrix = service.matrix(filters, user)
+    souhrn = workbook.add_worksheet("Souhrn")
+    heading(souhrn, "Čerpání podle krajů a kategorií")
+    first = 4
+    souhrn.write_row(first, 0, SOUHRN_COLUMNS, header)
+    for i, row in enumerate(matrix, start=first + 1):
+        souhrn.write_string(i, 0, row["kraj"])
+        souhrn.write_string(i, 1, row["category"])
+        souhrn.write_number(i, 2, row["count"], integer)
+        souhrn.write_number(i, 3, _float(row["value"]), money)
+        souhrn.write_number(i, 4, _float(row["drawn"]), money)
+    total = service.totals(matrix)
+    last = first + len(matrix) + 1
+    souhrn.write_string(last, 0, "Celkem", bold)
+    souhrn.write_blank(last, 1, None, money_total)
+    souhrn.write_number(last, 2, total["count"], integer_total)
+    souhrn.write_number(last, 3, _float(total["value"]), money_total)
+    souhrn.write_number(last, 4, _float(total["drawn"]), money_total)
+    souhrn.freeze_panes(first + 1, 0)
+    souhrn.autofilter(first, 0, first + max(1, len(matrix)), len(SOUHRN_COLUMNS) - 1)
+    souhrn.set_column(0, 0, 26)
+    souhrn.set_column(1, 1, 44)
+    souhrn.set_column(2, 2, 12)
+    souhrn.set_column(3, 4, 20)
+    if matrix:
+        chart = workbook.add_chart({"type": "bar"})
+        for column, name in ((3, "Smluvní hodnota"), (4, "Vyčerpáno")):
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": ["Souhrn", first + 1, 1, first + len(matrix), 1],
+                    "values": ["Souhrn", first + 1, column, first + len(matrix), column],
+                }
+            )
+        chart.set_title({"name": "Smluvní hodnota a čerpání"})
+        chart.set_size({"width": 720, "height": 60 + 36 * len(matrix)})
+        souhrn.insert_chart(1, 6, chart)
+
+    def table(name: str, title_text: str, columns: list[tuple[str, str, object, int]], rows: list[dict]) -> None:
+        sheet = workbook.add_worksheet(name)
+        heading(sheet, title_text)
+        sheet.write_row(first, 0, [c[0] for c in columns], header)
+        for i, row in enumerate(rows, start=first + 1):
+            for j, (_label, key, fmt, _width) in enumerate(columns):
+                value = row[key]
+                if isinstance(value, Decimal):
+                    sheet.write_number(i, j, _float(value), fmt)
+                elif isinstance(value, int):
+                    sheet.write_number(i, j, value, fmt)
+                else:
+                    sheet.write_string(i, j, str(value))
+        for j, (_label, _key, _fmt, width) in enumerate(columns):
+            sheet.set_column(j, j, width)
+        sheet.freeze_panes(first + 1, 0)
+        sheet.autofilter(first, 0, first + max(1, len(rows)), len(columns) - 1)
+        return sheet
+
+    money_columns = [
+        ("Počet dílčích smluv", "count", integer, 12),
+        ("Smluvní hodnota (Kč)", "value", money, 20),
+        ("Vyčerpáno (Kč)", "drawn", money, 20),
+    ]
+    table(
+        "Podle ORP",
+        "Čerpání podle ORP",
+        [("Kraj", "kraj", None, 24), ("Kód ORP", "orp_code", None, 9), ("ORP", "orp", None, 24), *money_columns],
+        service.per_orp(filters, user),
+    )
+    table(
+        "Podle poskytovatelů",
+        "Čerpání podle poskytovatelů",
+        [("IČO", "ico", None, 10), ("Poskytovatel", "provider", None, 48), *money_columns],
+        service.per_provider(filters, user),
+    )
+    months = service.monthly(filters, user)
+    table(
+        "Podle měsíců",
+        "Nasmlouváno a vyčerpáno po měsících",
+        [
+            ("Měsíc", "month", None, 10),
+            ("Nasmlouváno (Kč)", "contracted", money, 20),
+            ("Vyčerpáno (Kč)", "drawn", money, 20),
+        ],
+        months,
+    )
+    if months:
+        chart = workbook.add_chart({"type": "line"})
+        for column, name in ((1, "Nasmlouváno"), (2, "Vyčerpáno")):
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": ["Podle měsíců", first + 1, 0, first + len(months), 0],
+                    "values": ["Podle měsíců", first + 1, column, first + len(months), column],
+                }
+            )
+        chart.set_title({"name": "Nasmlouváno a vyčerpáno po měsících"})
+        chart.set_size({"width": 800, "height": 320})
+        workbook.get_worksheet_by_name("Podle měsíců").insert_chart(1, 4, chart)
+
+    # The detail: every sub-contract, streamed (constant memory keeps only the current row in memory).
+    detail = workbook.add_worksheet("Detail")
+    heading(detail, "Dílčí smlouvy")
+    detail.write_row(first, 0, DETAIL_COLUMNS, header)
+    widths = (20, 22, 20, 30, 34, 40, 10, 11, 11, 11, 10, 14, 18, 18, 16)
+    for j, width in enumerate(widths):
+        detail.set_column(j, j, width)
+    detail.freeze_panes(first + 1, 0)
+    count = detail_count(filters, user)
+    detail.autofilter(first, 0, first + max(1, count), len(DETAIL_COLUMNS) - 1)
+    value_sum = drawn_sum = Decimal("0.00")
+    row_index = first
+    formats = (None, None, None, None, None, None, None, date, date, date, units, money, money, money, None)
+    for n, row in enumerate(detail_rows(filters, user), start=1):
+        row_index += 1
+        for j, value in enumerate(row):
+            if isinstance(value, dt.date):
+                detail.write_datetime(row_index, j, dt.datetime.combine(value, dt.time()), formats[j])
+            elif isinstance(value, Decimal):
+                detail.write_number(row_index, j, float(value), formats[j])
+            else:
+                detail.write_string(row_index, j, str(value))
+        value_sum += row[12]
+        drawn_sum += row[13]
+        if progress and n % BATCH == 0:
+            progress(n, count)
+    workbook.close()
+    if progress:
+        progress(count, count)
+    return {"value": value_sum, "drawn": drawn_sum, "rows": Decimal(row_index - first)}
+
+
+def write_csv(stream: IO[str], filters: Filters, user: User) -> None:
+    """The detail rows as CSV for Czech Excel (see ``csv_chunks``)."""
+    for chunk in csv_chunks(filters, user):
+        stream.write(chunk)
+
+
+def _csv(value) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, dt.date):
+        return f"{value.day}.{value.month}.{value.year}"
+    return str(value)
+
+
+def csv_chunks(filters: Filters, user: User) -> Iterator[str]:
+    """The detail rows as CSV for Czech Excel — UTF-8 with BOM, ``;`` between fields, decimal comma —
+    in chunks, so a response starts before the last row is read."""
+    buffer = io.StringIO()
+    buffer.write(codecs.BOM_UTF8.decode("utf-8"))
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(DETAIL_COLUMNS)
+    for n, row in enumerate(detail_rows(filters, user), start=1):
+        writer.writerow([_csv(value) for value in row])
+        if n % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
