@@ -227,10 +227,10 @@ def export_job(owner) -> str:
     from minitendr.db import db
     from minitendr.reports import jobs
 
-    job = jobs.start(owner, {}, 1)
+    job_id = jobs.start(owner, {}, 1).id
     db.session.commit()
-    jobs.dispatch(job.id)
-    return job.id
+    jobs.dispatch(job_id)
+    return job_id
 
 
 @pytest.mark.parametrize(("method", "endpoint", "url", "statuses"), TABLE, ids=[f"{m} {u}" for m, _e, u, _s in TABLE])

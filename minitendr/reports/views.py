@@ -95,10 +95,10 @@ def spend_xlsx():
             download_name=f"cerpani-{clock.today():%Y-%m-%d}.xlsx",
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    job = jobs.start(current_user, filters.as_args(), count)
+    job_id = jobs.start(current_user, filters.as_args(), count).id
     db.session.commit()
-    jobs.dispatch(job.id)
-    return redirect(url_for("reports.job", job_id=job.id))
+    jobs.dispatch(job_id)
+    return redirect(url_for("reports.job", job_id=job_id))
 
 
 def _job(job_id: str) -> ExportJob:

@@ -1,0 +1,324 @@
+"""Spend reports: numbers checked against independent SQL, scope per role, bad filters, the Excel
+workbook and the CSV read back, OCDS validated, background exports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from minitendr import clock
+from minitendr.db import db, read_only
+from minitendr.reports import service
+from minitendr.reports.models import ExportJob, JobStatus
+from minitendr.seeding.synthetic import generate
+from tests.ocds_validation import OCDS_DIR, codelist_errors, validator
+
+INDEPENDENT = """
+SELECT k.code, c.code, count(*), sum(s.value),
+       coalesce(sum((SELECT sum(d.amount) FROM drawdown d WHERE d.subcontract_id = s.id AND d.status = 'confirmed')), 0)
+FROM subcontract s JOIN orp o ON o.id = s.orp_id JOIN kraj k ON k.id = o.kraj_id
+JOIN service_category c ON c.id = s.category_id
+{where}
+GROUP BY k.code, c.code
+"""
+
+
+@pytest.fixture
+def synthetic(app):
+    generate(600, seed=11)
+    db.session.flush()
+
+
+def independent(where: str = "", **params) -> dict:
+    rows = db.session.execute(sa.text(INDEPENDENT.format(where=where)), params).all()
+    return {
+        (k, c): (n, Decimal(str(v)).quantize(Decimal("0.01")), Decimal(str(d)).quantize(Decimal("0.01")))
+        for k, c, n, v, d in rows
+    }
+
+
+def from_report(rows) -> dict:
+    return {(r["kraj_code"], r["category_code"]): (r["count"], r["value"], r["drawn"]) for r in rows}
+
+
+def test_the_matrix_equals_independent_sql(synthetic, personas):
+    filters = service.parse_filters({}, personas.ministry)
+    assert from_report(service.matrix(filters, personas.ministry)) == independent()
+    pak = service.parse_filters({"kraj": "CZ053", "year": "2024"}, personas.ministry)
+    assert from_report(service.matrix(pak, personas.ministry)) == independent(
+        "WHERE k.code = 'CZ053' AND s.signed_on >= '2024-01-01' AND s.signed_on < '2025-01-01'"
+    )
+
+
+def test_every_table_adds_up_to_the_same_totals(synthetic, personas):
+    filters = service.parse_filters({}, personas.ministry)
+    total = service.totals(service.matrix(filters, personas.ministry))
+    assert service.totals(service.per_orp(filters, personas.ministry)) == total
+    assert service.totals(service.per_provider(filters, personas.ministry)) == total
+    months = service.monthly(filters, personas.ministry)
+    assert sum(m["contracted"] for m in months) == total["value"]
+    assert sum(m["drawn"] for m in months) == total["drawn"]
+
+
+def test_scope_per_role(synthetic, personas):
+    def kraje(user):
+        return {r["kraj_code"] for r in service.matrix(service.parse_filters({}, user), user)}
+
+    assert kraje(personas.kraj) == {"CZ053"} and kraje(personas.ospod_other) == {"CZ041"}
+    ospod = service.per_orp(service.parse_filters({}, personas.ospod), personas.ospod)
+    assert {r["orp_code"] for r in ospod} <= {"5309"}
+    assert service.matrix(service.parse_filters({}, personas.provider), personas.provider) == []
+    assert all(
+        r["ceiling"] is not None for r in service.matrix(service.parse_filters({}, personas.kraj), personas.kraj)
+    )
+    with pytest.raises(service.OutOfScope):
+        service.parse_filters({"kraj": "CZ041"}, personas.kraj)
+    with pytest.raises(service.OutOfScope):
+        service.parse_filters({"orp": "4102"}, personas.ospod)
+    with pytest.raises(service.OutOfScope):
+        service.parse_filters({"provider": personas.interloper.provider.ico}, personas.provider)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("kraj=CZ999", "Neznámý kraj"),
+        ("orp=9999", "Neznámá ORP"),
+        ("category=luxus", "Neznámá kategorie"),
+        ("provider=12345678", "není platné IČO"),
+        ("provider=00216208", "není v evidenci"),
+        ("year=20x4", "není platný rok"),
+        ("year=1850", "není platný rok"),
+    ],
+)
+def test_bad_filters_get_a_clear_message_never_500(login, personas, query, message):
+    client = login(personas.ministry)
+    page = client.get(f"/reports/spend?{query}")
+    assert page.status_code == 400 and message in page.get_data(as_text=True)
+    for export in ("/reports/spend.xlsx", "/reports/spend.csv"):
+        response = client.get(f"{export}?{query}")
+        assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+def test_the_dashboard_shows_tables_charts_and_competition(login, synthetic, personas):
+    db.session.commit()
+    page = login(personas.ministry).get("/reports/spend?kraj=CZ053").get_data(as_text=True)
+    assert "<svg" in page and "Zdraví soutěže" in page and "Podle ORP" in page and "Pardubický kraj" in page
+    matrix = service.matrix(service.parse_filters({"kraj": "CZ053"}, personas.ministry), personas.ministry)
+    total = service.totals(matrix)["value"]
+    from minitendr.formatting import money
+
+    assert money(total) in page
+
+
+# --- the workbook --------------------------------------------------------------------------------
+def test_the_workbook_has_souhrn_first_and_totals_equal_the_database(login, synthetic, personas):
+    db.session.commit()
+    response = login(personas.ministry).get("/reports/spend.xlsx")
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["Souhrn", "Podle ORP", "Podle poskytovatelů", "Podle měsíců", "Detail"]
+    souhrn = workbook["Souhrn"]
+    header_row = next(r for r in range(1, 10) if souhrn.cell(r, 1).value == "Kraj")
+    assert [souhrn.cell(header_row, c).value for c in range(1, 6)] == [
+        "Kraj",
+        "Kategorie",
+        "Počet dílčích smluv",
+        "Smluvní hodnota (Kč)",
+        "Vyčerpáno (Kč)",
+    ]
+    assert "Filtry" in souhrn["A2"].value and "Exportováno" in souhrn["A3"].value
+    rows, r = [], header_row + 1
+    while souhrn.cell(r, 1).value not in (None, "Celkem"):
+        rows.append([souhrn.cell(r, c).value for c in range(1, 6)])
+        r += 1
+    assert souhrn.cell(r, 1).value == "Celkem"
+    expected = independent()
+    assert len(rows) == len(expected)
+    total_value = sum(v for _, v, _ in expected.values())
+    total_drawn = sum(d for _, _, d in expected.values())
+    assert Decimal(str(souhrn.cell(r, 4).value)).quantize(Decimal("0.01")) == total_value
+    assert Decimal(str(souhrn.cell(r, 5).value)).quantize(Decimal("0.01")) == total_drawn
+    assert souhrn.cell(r, 3).value == sum(n for n, _, _ in expected.values())
+    assert "Kč" in souhrn.cell(header_row + 1, 4).number_format
+    assert souhrn.freeze_panes == f"A{header_row + 1}"
+    assert souhrn.auto_filter.ref
+    detail = workbook["Detail"]
+    assert detail.max_row - header_row == 600
+    assert detail.cell(header_row, 1).value == "Číslo"
+
+
+def test_a_large_export_runs_as_a_job_that_survives_a_reload(app, login, synthetic, personas, monkeypatch):
+    db.session.commit()
+    monkeypatch.setitem(app.config, "EXPORT_SYNC_LIMIT", 10)
+    client = login(personas.kraj)
+    response = client.get("/reports/spend.xlsx")
+    assert response.status_code == 302 and "/reports/jobs/" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)  # a reload finds it again
+    assert "hotovo" in page and "Stáhnout soubor" in page
+    job = db.session.scalars(sa.select(ExportJob)).one()
+    assert job.status is JobStatus.DONE and job.user_id == personas.kraj.id and job.percent == 100
+    download = client.get(f"/reports/jobs/{job.id}/download")
+    workbook = openpyxl.load_workbook(io.BytesIO(download.data))
+    assert workbook.sheetnames[0] == "Souhrn"
+    assert login(personas.kraj_other).get(f"/reports/jobs/{job.id}").status_code == 403
+
+
+def test_a_job_runs_in_a_worker_thread_and_reports_progress(tmp_path):
+    """The default runner: a thread of the application, progress written as it goes."""
+    import time
+    from pathlib import Path
+
+    from flask_migrate import upgrade
+
+    from minitendr import create_app
+    from minitendr.auth.models import Role
+    from minitendr.registry.service import load_reference_data
+    from minitendr.reports import jobs
+    from tests.conftest import config_for_tests
+    from tests.factories import UserFactory
+
+    app = create_app(
+        config_for_tests(f"sqlite:///{tmp_path}/jobs.db")
+        | {"EXPORT_RUNNER": "thread", "EXPORTS_DIR": str(tmp_path / "exports")}
+    )
+    with app.app_context():
+        upgrade(directory=app.config["MIGRATIONS_DIR"])
+        load_reference_data(Path(app.config["SEED_DIR"]))
+        generate(1500, seed=4)
+        user = UserFactory(email="mpsv@jobs.cz", role=Role.MINISTRY)
+        job = jobs.start(user, {}, 1500)
+        db.session.commit()
+        jobs.dispatch(job.id)
+        job_id, deadline = job.id, time.monotonic() + 60
+        with read_only():  # like the job page: look, and hold no lock while the worker writes
+            while time.monotonic() < deadline:
+                db.session.rollback()
+                job = db.session.get(ExportJob, job_id)
+                if job.status in (JobStatus.DONE, JobStatus.FAILED):
+                    break
+                time.sleep(0.2)
+        assert job.status is JobStatus.DONE, job.error
+        assert job.done_rows == 1500
+        assert openpyxl.load_workbook(Path(app.config["EXPORTS_DIR"]) / job.filename)["Detail"].max_row == 1505
+        db.engine.dispose()
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+def test_the_csv_opens_in_czech_excel_and_adds_up(login, synthetic, personas):
+    db.session.commit()
+    response = login(personas.ministry).get("/reports/spend.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    raw = response.data
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Číslo" and len(rows[0]) == 15 and len(rows) == 601
+    value = sum(Decimal(r[12].replace(",", ".")) for r in rows[1:])
+    assert value == sum(v for _, v, _ in independent().values())
+    assert "," in rows[1][12] and "." in rows[1][7]  # decimal comma, d.m.yyyy dates
+
+
+# --- open data -----------------------------------------------------------------------------------
+needs_schema = pytest.mark.skipif(not OCDS_DIR.exists(), reason=f"the OCDS schema is not at {OCDS_DIR}")
+
+
+@needs_schema
+def test_the_ocds_package_validates_and_says_nothing_about_families(client, personas, kraj_pak):
+    from minitendr.bids import service as bids
+    from tests.factories import ProviderFactory, make_bid, make_demand, make_framework
+
+    second = ProviderFactory()
+    with clock.frozen_at(clock.now() - dt.timedelta(days=40)):
+        make_framework(kraj_pak, providers=[personas.provider.provider, second])
+        awarded = make_demand(
+            personas.ospod, publish=True, case_reference="TAJNE-123", need_description="Text o rodině, který nesmí ven."
+        )
+        winner = make_bid(awarded, personas.provider.provider, unit_price="480")
+        loser = make_bid(awarded, second, unit_price="520")
+    bids.score_bid(winner, 80, "ok")
+    bids.score_bid(loser, 70, "ok")
+    bids.award(awarded, personas.ospod)
+    open_now = make_demand(personas.ospod, publish=True)
+    make_bid(open_now, personas.provider.provider, unit_price="613.17")  # sealed: must not appear
+    db.session.commit()
+
+    response = client.get("/open-data/ocds.json")  # public: no login
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    package = json.loads(text)
+    assert sorted(validator().iter_errors(package), key=str) == []
+    assert codelist_errors(package) == []
+    assert [r["ocid"] for r in package["releases"]] == [f"ocds-mtndr1-{awarded.number}"]
+    assert (
+        "TAJNE-123" not in text
+        and "nesmí ven" not in text
+        and open_now.number not in text
+        and "613.17" not in text
+        and "24526.8" not in text
+    )
+    release = package["releases"][0]
+    supplier = next(p for p in release["parties"] if "supplier" in p["roles"])
+    assert supplier["identifier"] == {
+        "scheme": "CZ-ICO",
+        "id": personas.provider.provider.ico,
+        "legalName": personas.provider.provider.name,
+    }
+    assert release["relatedProcesses"][0]["relationship"] == ["framework"]
+    assert release["tender"]["techniques"]["hasFrameworkAgreement"] is True
+    assert release["awards"][0]["value"] == {"amount": 19200.0, "currency": "CZK"}
+
+
+@needs_schema
+def test_synthetic_open_data_validates(synthetic, run_cli, tmp_path):
+    db.session.commit()
+    target = tmp_path / "ocds.json"
+    assert run_cli("export", "ocds", "-o", str(target)).exit_code == 0
+    package = json.loads(target.read_text("utf-8"))
+    assert len(package["releases"]) == 600
+    assert list(validator().iter_errors(package)) == [] and codelist_errors(package) == []
+
+
+def test_cli_exports_spend_with_filters(synthetic, run_cli, tmp_path):
+    db.session.commit()
+    result = run_cli("export", "spend", "--kraj", "CZ053", "-o", str(tmp_path / "pak.xlsx"))
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(tmp_path / "pak.xlsx").sheetnames[0] == "Souhrn"
+    assert run_cli("export", "spend", "-o", str(tmp_path / "all.csv")).exit_code == 0
+    assert (tmp_path / "all.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    bad = run_cli("export", "spend", "--year", "abc", "-o", str(tmp_path / "x.xlsx"))
+    assert bad.exit_code != 0 and "není platný rok" in bad.output
+
+
+# --- competition health --------------------------------------------------------------------------
+def test_competition_health_on_a_known_story(personas, kraj_pak):
+    from minitendr.bids import service as bids
+    from tests.factories import ProviderFactory, make_bid, make_demand, make_framework
+
+    second = ProviderFactory()
+    start = clock.now() - dt.timedelta(days=60)
+    with clock.frozen_at(start):
+        make_framework(kraj_pak, providers=[personas.provider.provider, second])
+        one, two, none = (make_demand(personas.ospod, publish=True) for _ in range(3))
+        single = make_bid(one, personas.provider.provider)
+        pair = [make_bid(two, personas.provider.provider), make_bid(two, second, unit_price="520")]
+    with clock.frozen_at(start + dt.timedelta(days=20)):
+        bids.score_bid(single, 80, "ok")
+        bids.award(one, personas.ospod)
+    with clock.frozen_at(start + dt.timedelta(days=30)):
+        for bid in pair:
+            bids.score_bid(bid, 80, "ok")
+        bids.award(two, personas.ospod)
+        bids.close_unsuccessful(none, personas.ospod, "")
+    health = service.competition(service.parse_filters({}, personas.ospod), personas.ospod)
+    assert health["published"] == 3 and health["decided"] == 3
+    assert health["average_bids"] == Decimal("1.00")  # (1 + 2 + 0) / 3
+    assert health["single_bid_share"] == Decimal("33.3")
+    assert health["unsuccessful_share"] == Decimal("33.3")
+    assert health["median_days_to_award"] == Decimal("25.0")  # 20 and 30 days
