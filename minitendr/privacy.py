@@ -29,3 +29,16 @@ def find_birth_number(text: str | None) -> str | None:
         if _plausible(int(month), int(day)):
             return match.group(0)
     return None
+
+
+def required_text(value: str | None, field: str, missing: str) -> str:
+    """A free text a person must write (a reason, a justification): stripped, not empty, and without
+    anything shaped like a birth number. Raises a ``DomainError`` on ``field`` otherwise."""
+    from minitendr.db import DomainError
+
+    text = (value or "").strip()
+    if not text:
+        raise DomainError(missing, field=field)
+    if find_birth_number(text):
+        raise DomainError(BIRTH_NUMBER_MESSAGE, field=field)
+    return text

@@ -60,6 +60,19 @@ def race_app(tmp_path):
         db.engine.dispose()
 
 
+def slowed(monkeypatch, module, name: str, seconds: float = 0.3) -> None:
+    """Widen the window between a check and the commit: without the lock under test, both racers
+    would pass the check before either commits."""
+    original = getattr(module, name)
+
+    def slow(*args, **kwargs):
+        found = original(*args, **kwargs)
+        time.sleep(seconds)
+        return found
+
+    monkeypatch.setattr(module, name, slow)
+
+
 def run_together(app, *jobs):
     """Run each job in its own thread, app context and session, released at the same moment.
     Returns what each job returned or raised."""
@@ -91,15 +104,7 @@ def test_two_overlapping_activations_at_once_leave_one_active(race_app, monkeypa
         ids = [make_framework(kraj, providers=[provider], active=False, number=f"RS-RACE-{n}").id for n in (1, 2)]
         db.session.commit()
 
-    # Widen the window between the overlap check and the commit: without the lock both would pass.
-    check = service.overlapping_active
-
-    def slow_check(framework):
-        found = check(framework)
-        time.sleep(0.3)
-        return found
-
-    monkeypatch.setattr(service, "overlapping_active", slow_check)
+    slowed(monkeypatch, service, "overlapping_active")
 
     def activate(framework_id):
         return lambda: service.activate_framework(db.session.get(FrameworkContract, framework_id))
@@ -150,14 +155,7 @@ def test_two_awards_racing_for_the_last_of_a_ceiling_leave_one_winner(race_app, 
 
     # 100 000 ceiling; each award is 60 000: only one of them fits.
     ids = _two_minitenders_in_evaluation(race_app, ceiling="100000", price="1500")
-    committed = bids.committed_amount
-
-    def slow_committed(framework):
-        found = committed(framework)
-        time.sleep(0.3)  # without the framework's row lock both awards would pass the check
-        return found
-
-    monkeypatch.setattr(bids, "committed_amount", slow_committed)
+    slowed(monkeypatch, bids, "committed_amount")
 
     def award(demand_id):
         return lambda: bids.award(db.session.get(Demand, demand_id), None)
@@ -177,14 +175,7 @@ def test_a_double_clicked_award_makes_one_sub_contract(race_app, monkeypatch):
     from minitendr.demands.models import Demand
 
     ids = _two_minitenders_in_evaluation(race_app, ceiling="1000000", price="100")
-    committed = bids.committed_amount
-
-    def slow_committed(framework):
-        found = committed(framework)
-        time.sleep(0.3)
-        return found
-
-    monkeypatch.setattr(bids, "committed_amount", slow_committed)
+    slowed(monkeypatch, bids, "committed_amount")
 
     def award():
         return bids.award(db.session.get(Demand, ids[0]), None)
@@ -210,14 +201,7 @@ def test_two_amendments_racing_for_the_last_of_a_ceiling_leave_one(race_app, mon
     with race_app.app_context():
         subcontracts = [bids.award(db.session.get(Demand, demand_id), None).id for demand_id in ids]
         db.session.commit()
-    committed = contracts.committed_amount
-
-    def slow_committed(framework):
-        found = committed(framework)
-        time.sleep(0.3)
-        return found
-
-    monkeypatch.setattr(contracts, "committed_amount", slow_committed)
+    slowed(monkeypatch, contracts, "committed_amount")
 
     def amend(subcontract_id):
         def job():

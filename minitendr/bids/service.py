@@ -27,6 +27,7 @@ from minitendr.frameworks.models import FrameworkContract, FrameworkParty, Party
 from minitendr.frameworks.service import committed_amount
 from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
+from minitendr.privacy import required_text
 from minitendr.providers.models import Provider
 
 MAX_UNIT_PRICE = Decimal("10000000")
@@ -218,10 +219,7 @@ def score_bid(bid: Bid, quality_score: int, justification: str) -> None:
         raise DomainError("Hodnotit lze jen podané nabídky.")
     if quality_score is None or not 0 <= quality_score <= 100:
         raise DomainError("Hodnocení kvality musí být 0 až 100 bodů.", field="quality_score")
-    justification = (justification or "").strip()
-    if not justification:
-        raise DomainError("Hodnocení kvality písemně zdůvodněte.", field="justification")
-    check_no_birth_numbers({"justification": justification}, ("justification",))
+    justification = required_text(justification, "justification", "Hodnocení kvality písemně zdůvodněte.")
     bid.status = BidStatus.SUBMITTED
     bid.excluded_reason = None
     bid.quality_score = quality_score
@@ -235,10 +233,7 @@ def exclude_bid(bid: Bid, reason: str) -> None:
     _ensure_evaluation(bid.demand)
     if bid.status is not BidStatus.SUBMITTED:
         raise DomainError("Vyřadit lze jen podanou nabídku.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("Uveďte důvod vyřazení.", field="reason")
-    check_no_birth_numbers({"reason": reason}, ("reason",))
+    reason = required_text(reason, "reason", "Uveďte důvod vyřazení.")
     bid.status = BidStatus.EXCLUDED
     bid.excluded_reason = reason
     bid.quality_score = None

@@ -24,6 +24,7 @@ from minitendr.frameworks.models import FrameworkContract
 from minitendr.frameworks.service import committed_amount
 from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
+from minitendr.privacy import required_text
 from minitendr.providers.models import Provider
 
 REPORTED = (DrawdownStatus.SUBMITTED, DrawdownStatus.CONFIRMED)
@@ -153,10 +154,7 @@ def confirm_drawdown(drawdown: Drawdown) -> None:
 
 def reject_drawdown(drawdown: Drawdown, reason: str) -> None:
     """OSPOD rejects, with a reason; the provider may report the month again."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("Uveďte důvod zamítnutí.", field="reason")
-    check_no_birth_numbers({"reason": reason}, ("reason",))
+    reason = required_text(reason, "reason", "Uveďte důvod zamítnutí.")
     subcontract = _decide(drawdown, DrawdownStatus.REJECTED)
     drawdown.rejection_reason = reason
     record("drawdown.rejected", subcontract, {"drawdown": drawdown.id, "amount": drawdown.amount, "reason": reason})
