@@ -46,6 +46,7 @@ DETAIL_COLUMNS = (
     "Stav",
 )
 BATCH = 5000
+EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 def detail_count(filters: Filters, user: User) -> int:
@@ -233,16 +234,18 @@ def write_workbook(
     detail.autofilter(first, 0, first + max(1, count), len(DETAIL_COLUMNS) - 1)
     value_sum = drawn_sum = Decimal("0.00")
     row_index = first
-    formats = (None, None, None, None, None, None, None, date, date, date, units, money, money, money, None)
+    # One call per cell, chosen per column once (not by inspecting every value); dates go in as Excel
+    # serial numbers with a date format, which is what write_datetime would compute.
+    write_string, write_number = detail.write_string, detail.write_number
+    texts, dates, numbers = (0, 1, 2, 3, 4, 5, 6, 14), (7, 8, 9), ((10, units), (11, money), (12, money), (13, money))
     for n, row in enumerate(detail_rows(filters, user), start=1):
         row_index += 1
-        for j, value in enumerate(row):
-            if isinstance(value, dt.date):
-                detail.write_datetime(row_index, j, dt.datetime.combine(value, dt.time()), formats[j])
-            elif isinstance(value, Decimal):
-                detail.write_number(row_index, j, float(value), formats[j])
-            else:
-                detail.write_string(row_index, j, str(value))
+        for j in texts:
+            write_string(row_index, j, row[j])
+        for j in dates:
+            write_number(row_index, j, (row[j] - EXCEL_EPOCH).days, date)
+        for j, fmt in numbers:
+            write_number(row_index, j, float(row[j]), fmt)
         value_sum += row[12]
         drawn_sum += row[13]
         if progress and n % BATCH == 0:
