@@ -153,6 +153,14 @@ def test_the_workbook_has_souhrn_first_and_totals_equal_the_database(login, synt
     detail = workbook["Detail"]
     assert detail.max_row - header_row == 600
     assert detail.cell(header_row, 1).value == "Číslo"
+    from minitendr.contracts.models import SubContract
+
+    first = db.session.scalars(sa.select(SubContract).order_by(SubContract.id)).first()
+    row = [detail.cell(header_row + 1, c).value for c in range(1, 16)]
+    assert row[0] == first.number and row[6] == first.provider.ico
+    assert row[7].date() == first.signed_on and row[8].date() == first.start_date and row[9].date() == first.end_date
+    assert Decimal(str(row[12])).quantize(Decimal("0.01")) == first.value and row[14] == first.status.label
+    assert detail.cell(header_row + 1, 8).number_format == "d.m.yyyy"
 
 
 def test_a_large_export_runs_as_a_job_that_survives_a_reload(app, login, synthetic, personas, monkeypatch):

@@ -19,7 +19,7 @@ import xlsxwriter
 
 from minitendr import clock
 from minitendr.auth.models import User
-from minitendr.contracts.models import SubContract
+from minitendr.contracts.models import SubContract, SubContractStatus
 from minitendr.db import db
 from minitendr.formatting import datetime as format_datetime
 from minitendr.providers.models import Provider
@@ -46,7 +46,6 @@ DETAIL_COLUMNS = (
     "Stav",
 )
 BATCH = 5000
-EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 def detail_count(filters: Filters, user: User) -> int:
@@ -92,6 +91,50 @@ def detail_rows(filters: Filters, user: User) -> Iterator[tuple]:
     )
     for row in db.session.execute(stmt):
         yield (*row[:13], service._money(row[13]), row[14].label)
+
+
+def _excel_day(column) -> sa.ColumnElement[float]:
+    """A date as Excel's serial day number, computed by the database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column - sa.cast(sa.literal("1899-12-30"), sa.Date)
+    return sa.func.julianday(column) - sa.func.julianday("1899-12-30")
+
+
+def excel_rows(filters: Filters, user: User) -> Iterator[sa.Row]:
+    """The detail rows as Excel stores them: numbers as doubles and dates as serial days, straight from
+    the database (Excel holds doubles anyway; the exact totals come from the SQL sums)."""
+    drawn = service.drawn_per_subcontract()
+    as_float = lambda column: sa.type_coerce(column, sa.Float)  # noqa: E731
+    stmt = (
+        sa.select(
+            SubContract.number,
+            Kraj.name,
+            Orp.name,
+            ServiceCategory.name,
+            ServiceType.name,
+            Provider.name,
+            Provider.ico,
+            _excel_day(SubContract.signed_on),
+            _excel_day(SubContract.start_date),
+            _excel_day(SubContract.end_date),
+            as_float(SubContract.units),
+            as_float(SubContract.unit_price),
+            as_float(SubContract.value),
+            as_float(sa.func.coalesce(drawn.c.drawn, 0)),
+            sa.type_coerce(SubContract.status, sa.String),
+        )
+        .select_from(SubContract)
+        .join(Orp, Orp.id == SubContract.orp_id)
+        .join(Kraj, Kraj.id == Orp.kraj_id)
+        .join(ServiceCategory, ServiceCategory.id == SubContract.category_id)
+        .join(ServiceType, ServiceType.id == SubContract.service_type_id)
+        .join(Provider, Provider.id == SubContract.provider_id)
+        .outerjoin(drawn, drawn.c.subcontract_id == SubContract.id)
+        .where(*service.subcontract_conditions(filters, user))
+        .order_by(SubContract.id)
+        .execution_options(yield_per=BATCH)
+    )
+    return db.session.execute(stmt)
 
 
 def _float(value: Decimal) -> float:
@@ -232,28 +275,26 @@ def write_workbook(
     detail.freeze_panes(first + 1, 0)
     count = detail_count(filters, user)
     detail.autofilter(first, 0, first + max(1, count), len(DETAIL_COLUMNS) - 1)
-    value_sum = drawn_sum = Decimal("0.00")
     row_index = first
-    # One call per cell, chosen per column once (not by inspecting every value); dates go in as Excel
-    # serial numbers with a date format, which is what write_datetime would compute.
+    # One call per cell, chosen per column once (not by inspecting every value).
     write_string, write_number = detail.write_string, detail.write_number
-    texts, dates, numbers = (0, 1, 2, 3, 4, 5, 6, 14), (7, 8, 9), ((10, units), (11, money), (12, money), (13, money))
-    for n, row in enumerate(detail_rows(filters, user), start=1):
+    labels = {status.value: status.label for status in SubContractStatus}
+    texts, dates, numbers = (0, 1, 2, 3, 4, 5, 6), (7, 8, 9), ((10, units), (11, money), (12, money), (13, money))
+    for n, row in enumerate(excel_rows(filters, user), start=1):
         row_index += 1
         for j in texts:
             write_string(row_index, j, row[j])
         for j in dates:
-            write_number(row_index, j, (row[j] - EXCEL_EPOCH).days, date)
+            write_number(row_index, j, row[j], date)
         for j, fmt in numbers:
-            write_number(row_index, j, float(row[j]), fmt)
-        value_sum += row[12]
-        drawn_sum += row[13]
+            write_number(row_index, j, row[j], fmt)
+        write_string(row_index, 14, labels[row[14]])
         if progress and n % BATCH == 0:
             progress(n, count)
     workbook.close()
     if progress:
         progress(count, count)
-    return {"value": value_sum, "drawn": drawn_sum, "rows": Decimal(row_index - first)}
+    return {"value": total["value"], "drawn": total["drawn"], "rows": Decimal(row_index - first)}
 
 
 def write_csv(stream: IO[str], filters: Filters, user: User) -> None:
