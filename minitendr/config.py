@@ -37,6 +37,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("MINITENDR_LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        # Submitting and replacing bids: enough for honest corrections on deadline day, not for a flood.
+        "BID_LIMIT": os.environ.get("MINITENDR_BID_LIMIT", "30 per minute"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("MINITENDR_LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
         "SESSION_COOKIE_NAME": "minitendr_session",
         "SESSION_COOKIE_HTTPONLY": True,

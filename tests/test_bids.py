@@ -126,7 +126,11 @@ def test_attachments_must_be_pdf_and_small(app, world, monkeypatch):
     with pytest.raises(DomainError, match="není PDF"):
         make_bid(world["demand"], world["a"], attachments=[("cenik.docx", b"PK\x03\x04...")])
     with pytest.raises(DomainError, match="není PDF"):
-        make_bid(world["demand"], world["a"], attachments=[("fake.pdf", b"<html>")])
+        make_bid(world["demand"], world["a"], attachments=[("fake.pdf", b"<html>")])  # the name says PDF, it is not
+    with pytest.raises(DomainError, match="není PDF"):
+        make_bid(world["demand"], world["a"], attachments=[("useknuty.pdf", MINIMAL_PDF[:-7])])  # truncated
+    named_oddly = make_bid(world["demand"], world["b"], attachments=[("nabidka", MINIMAL_PDF)])  # a PDF by content
+    assert named_oddly.attachments[0].filename == "nabidka"
     monkeypatch.setitem(app.config, "MAX_ATTACHMENT_BYTES", 1024 * 1024)
     with pytest.raises(DomainError, match="větší než 1 MB"):
         make_bid(world["demand"], world["a"], attachments=[("velka.pdf", MINIMAL_PDF + b"0" * 1024 * 1024)])
@@ -472,3 +476,23 @@ def test_the_framework_page_shows_the_sub_contract_and_what_it_commits(login, wo
     assert "DS-PAK-2026-0001" in page and "20\xa0000,00\xa0Kč" in page  # listed, and in the committed card
     assert "80\xa0000,00\xa0Kč" in page  # remaining of the 100 000 ceiling
     assert other.status_code == 403
+
+
+def test_bid_submissions_are_rate_limited_per_account(app, login, world, personas, monkeypatch):
+    db.session.commit()
+    monkeypatch.setitem(app.config, "BID_LIMIT", "2 per minute")
+    client = login(personas.provider)
+    data = {
+        "unit_price": "500",
+        "units": "40",
+        "vat_rate": "0",
+        "proposed_start": "2026-12-14",
+        "team": "Tým",
+        "approach": "Postup",
+    }
+    for _ in range(2):
+        assert client.post(f"/demands/{world['demand'].id}/bid", data=data).status_code == 302
+    blocked = client.post(f"/demands/{world['demand'].id}/bid", data=data)
+    assert blocked.status_code == 429 and "Příliš mnoho pokusů" in blocked.get_data(as_text=True)
+    # Another provider's account is counted on its own.
+    assert login(world["b_user"]).post(f"/demands/{world['demand'].id}/bid", data=data).status_code == 302

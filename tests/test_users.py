@@ -133,3 +133,18 @@ def test_user_list_filters_by_role_and_text(admin_client, personas):
     page = admin_client.get("/admin/users/?q=cheb").get_data(as_text=True)
     assert "ospod.cheb@test.cz" in page and "ospod.pardubice@test.cz" not in page
     assert admin_client.get("/admin/users/?role=nonsense&page=abc").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "password", ["1234567890", "heslo12345", "Password123!", "qwertzuiop", "aaaaaaaaaaaa", "ababababab", "Minitendr1!"]
+)
+def test_common_passwords_are_refused(admin_client, personas, orp_cheb, password):
+    response = admin_client.post("/admin/users/new", data=form(orp=orp_cheb.id, password=password))
+    assert response.status_code == 200
+    assert "příliš běžné" in response.get_data(as_text=True)
+    assert db.session.execute(sa.select(User).where(User.email == "nova@ospod.cz")).scalar_one_or_none() is None
+
+
+def test_an_uncommon_long_password_is_accepted(admin_client, personas, orp_cheb):
+    response = admin_client.post("/admin/users/new", data=form(orp=orp_cheb.id, password="Modrý vlak do Chebu 7"))
+    assert response.status_code == 302

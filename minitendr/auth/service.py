@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
@@ -37,12 +40,27 @@ def check_email(email: str) -> str:
     return email
 
 
+@lru_cache(maxsize=1)
+def _common_passwords(path: str) -> frozenset[str]:
+    lines = Path(path).read_text("utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_common_password(password: str) -> bool:
+    """A password on the list, or one of them with digits or a "!" added (``heslo12345!``)."""
+    common = _common_passwords(str(Path(current_app.config["SEED_DIR"]) / "common_passwords.txt"))
+    lowered = (password or "").lower()
+    return lowered in common or lowered.rstrip("0123456789!.") in common or len(set(lowered)) <= 2
+
+
 def check_password_strength(password: str) -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password or "") < minimum:
         raise DomainError(f"Heslo musí mít alespoň {minimum} znaků.", field="password")
     if len(password) > 200:
         raise DomainError("Heslo může mít nejvýše 200 znaků.", field="password")
+    if is_common_password(password):
+        raise DomainError("Toto heslo je příliš běžné a snadno uhodnutelné; zvolte jiné.", field="password")
 
 
 def check_binding(role: Role, kraj: Kraj | None, orp: Orp | None, provider: Provider | None) -> None:

@@ -110,10 +110,11 @@ def _check_may_bid(demand: Demand, provider: Provider) -> None:
 def store_attachment(upload: Upload) -> tuple[str, int]:
     """Check a PDF and keep it outside the web root under its SHA-256; returns (hash, size)."""
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
-    if not upload.filename.lower().endswith(".pdf") or not upload.content.startswith(b"%PDF-"):
-        raise DomainError(f"Příloha {upload.filename} není PDF. Přikládat lze jen soubory PDF.", field="attachments")
     if len(upload.content) > limit:
         raise DomainError(f"Příloha {upload.filename} je větší než {limit // (1024 * 1024)} MB.", field="attachments")
+    # Judged by content, not by name: a PDF starts with its header and ends with its end-of-file marker.
+    if not upload.content.startswith(b"%PDF-") or b"%%EOF" not in upload.content[-1024:]:
+        raise DomainError(f"Příloha {upload.filename} není PDF. Přikládat lze jen soubory PDF.", field="attachments")
     digest = hashlib.sha256(upload.content).hexdigest()
     folder = Path(current_app.config["ATTACHMENTS_DIR"])
     folder.mkdir(parents=True, exist_ok=True)

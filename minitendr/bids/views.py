@@ -4,7 +4,8 @@ evaluation protocol for OSPOD."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from minitendr import clock
@@ -16,6 +17,7 @@ from minitendr.bids.models import Bid, BidAttachment
 from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand, DemandStatus
+from minitendr.extensions import limiter
 from minitendr.permissions import can_manage_demand, can_read_bid, can_read_demand, ensure, roles_required
 
 bp = Blueprint("bids", __name__)
@@ -36,7 +38,14 @@ def _bid(bid_id: int) -> Bid:
     return bid
 
 
+def _bidder_key() -> str:
+    """Bids are counted per account (several providers may share one office's address)."""
+    user_id = getattr(current_user, "id", None)
+    return f"bid-account:{user_id}" if user_id else f"bid-address:{get_remote_address()}"
+
+
 @bp.route("/demands/<int:demand_id>/bid", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["BID_LIMIT"], key_func=_bidder_key, methods=["POST"])
 @roles_required(Role.PROVIDER)
 def submit(demand_id: int):
     demand = _demand(demand_id)
@@ -99,9 +108,8 @@ def attachment(bid_id: int, attachment_id: int):
     item = db.get_or_404(BidAttachment, attachment_id)
     if item.bid_id != bid.id:
         abort(404)
-    return send_file(
-        service.attachment_path(item), mimetype="application/pdf", as_attachment=True, download_name=item.filename
-    )
+    name = item.filename if item.filename.lower().endswith(".pdf") else f"{item.filename}.pdf"
+    return send_file(service.attachment_path(item), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 # --- evaluation (OSPOD of the demand's ORP, after the deadline) ---------------------------------
