@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from minitendr import config as settings
@@ -144,6 +144,14 @@ def register_security_headers(app: Flask) -> None:
         "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
         "form-action 'self'; frame-ancestors 'none'"
     )
+
+    @app.before_request
+    def refuse_nul_characters():
+        """No text a person types contains NUL; PostgreSQL refuses it in text columns, so it is a 400
+        at the door rather than an error deep in a transaction."""
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.after_request
     def add_headers(response):

@@ -9,8 +9,10 @@ the application's session joins with savepoints, so commits in views stay inside
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -194,3 +196,69 @@ def login(app, client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def objects(  # one of every kind of object, for the route tables
+    personas, kraj_pak
+):
+    from minitendr import clock
+    from minitendr.bids.service import award, score_bid
+    from minitendr.contracts.service import report_drawdown
+    from minitendr.db import db
+    from minitendr.demands.service import ask
+    from minitendr.notifications.models import Notification
+    from minitendr.registry.models import ServiceType
+    from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework
+
+    framework = make_framework(kraj_pak, providers=[personas.provider.provider])
+    demand = make_demand(personas.ospod, publish=True)
+    draft = make_demand(personas.ospod)
+    clarification = ask(demand, personas.provider.provider, "Lze službu poskytovat i o víkendu?")
+    bid = make_bid(demand, personas.provider.provider, attachments=[("nabidka.pdf", MINIMAL_PDF)])
+    with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
+        past = make_demand(personas.ospod, publish=True)
+        past_bid = make_bid(past, personas.provider.provider, attachments=[("cenik.pdf", MINIMAL_PDF + b"%2")])
+    score_bid(past_bid, 80, "Splňuje zadání.")
+    subcontract = award(past, personas.ospod)
+    drawdown = report_drawdown(
+        subcontract,
+        personas.provider.provider,
+        period=clock.today(),
+        units=Decimal("2"),
+        amount=subcontract.unit_price * 2,
+    )
+    notification = db.session.scalars(
+        db.select(Notification).where(Notification.user_id == personas.provider.id)
+    ).first()
+    db.session.commit()
+    return {
+        "demand_id": demand.id,
+        "bid_id": bid.id,
+        "attachment_id": bid.attachments[0].id,
+        "past_demand_id": past.id,
+        "past_bid_id": past_bid.id,
+        "past_attachment_id": past_bid.attachments[0].id,
+        "subcontract_id": subcontract.id,
+        "job_id": export_job(personas.admin),
+        "drawdown_id": drawdown.id,
+        "draft_id": draft.id,
+        "clarification_id": clarification.id,
+        "notification_id": notification.id,
+        "victim_id": personas.inactive.id,
+        "provider_id": personas.provider.provider_id,
+        "service_type_id": db.session.scalars(db.select(ServiceType.id)).first(),
+        "framework_id": framework.id,
+        "party_id": framework.parties[0].id,
+    }
+
+
+def export_job(owner) -> str:
+    """A finished export of ``owner`` (the runner is inline in tests)."""
+    from minitendr.db import db
+    from minitendr.reports import jobs
+
+    job_id = jobs.start(owner, {}, 1).id
+    db.session.commit()
+    jobs.dispatch(job_id)
+    return job_id

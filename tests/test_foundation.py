@@ -222,3 +222,11 @@ def test_an_audit_event_keeps_the_time_it_was_recorded_not_flushed(personas):
         event = record("user.tested", personas.ministry)
     db.session.flush()  # later, outside the frozen block
     assert event.occurred_at == moment
+
+
+def test_text_with_nul_characters_is_a_400_not_a_database_error(login, personas):
+    """PostgreSQL refuses NUL in text; such input is turned away at the door on every database."""
+    client = login(personas.admin)
+    response = client.post("/providers/new", data={"ico": "00216208", "name": "Poradna\x00", "active": "y"})
+    assert response.status_code == 400
+    assert client.get("/reports/spend?kraj=CZ\x00").status_code == 400

@@ -6,9 +6,6 @@ The table must cover every route the application has; a new route without rows f
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 import pytest
 
 from minitendr.auth.models import Role
@@ -167,70 +164,6 @@ def test_every_route_is_in_the_table(app):
     covered = {(method, endpoint) for method, endpoint, _url, _statuses in TABLE}
     assert routes - covered == set(), "routes without rows in the permission table"
     assert covered - routes == set(), "rows for routes that do not exist"
-
-
-@pytest.fixture
-def objects(personas, kraj_pak):
-    from minitendr import clock
-    from minitendr.bids.service import award, score_bid
-    from minitendr.contracts.service import report_drawdown
-    from minitendr.db import db
-    from minitendr.demands.service import ask
-    from minitendr.notifications.models import Notification
-    from minitendr.registry.models import ServiceType
-    from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework
-
-    framework = make_framework(kraj_pak, providers=[personas.provider.provider])
-    demand = make_demand(personas.ospod, publish=True)
-    draft = make_demand(personas.ospod)
-    clarification = ask(demand, personas.provider.provider, "Lze službu poskytovat i o víkendu?")
-    bid = make_bid(demand, personas.provider.provider, attachments=[("nabidka.pdf", MINIMAL_PDF)])
-    with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
-        past = make_demand(personas.ospod, publish=True)
-        past_bid = make_bid(past, personas.provider.provider, attachments=[("cenik.pdf", MINIMAL_PDF + b"%2")])
-    score_bid(past_bid, 80, "Splňuje zadání.")
-    subcontract = award(past, personas.ospod)
-    drawdown = report_drawdown(
-        subcontract,
-        personas.provider.provider,
-        period=clock.today(),
-        units=Decimal("2"),
-        amount=subcontract.unit_price * 2,
-    )
-    notification = db.session.scalars(
-        db.select(Notification).where(Notification.user_id == personas.provider.id)
-    ).first()
-    db.session.commit()
-    return {
-        "demand_id": demand.id,
-        "bid_id": bid.id,
-        "attachment_id": bid.attachments[0].id,
-        "past_demand_id": past.id,
-        "past_bid_id": past_bid.id,
-        "past_attachment_id": past_bid.attachments[0].id,
-        "subcontract_id": subcontract.id,
-        "job_id": export_job(personas.admin),
-        "drawdown_id": drawdown.id,
-        "draft_id": draft.id,
-        "clarification_id": clarification.id,
-        "notification_id": notification.id,
-        "victim_id": personas.inactive.id,
-        "provider_id": personas.provider.provider_id,
-        "service_type_id": db.session.scalars(db.select(ServiceType.id)).first(),
-        "framework_id": framework.id,
-        "party_id": framework.parties[0].id,
-    }
-
-
-def export_job(owner) -> str:
-    """A finished export of ``owner`` (the runner is inline in tests)."""
-    from minitendr.db import db
-    from minitendr.reports import jobs
-
-    job_id = jobs.start(owner, {}, 1).id
-    db.session.commit()
-    jobs.dispatch(job_id)
-    return job_id
 
 
 @pytest.mark.parametrize(("method", "endpoint", "url", "statuses"), TABLE, ids=[f"{m} {u}" for m, _e, u, _s in TABLE])
