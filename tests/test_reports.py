@@ -125,6 +125,10 @@ def test_the_workbook_has_souhrn_first_and_totals_equal_the_database(login, synt
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.data))
     assert workbook.sheetnames == ["Souhrn", "Podle ORP", "Podle poskytovatelů", "Podle měsíců", "Detail"]
+    import zipfile
+
+    parts = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+    assert sum(p.startswith("xl/charts/chart") for p in parts) == 2  # native charts: Souhrn and per month
     souhrn = workbook["Souhrn"]
     header_row = next(r for r in range(1, 10) if souhrn.cell(r, 1).value == "Kraj")
     assert [souhrn.cell(header_row, c).value for c in range(1, 6)] == [

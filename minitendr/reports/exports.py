@@ -46,6 +46,7 @@ DETAIL_COLUMNS = (
     "Stav",
 )
 BATCH = 5000
+HEADER_ROW = 4  # rows 0–2: title, filters, time of export
 
 
 def detail_count(filters: Filters, user: User) -> int:
@@ -57,18 +58,40 @@ def detail_count(filters: Filters, user: User) -> int:
     )
 
 
+def _detail_select(*columns) -> sa.Select:
+    """The detail rows' FROM and WHERE: every sub-contract in scope and filters, with its confirmed
+    drawdowns, streamed in batches; the caller chooses the form of the values."""
+    return (
+        sa.select(*columns)
+        .select_from(SubContract)
+        .join(Orp, Orp.id == SubContract.orp_id)
+        .join(Kraj, Kraj.id == Orp.kraj_id)
+        .join(ServiceCategory, ServiceCategory.id == SubContract.category_id)
+        .join(ServiceType, ServiceType.id == SubContract.service_type_id)
+        .join(Provider, Provider.id == SubContract.provider_id)
+        .order_by(SubContract.id)
+        .execution_options(yield_per=BATCH)
+    )
+
+
+def _names():
+    return (
+        SubContract.number,
+        Kraj.name,
+        Orp.name,
+        ServiceCategory.name,
+        ServiceType.name,
+        Provider.name,
+        Provider.ico,
+    )
+
+
 def detail_rows(filters: Filters, user: User) -> Iterator[tuple]:
-    """Every sub-contract in scope and filters, with its confirmed drawdowns, streamed in batches."""
+    """The detail rows with exact values (dates, Decimal money, the status in Czech)."""
     drawn = service.drawn_per_subcontract()
     stmt = (
-        sa.select(
-            SubContract.number,
-            Kraj.name,
-            Orp.name,
-            ServiceCategory.name,
-            ServiceType.name,
-            Provider.name,
-            Provider.ico,
+        _detail_select(
+            *_names(),
             SubContract.signed_on,
             SubContract.start_date,
             SubContract.end_date,
@@ -78,16 +101,8 @@ def detail_rows(filters: Filters, user: User) -> Iterator[tuple]:
             sa.func.coalesce(drawn.c.drawn, 0),
             SubContract.status,
         )
-        .select_from(SubContract)
-        .join(Orp, Orp.id == SubContract.orp_id)
-        .join(Kraj, Kraj.id == Orp.kraj_id)
-        .join(ServiceCategory, ServiceCategory.id == SubContract.category_id)
-        .join(ServiceType, ServiceType.id == SubContract.service_type_id)
-        .join(Provider, Provider.id == SubContract.provider_id)
         .outerjoin(drawn, drawn.c.subcontract_id == SubContract.id)
         .where(*service.subcontract_conditions(filters, user))
-        .order_by(SubContract.id)
-        .execution_options(yield_per=BATCH)
     )
     for row in db.session.execute(stmt):
         yield (*row[:13], service._money(row[13]), row[14].label)
@@ -104,16 +119,13 @@ def excel_rows(filters: Filters, user: User) -> Iterator[sa.Row]:
     """The detail rows as Excel stores them: numbers as doubles and dates as serial days, straight from
     the database (Excel holds doubles anyway; the exact totals come from the SQL sums)."""
     drawn = service.drawn_per_subcontract()
-    as_float = lambda column: sa.type_coerce(column, sa.Float)  # noqa: E731
+
+    def as_float(column):
+        return sa.type_coerce(column, sa.Float)
+
     stmt = (
-        sa.select(
-            SubContract.number,
-            Kraj.name,
-            Orp.name,
-            ServiceCategory.name,
-            ServiceType.name,
-            Provider.name,
-            Provider.ico,
+        _detail_select(
+            *_names(),
             _excel_day(SubContract.signed_on),
             _excel_day(SubContract.start_date),
             _excel_day(SubContract.end_date),
@@ -123,22 +135,31 @@ def excel_rows(filters: Filters, user: User) -> Iterator[sa.Row]:
             as_float(sa.func.coalesce(drawn.c.drawn, 0)),
             sa.type_coerce(SubContract.status, sa.String),
         )
-        .select_from(SubContract)
-        .join(Orp, Orp.id == SubContract.orp_id)
-        .join(Kraj, Kraj.id == Orp.kraj_id)
-        .join(ServiceCategory, ServiceCategory.id == SubContract.category_id)
-        .join(ServiceType, ServiceType.id == SubContract.service_type_id)
-        .join(Provider, Provider.id == SubContract.provider_id)
         .outerjoin(drawn, drawn.c.subcontract_id == SubContract.id)
         .where(*service.subcontract_conditions(filters, user))
-        .order_by(SubContract.id)
-        .execution_options(yield_per=BATCH)
     )
     return db.session.execute(stmt)
 
 
 def _float(value: Decimal) -> float:
     return float(value)
+
+
+def _chart(workbook, sheet, kind: str, title: str, categories: int, series, count: int, size: dict, at):
+    """A native Excel chart over ``count`` data rows of ``sheet`` (starting below the header row)."""
+    first = HEADER_ROW + 1
+    chart = workbook.add_chart({"type": kind})
+    for column, name in series:
+        chart.add_series(
+            {
+                "name": name,
+                "categories": [sheet.name, first, categories, first + count - 1, categories],
+                "values": [sheet.name, first, column, first + count - 1, column],
+            }
+        )
+    chart.set_title({"name": title})
+    chart.set_size(size)
+    sheet.insert_chart(*at, chart)
 
 
 def write_workbook(
@@ -169,7 +190,7 @@ def write_workbook(
     matrix = service.matrix(filters, user)
     souhrn = workbook.add_worksheet("Souhrn")
     heading(souhrn, "Čerpání podle krajů a kategorií")
-    first = 4
+    first = HEADER_ROW
     souhrn.write_row(first, 0, SOUHRN_COLUMNS, header)
     for i, row in enumerate(matrix, start=first + 1):
         souhrn.write_string(i, 0, row["kraj"])
@@ -191,18 +212,17 @@ def write_workbook(
     souhrn.set_column(2, 2, 12)
     souhrn.set_column(3, 4, 20)
     if matrix:
-        chart = workbook.add_chart({"type": "bar"})
-        for column, name in ((3, "Smluvní hodnota"), (4, "Vyčerpáno")):
-            chart.add_series(
-                {
-                    "name": name,
-                    "categories": ["Souhrn", first + 1, 1, first + len(matrix), 1],
-                    "values": ["Souhrn", first + 1, column, first + len(matrix), column],
-                }
-            )
-        chart.set_title({"name": "Smluvní hodnota a čerpání"})
-        chart.set_size({"width": 720, "height": 60 + 36 * len(matrix)})
-        souhrn.insert_chart(1, 6, chart)
+        _chart(
+            workbook,
+            souhrn,
+            "bar",
+            "Smluvní hodnota a čerpání",
+            1,
+            ((3, "Smluvní hodnota"), (4, "Vyčerpáno")),
+            len(matrix),
+            {"width": 720, "height": 60 + 36 * len(matrix)},
+            (1, 6),
+        )
 
     def table(name: str, title_text: str, columns: list[tuple[str, str, object, int]], rows: list[dict]) -> None:
         sheet = workbook.add_worksheet(name)
@@ -252,18 +272,17 @@ def write_workbook(
         months,
     )
     if months:
-        chart = workbook.add_chart({"type": "line"})
-        for column, name in ((1, "Nasmlouváno"), (2, "Vyčerpáno")):
-            chart.add_series(
-                {
-                    "name": name,
-                    "categories": ["Podle měsíců", first + 1, 0, first + len(months), 0],
-                    "values": ["Podle měsíců", first + 1, column, first + len(months), column],
-                }
-            )
-        chart.set_title({"name": "Nasmlouváno a vyčerpáno po měsících"})
-        chart.set_size({"width": 800, "height": 320})
-        workbook.get_worksheet_by_name("Podle měsíců").insert_chart(1, 4, chart)
+        _chart(
+            workbook,
+            workbook.get_worksheet_by_name("Podle měsíců"),
+            "line",
+            "Nasmlouváno a vyčerpáno po měsících",
+            0,
+            ((1, "Nasmlouváno"), (2, "Vyčerpáno")),
+            len(months),
+            {"width": 800, "height": 320},
+            (1, 4),
+        )
 
     # The detail: every sub-contract, streamed (constant memory keeps only the current row in memory).
     detail = workbook.add_worksheet("Detail")
