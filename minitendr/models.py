@@ -9,14 +9,16 @@ from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
-from minitendr.reports.models import ExportJob
+from minitendr.reports.models import AwardDuration, CompetitionSummary, ExportJob, SpendMonth, SpendSummary
 
 __all__ = [
     "Amendment",
     "AuditEvent",
+    "AwardDuration",
     "Bid",
     "BidAttachment",
     "Clarification",
+    "CompetitionSummary",
     "Demand",
     "Drawdown",
     "ExportJob",
@@ -30,6 +32,8 @@ __all__ = [
     "Provider",
     "ServiceCategory",
     "ServiceType",
+    "SpendMonth",
+    "SpendSummary",
     "SubContract",
     "User",
 ]

@@ -179,18 +179,20 @@ def can_read_bid(user: User, bid) -> bool:
 
 
 # --- sub-contracts -------------------------------------------------------------------------------
-def subcontract_scope(user: User) -> sa.ColumnElement[bool]:
+def subcontract_scope(user: User, table=None) -> sa.ColumnElement[bool]:
     """The sub-contracts ``user`` may see: its provider's, the ORP's OSPOD's, the kraj's, and
-    admin's and ministry's all."""
+    admin's and ministry's all. ``table`` is anything with ``orp_id`` and ``provider_id`` columns
+    (the spend summaries), by default the sub-contracts themselves."""
     from minitendr.contracts.models import SubContract
     from minitendr.registry.models import Orp
 
+    table = SubContract if table is None else table
     if reads_nationally(user):
         return sa.true()
     if user.role is Role.KRAJ:
-        return SubContract.orp_id.in_(sa.select(Orp.id).where(Orp.kraj_id == user.kraj_id))
+        return table.orp_id.in_(sa.select(Orp.id).where(Orp.kraj_id == user.kraj_id))
     if user.role is Role.OSPOD:
-        return SubContract.orp_id == user.orp_id
+        return table.orp_id == user.orp_id
     if user.role is Role.PROVIDER:
-        return SubContract.provider_id == user.provider_id
+        return table.provider_id == user.provider_id
     return sa.false()

@@ -24,6 +24,10 @@ from tests.conftest import PG_URL, config_for_tests
 from tests.factories import ProviderFactory, make_framework
 
 RACE_TABLES = (
+    "spend_summary",
+    "spend_month",
+    "competition_summary",
+    "award_duration",
     "audit_event",
     "amendment",
     "drawdown",

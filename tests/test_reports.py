@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from minitendr import clock
 from minitendr.db import db, read_only
-from minitendr.reports import service
+from minitendr.reports import service, summary
 from minitendr.reports.models import ExportJob, JobStatus
 from minitendr.seeding.synthetic import generate
 from tests.ocds_validation import OCDS_DIR, codelist_errors, validator
@@ -334,3 +334,90 @@ def test_competition_health_on_a_known_story(personas, kraj_pak):
     assert health["single_bid_share"] == Decimal("33.3")
     assert health["unsuccessful_share"] == Decimal("33.3")
     assert health["median_days_to_award"] == Decimal("25.0")  # 20 and 30 days
+
+
+# --- the running totals behind the dashboard ----------------------------------------------------
+def test_the_totals_kept_by_every_service_equal_a_rebuild(objects, personas):
+    """Award, amendment, confirmed and rejected drawdowns, publication, an unsuccessful close: what the
+    services added up equals what a rebuild computes from the records."""
+    from minitendr.bids import service as bids
+    from minitendr.contracts import service as contracts
+    from minitendr.contracts.models import Drawdown, SubContract
+
+    subcontract = db.session.get(SubContract, objects["subcontract_id"])
+    contracts.confirm_drawdown(db.session.get(Drawdown, objects["drawdown_id"]))
+    for change in (Decimal("1234.56"), Decimal("-500.00")):  # up, then down (a row updated, never negative)
+        contracts.amend(
+            subcontract,
+            new_value=subcontract.value + change,
+            new_units=subcontract.units,
+            new_end_date=subcontract.end_date,
+            reason="Změna rozsahu.",
+            provider_consent="Souhlas e-mailem.",
+            consent_on=clock.today(),
+        )
+    with clock.frozen_at(clock.now() + dt.timedelta(days=35)):  # a month later: one rejected, one confirmed
+        for decide in (lambda d: contracts.reject_drawdown(d, "Chybí výkaz."), contracts.confirm_drawdown):
+            decide(
+                contracts.report_drawdown(
+                    subcontract,
+                    personas.provider.provider,
+                    period=clock.today(),
+                    units=Decimal("1"),
+                    amount=subcontract.unit_price,
+                )
+            )
+    from tests.factories import make_demand
+
+    with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
+        empty = make_demand(personas.ospod, publish=True)
+    bids.close_unsuccessful(empty, personas.ospod, "")
+    db.session.flush()
+
+    kept = summary.snapshot()
+    assert all(kept.values()), kept
+    summary.rebuild()
+    assert summary.snapshot() == kept
+    # … and the dashboard read from them agrees with the records themselves.
+    filters = service.parse_filters({}, personas.kraj)
+    assert service.monthly(filters, personas.kraj) == service._monthly_live(filters, personas.kraj)
+    health = service.competition(filters, personas.kraj)
+    assert health["published"] == 3 and health["decided"] == 2 and health["unsuccessful_share"] == Decimal("50.0")
+
+
+@pytest.mark.parametrize(
+    "args", [{}, {"kraj": "CZ053"}, {"orp": "5309", "year": "2024"}, {"category": "terenni"}, {"year": "2023"}]
+)
+@pytest.mark.parametrize("persona", ["ministry", "kraj", "ospod_other"])
+def test_summaries_answer_as_the_records_do(synthetic, personas, persona, args):
+    """The same months and the same competition health from the summaries as from the records."""
+    user = getattr(personas, persona)
+    try:
+        filters = service.parse_filters(args, user)
+    except service.OutOfScope:
+        return
+    assert service.monthly(filters, user) == service._monthly_live(filters, user)
+    from_summary = [db.session.execute(q).all() for q in service._competition_summary(filters, user)]
+    from_records = [db.session.execute(q).all() for q in service._competition_live(filters, user)]
+    assert [tuple(v or 0 for v in row) for row in from_summary[0]] == from_records[0]
+    assert sorted(map(tuple, from_summary[1])) == sorted(map(tuple, from_records[1]))
+    durations = service._competition_live(filters, user)[1]
+    assert service._median_days(durations) == _median_in_python(db.session.execute(durations).all())
+
+
+def _median_in_python(histogram) -> Decimal | None:
+    values = sorted(t for t, n in histogram for _ in range(n))
+    if not values:
+        return None
+    middle = (values[(len(values) - 1) // 2] + values[len(values) // 2]) / 20
+    return Decimal(str(middle)).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
+
+
+def test_charts_keep_long_labels_whole_and_show_a_single_month():
+    from minitendr.reports import charts
+
+    name = "Terénní a ambulantní služby pro rodiny a děti"
+    svg = charts.bars("Graf", [name], [("Smluvní hodnota", [Decimal(10)]), ("Vyčerpáno", [Decimal(4)])])
+    assert svg.count("<tspan") == 2 and f"<title>{name}</title>" in svg  # wrapped on two lines, named whole
+    trend = charts.lines("Vývoj", ["2026-12"], [("Nasmlouváno", [Decimal(5)]), ("Vyčerpáno", [Decimal(1)])])
+    assert trend.count("<circle") == 2  # one month: a dot per series, where a line has nothing to draw

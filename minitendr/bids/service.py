@@ -29,6 +29,7 @@ from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
 from minitendr.privacy import required_text
 from minitendr.providers.models import Provider
+from minitendr.reports import summary
 
 MAX_UNIT_PRICE = Decimal("10000000")
 MAX_UNITS = Decimal("100000000")
@@ -343,6 +344,8 @@ def award(demand: Demand, decided_by: User | None) -> SubContract:
         row.bid.status = BidStatus.NOT_AWARDED
     demand.mark_awarded(decided_by)
     db.session.flush()
+    summary.subcontract_signed(subcontract)
+    summary.demand_decided(demand)
     record(
         "subcontract.created",
         subcontract,
@@ -373,6 +376,7 @@ def close_unsuccessful(demand: Demand, decided_by: User | None, note: str) -> No
     note = (note or "").strip() or ("Nebyla podána žádná nabídka." if not rows else "Žádná nabídka nebyla přijatelná.")
     check_no_birth_numbers({"note": note}, ("note",))
     demand.mark_unsuccessful(decided_by, note)
+    summary.demand_decided(demand)
     record("demand.unsuccessful", demand, {"bids": len(rows), "note": note}, actor=decided_by)
     _tell_bidders(demand, rows, None)
 

@@ -26,6 +26,7 @@ from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
 from minitendr.privacy import required_text
 from minitendr.providers.models import Provider
+from minitendr.reports import summary
 
 REPORTED = (DrawdownStatus.SUBMITTED, DrawdownStatus.CONFIRMED)
 
@@ -143,6 +144,7 @@ def _decide(drawdown: Drawdown, status: DrawdownStatus) -> SubContract:
 def confirm_drawdown(drawdown: Drawdown) -> None:
     """OSPOD confirms: the amount counts as spent."""
     subcontract = _decide(drawdown, DrawdownStatus.CONFIRMED)
+    summary.drawdown_confirmed(drawdown)
     record("drawdown.confirmed", subcontract, {"drawdown": drawdown.id, "amount": drawdown.amount})
     notify(
         provider_users([subcontract.provider_id]),
@@ -251,8 +253,10 @@ def amend(
         )
         if old != new
     }
+    difference = new_value - subcontract.value
     subcontract.value, subcontract.units, subcontract.end_date = new_value, new_units, new_end_date
     db.session.flush()
+    summary.value_amended(subcontract, difference)
     record("subcontract.amended", subcontract, {"seq": seq, **changes, "reason": reason})
     notify(
         provider_users([subcontract.provider_id]),

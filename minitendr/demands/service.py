@@ -24,6 +24,7 @@ from minitendr.notifications.service import link, notify, provider_users
 from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
+from minitendr.reports import summary
 
 TEXT_FIELDS = (
     "case_reference",
@@ -214,6 +215,7 @@ def publish(demand: Demand) -> list[Invitation]:
         invitations = [Invitation(demand=demand, provider_id=party.provider_id) for party in framework.active_parties]
         db.session.add_all(invitations)
     db.session.flush()
+    summary.demand_published(demand)
     page = link("demands.detail", demand_id=demand.id)
     notify(
         provider_users(i.provider_id for i in invitations),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from decimal import Decimal
 
 from markupsafe import Markup, escape
@@ -28,7 +29,7 @@ def bars(title: str, labels: list[str], series: list[tuple[str, list[Decimal]]],
     ]
     for i, label in enumerate(labels):
         y = 20 + i * group
-        parts.append(f'<text x="{left - 6}" y="{y + bar}" text-anchor="end" font-size="11">{escape(label)}</text>')
+        parts.append(_label(label, left - 6, y, bar * len(series)))
         for j, (name, values) in enumerate(series):
             length = float(values[i] / top) * (width - left - 150)
             parts.append(
@@ -55,12 +56,19 @@ def lines(title: str, labels: list[str], series: list[tuple[str, list[Decimal]]]
         f"<title>{escape(title)}</title>",
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#999"/>',
     ]
-    for j, (_name, values) in enumerate(series):
+    for j, (name, values) in enumerate(series):
         points = " ".join(
             f"{left + i * step:.1f},{height - bottom - float(v / top) * (height - bottom - 20):.1f}"
             for i, v in enumerate(values)
         )
         parts.append(f'<polyline points="{points}" fill="none" stroke="{COLOURS[j]}" stroke-width="2"/>')
+        # A dot per month: a single month has no line to draw, and each dot names its value.
+        for i, v in enumerate(values):
+            x, y = left + i * step, height - bottom - float(v / top) * (height - bottom - 20)
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COLOURS[j]}">'
+                f"<title>{escape(labels[i])} – {escape(name)}: {escape(money(v))}</title></circle>"
+            )
     every = max(1, len(labels) // 12)
     for i, label in enumerate(labels):
         if i % every == 0:
@@ -72,6 +80,18 @@ def lines(title: str, labels: list[str], series: list[tuple[str, list[Decimal]]]
     parts.append(_legend(series, left, height - 8))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _label(label: str, right: float, top: float, space: float, width: int = 36) -> str:
+    """A group's label, right-aligned before the bars, on two lines when long (cut with … beyond)."""
+    lines = textwrap.wrap(label, width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder="…")]
+    first = top + space / 2 + 4 - 6 * (len(lines) - 1)
+    spans = "".join(
+        f'<tspan x="{right}" y="{first + 12 * n:.1f}">{escape(line)}</tspan>' for n, line in enumerate(lines)
+    )
+    return f'<text text-anchor="end" font-size="11"><title>{escape(label)}</title>{spans}</text>'
 
 
 def _legend(series, x: int, y: int) -> str:

@@ -26,6 +26,7 @@ from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 from minitendr.reports import service
 from minitendr.reports.service import Filters
+from minitendr.reports.summary import drawn_per_subcontract
 
 SOUHRN_COLUMNS = ("Kraj", "Kategorie", "Počet dílčích smluv", "Smluvní hodnota (Kč)", "Vyčerpáno (Kč)")
 DETAIL_COLUMNS = (
@@ -88,7 +89,7 @@ def _names():
 
 def detail_rows(filters: Filters, user: User) -> Iterator[tuple]:
     """The detail rows with exact values (dates, Decimal money, the status in Czech)."""
-    drawn = service.drawn_per_subcontract()
+    drawn = drawn_per_subcontract()
     stmt = (
         _detail_select(
             *_names(),
@@ -118,7 +119,7 @@ def _excel_day(column) -> sa.ColumnElement[float]:
 def excel_rows(filters: Filters, user: User) -> Iterator[sa.Row]:
     """The detail rows as Excel stores them: numbers as doubles and dates as serial days, straight from
     the database (Excel holds doubles anyway; the exact totals come from the SQL sums)."""
-    drawn = service.drawn_per_subcontract()
+    drawn = drawn_per_subcontract()
 
     def as_float(column):
         return sa.type_coerce(column, sa.Float)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minitendr import clock
-from minitendr.db import UTCDateTime, db, enum_column, timestamp
+from minitendr.db import UTCDateTime, db, enum_column, money, timestamp
 
 
 class JobStatus(enum.StrEnum):
@@ -45,3 +45,76 @@ class ExportJob(db.Model):
         if self.status is JobStatus.DONE:
             return 100
         return int(self.done_rows * 100 / self.total_rows) if self.total_rows else 0
+
+
+# --- running totals behind the spend dashboard (maintained by minitendr.reports.summary) -------------
+class SpendSummary(db.Model):
+    """Per framework, ORP, category, provider and year of signing: how many sub-contracts, their value
+    (with amendments) and what has been confirmed as drawn from them."""
+
+    __tablename__ = "spend_summary"
+
+    framework_id: Mapped[int] = mapped_column(sa.ForeignKey("framework_contract.id"), primary_key=True)
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), primary_key=True, index=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), primary_key=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), primary_key=True, index=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    contracts: Mapped[int] = mapped_column(default=0)
+    contracted: Mapped[money] = mapped_column(default=0)
+    drawn: Mapped[money] = mapped_column(default=0)
+
+    __table_args__ = (sa.CheckConstraint("contracts >= 0 AND contracted >= 0 AND drawn >= 0", name="not_negative"),)
+
+
+class SpendMonth(db.Model):
+    """Per ORP, category, year of signing and calendar month: money contracted (by the month signed)
+    and drawn (by the month delivered)."""
+
+    __tablename__ = "spend_month"
+
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    contracted: Mapped[money] = mapped_column(default=0)
+    drawn: Mapped[money] = mapped_column(default=0)
+
+    __table_args__ = (sa.CheckConstraint("contracted >= 0 AND drawn >= 0", name="not_negative"),)
+
+
+class CompetitionSummary(db.Model):
+    """Per ORP, category and year of publication (UTC): minitenders published, decided, the live bids
+    of the decided ones, those decided with a single bid, and the unsuccessful."""
+
+    __tablename__ = "competition_summary"
+
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    published: Mapped[int] = mapped_column(default=0)
+    decided: Mapped[int] = mapped_column(default=0)
+    bids: Mapped[int] = mapped_column(default=0)
+    single_bid: Mapped[int] = mapped_column(default=0)
+    unsuccessful: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "published >= 0 AND decided >= 0 AND bids >= 0 AND single_bid >= 0 AND unsuccessful >= 0",
+            name="not_negative",
+        ),
+    )
+
+
+class AwardDuration(db.Model):
+    """How many minitenders took a given time from publication to award, in tenths of a day (the
+    histogram the median is read from)."""
+
+    __tablename__ = "award_duration"
+
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    tenths: Mapped[int] = mapped_column(primary_key=True)
+    awards: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.CheckConstraint("tenths >= 0 AND awards >= 0", name="not_negative"),)

@@ -1,18 +1,22 @@
 """Spend reports: filters (kraj, ORP, category, provider IČO, year), scope by role, and the numbers —
 aggregated in SQL (GROUP BY), shaped afterwards. The year is the year a sub-contract was signed.
+
+The dashboard reads the running totals of ``minitendr.reports.summary`` (a few thousand rows, not a
+million sub-contracts); the months and the competition about one provider, which those totals do not
+break down, come from the records through the provider's index.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 from minitendr.auth.models import Role, User
-from minitendr.bids.models import Bid, BidStatus
+from minitendr.bids.models import Bid
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand, DemandStatus
@@ -22,6 +26,9 @@ from minitendr.permissions import demand_scope, reads_nationally, subcontract_sc
 from minitendr.providers.ico import ico_error
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory
+from minitendr.reports import summary
+from minitendr.reports.models import AwardDuration, CompetitionSummary, SpendMonth, SpendSummary
+from minitendr.reports.summary import month_of
 
 FILTERS = ("kraj", "orp", "category", "provider", "year")
 
@@ -114,55 +121,63 @@ def _check_scope(filters: Filters, user: User) -> None:
         raise OutOfScope
 
 
-def subcontract_conditions(filters: Filters, user: User) -> list[sa.ColumnElement[bool]]:
-    """The WHERE of every spend query: the user's scope and the filters."""
-    conditions = [subcontract_scope(user)]
+def _area_conditions(filters: Filters, table) -> list[sa.ColumnElement[bool]]:
+    """The kraj, ORP and category filters on anything with ``orp_id`` and ``category_id``."""
+    conditions = []
     if filters.kraj:
-        conditions.append(SubContract.orp_id.in_(sa.select(Orp.id).where(Orp.kraj_id == filters.kraj.id)))
+        conditions.append(table.orp_id.in_(sa.select(Orp.id).where(Orp.kraj_id == filters.kraj.id)))
     if filters.orp:
-        conditions.append(SubContract.orp_id == filters.orp.id)
+        conditions.append(table.orp_id == filters.orp.id)
     if filters.category:
-        conditions.append(SubContract.category_id == filters.category.id)
-    if filters.provider:
-        conditions.append(SubContract.provider_id == filters.provider.id)
-    if filters.year:
-        start = dt.date(filters.year, 1, 1)
-        conditions += [SubContract.signed_on >= start, SubContract.signed_on < dt.date(filters.year + 1, 1, 1)]
+        conditions.append(table.category_id == filters.category.id)
     return conditions
 
 
-def drawn_per_subcontract() -> sa.Subquery:
-    """Confirmed drawdowns summed per sub-contract (what is spent)."""
-    return (
-        sa.select(Drawdown.subcontract_id, sa.func.sum(Drawdown.amount).label("drawn"))
-        .where(Drawdown.status == DrawdownStatus.CONFIRMED)
-        .group_by(Drawdown.subcontract_id)
-        .subquery()
-    )
+def subcontract_conditions(filters: Filters, user: User, table=SubContract) -> list[sa.ColumnElement[bool]]:
+    """The WHERE of every spend query: the user's scope and the filters, on the sub-contracts or on a
+    spend summary (whose ``year`` is the year of signing)."""
+    conditions = [subcontract_scope(user, table), *_area_conditions(filters, table)]
+    if filters.provider:
+        conditions.append(table.provider_id == filters.provider.id)
+    if filters.year and table is SubContract:
+        start = dt.date(filters.year, 1, 1)
+        conditions += [SubContract.signed_on >= start, SubContract.signed_on < dt.date(filters.year + 1, 1, 1)]
+    elif filters.year:
+        conditions.append(table.year == filters.year)
+    return conditions
+
+
+def _live_bound(filters: Filters, user: User) -> bool:
+    """Numbers about one provider come from the records (the summaries are not kept per provider
+    everywhere); that is a provider's own few, found through its index."""
+    return filters.provider is not None or user.role is Role.PROVIDER
 
 
 def _money(value: Any) -> Decimal:
     return to_money(value or 0)
 
 
-def _grouped(columns: list, group_by: list, filters: Filters, user: User) -> list[sa.Row]:
-    drawn = drawn_per_subcontract()
+def _grouped(columns: list, group_by: list, filters: Filters, user: User, order_by: list | None = None) -> list[sa.Row]:
+    """Sub-contracts, contracted value and drawn, from the spend summary, grouped by ``group_by``
+    (ordered by ``order_by``, providers joined only when ordered by their sums)."""
+    spend = SpendSummary
     stmt = (
         sa.select(
             *columns,
-            sa.func.count(SubContract.id).label("count"),
-            sa.func.coalesce(sa.func.sum(SubContract.value), 0).label("value"),
-            sa.func.coalesce(sa.func.sum(drawn.c.drawn), 0).label("drawn"),
+            sa.func.sum(spend.contracts).label("count"),
+            sa.func.coalesce(sa.func.sum(spend.contracted), 0).label("value"),
+            sa.func.coalesce(sa.func.sum(spend.drawn), 0).label("drawn"),
         )
-        .select_from(SubContract)
-        .outerjoin(drawn, drawn.c.subcontract_id == SubContract.id)
-        .join(Orp, Orp.id == SubContract.orp_id)
+        .select_from(spend)
+        .join(Orp, Orp.id == spend.orp_id)
         .join(Kraj, Kraj.id == Orp.kraj_id)
-        .join(ServiceCategory, ServiceCategory.id == SubContract.category_id)
-        .where(*subcontract_conditions(filters, user))
+        .join(ServiceCategory, ServiceCategory.id == spend.category_id)
+        .where(*subcontract_conditions(filters, user, spend))
         .group_by(*group_by)
-        .order_by(*group_by)
+        .order_by(*(order_by or group_by))
     )
+    if order_by:
+        stmt = stmt.join(Provider, Provider.id == spend.provider_id)
     return db.session.execute(stmt).all()
 
 
@@ -208,8 +223,8 @@ def _ceilings(filters: Filters, user: User) -> dict[tuple[str, str], tuple[Decim
     if user.role is Role.PROVIDER:
         return {}
     committed = (
-        sa.select(SubContract.framework_id, sa.func.sum(SubContract.value).label("committed"))
-        .group_by(SubContract.framework_id)
+        sa.select(SpendSummary.framework_id, sa.func.sum(SpendSummary.contracted).label("committed"))
+        .group_by(SpendSummary.framework_id)
         .subquery()
     )
     stmt = (
@@ -261,37 +276,36 @@ def per_orp(filters: Filters, user: User) -> list[dict]:
 
 
 def per_provider(filters: Filters, user: User) -> list[dict]:
-    drawn = drawn_per_subcontract()
-    stmt = (
-        sa.select(
-            Provider.ico,
-            Provider.name,
-            sa.func.count(SubContract.id),
-            sa.func.coalesce(sa.func.sum(SubContract.value), 0),
-            sa.func.coalesce(sa.func.sum(drawn.c.drawn), 0),
-        )
-        .select_from(SubContract)
-        .join(Provider, Provider.id == SubContract.provider_id)
-        .outerjoin(drawn, drawn.c.subcontract_id == SubContract.id)
-        .where(*subcontract_conditions(filters, user))
-        .group_by(Provider.ico, Provider.name)
-        .order_by(sa.func.sum(SubContract.value).desc())
+    rows = _grouped(
+        [Provider.ico, Provider.name],
+        [Provider.ico, Provider.name],
+        filters,
+        user,
+        order_by=[sa.func.sum(SpendSummary.contracted).desc(), Provider.ico],
     )
     return [
-        {"ico": ico, "provider": name, "count": count, "value": _money(value), "drawn": _money(spent)}
-        for ico, name, count, value, spent in db.session.execute(stmt)
+        {"ico": r.ico, "provider": r.name, "count": r.count, "value": _money(r.value), "drawn": _money(r.drawn)}
+        for r in rows
     ]
-
-
-def month_of(column) -> sa.ColumnElement[str]:
-    """'YYYY-MM' of a date column, in the database's own dialect."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(column, "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column)
 
 
 def monthly(filters: Filters, user: User) -> list[dict]:
     """Per month: money contracted (by signing date) and drawn (by the month delivered)."""
+    if _live_bound(filters, user):
+        return _monthly_live(filters, user)
+    stmt = (
+        sa.select(SpendMonth.month, sa.func.sum(SpendMonth.contracted), sa.func.sum(SpendMonth.drawn))
+        .where(*subcontract_conditions(filters, user, SpendMonth))
+        .group_by(SpendMonth.month)
+        .order_by(SpendMonth.month)
+    )
+    return [
+        {"month": m, "contracted": _money(contracted), "drawn": _money(drawn)}
+        for m, contracted, drawn in db.session.execute(stmt)
+    ]
+
+
+def _monthly_live(filters: Filters, user: User) -> list[dict]:
     conditions = subcontract_conditions(filters, user)
     signed = month_of(SubContract.signed_on)
     contracted = dict(
@@ -312,21 +326,44 @@ def monthly(filters: Filters, user: User) -> list[dict]:
     ]
 
 
-def _days_between(later, earlier) -> sa.ColumnElement[float]:
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.extract("epoch", later - earlier) / 86400
-    return sa.func.julianday(later) - sa.func.julianday(earlier)
-
-
 def competition(filters: Filters, user: User) -> dict[str, Any]:
     """How healthy the competition is, over the minitenders published in scope and filters."""
-    conditions = [demand_scope(user), Demand.published_at.is_not(None)]
-    if filters.kraj:
-        conditions.append(Demand.orp_id.in_(sa.select(Orp.id).where(Orp.kraj_id == filters.kraj.id)))
-    if filters.orp:
-        conditions.append(Demand.orp_id == filters.orp.id)
-    if filters.category:
-        conditions.append(Demand.category_id == filters.category.id)
+    counts, durations = (_competition_live if _live_bound(filters, user) else _competition_summary)(filters, user)
+    published, closed, bids, single, unsuccessful = (value or 0 for value in db.session.execute(counts).one())
+    return {
+        "published": published,
+        "decided": closed,
+        "average_bids": (Decimal(bids) / closed).quantize(Decimal("0.01")) if closed else None,
+        "single_bid_share": _share(single, closed),
+        "unsuccessful_share": _share(unsuccessful, closed),
+        "median_days_to_award": _median_days(durations),
+    }
+
+
+def _competition_summary(filters: Filters, user: User) -> tuple[sa.Select, sa.Select]:
+    summary, durations = CompetitionSummary, AwardDuration
+    conditions = [subcontract_scope(user, summary), *_area_conditions(filters, summary)]
+    duration_conditions = [subcontract_scope(user, durations), *_area_conditions(filters, durations)]
+    if filters.year:
+        conditions.append(summary.year == filters.year)
+        duration_conditions.append(durations.year == filters.year)
+    counts = sa.select(
+        *(
+            sa.func.sum(column)
+            for column in (summary.published, summary.decided, summary.bids, summary.single_bid, summary.unsuccessful)
+        )
+    ).where(*conditions)
+    histogram = (
+        sa.select(durations.tenths, sa.func.sum(durations.awards).label("awards"))
+        .where(*duration_conditions)
+        .group_by(durations.tenths)
+    )
+    return counts, histogram
+
+
+def _competition_live(filters: Filters, user: User) -> tuple[sa.Select, sa.Select]:
+    """The same numbers from the minitenders and bids themselves (a provider's own or one provider's)."""
+    conditions = [demand_scope(user), Demand.published_at.is_not(None), *_area_conditions(filters, Demand)]
     if filters.year:
         conditions += [
             Demand.published_at >= dt.datetime(filters.year, 1, 1, tzinfo=dt.UTC),
@@ -336,12 +373,12 @@ def competition(filters: Filters, user: User) -> dict[str, Any]:
         conditions.append(Demand.id.in_(sa.select(Bid.demand_id).where(Bid.provider_id == filters.provider.id)))
     live = (
         sa.select(Bid.demand_id, sa.func.count(Bid.id).label("bids"))
-        .where(Bid.status.not_in([BidStatus.WITHDRAWN, BidStatus.REPLACED]))
+        .where(summary.LIVE_BID)
         .group_by(Bid.demand_id)
         .subquery()
     )
     decided = Demand.status.in_([DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL])
-    published, closed, bids, single, unsuccessful = db.session.execute(
+    counts = (
         sa.select(
             sa.func.count(Demand.id),
             sa.func.count(Demand.id).filter(decided),
@@ -352,25 +389,33 @@ def competition(filters: Filters, user: User) -> dict[str, Any]:
         .select_from(Demand)
         .outerjoin(live, live.c.demand_id == Demand.id)
         .where(*conditions)
+    )
+    tenths = summary.tenths_between(Demand.decided_at, Demand.published_at, summary.dialect_name()).label("tenths")
+    histogram = (
+        sa.select(tenths, sa.func.count(Demand.id).label("awards"))
+        .where(*conditions, Demand.status == DemandStatus.AWARDED)
+        .group_by(tenths)
+    )
+    return counts, histogram
+
+
+def _median_days(histogram: sa.Select) -> Decimal | None:
+    """The median time to award, in days, from a histogram (``tenths``, ``awards``) — in SQL: the
+    lower and upper middle values are the first tenths whose running count reaches half."""
+    durations = histogram.cte("durations")
+    total = sa.select(sa.func.sum(durations.c.awards)).scalar_subquery()
+    running = sa.select(
+        durations.c.tenths, sa.func.sum(durations.c.awards).over(order_by=durations.c.tenths).label("upto")
+    ).subquery()
+    lower, upper = db.session.execute(
+        sa.select(
+            sa.func.min(running.c.tenths).filter(running.c.upto * 2 >= total),
+            sa.func.min(running.c.tenths).filter(running.c.upto * 2 > total),
+        )
     ).one()
-    days = _days_between(Demand.decided_at, Demand.published_at)
-    awarded = [*conditions, Demand.status == DemandStatus.AWARDED]
-    count = db.session.scalar(sa.select(sa.func.count(Demand.id)).where(*awarded)) or 0
-    median = None
-    if count:
-        # The median in SQL: the middle one or two of the ordered durations.
-        middle = db.session.scalars(
-            sa.select(days).where(*awarded).order_by(days).offset((count - 1) // 2).limit(2 - count % 2)
-        ).all()
-        median = Decimal(str(sum(middle) / len(middle))).quantize(Decimal("0.1"))
-    return {
-        "published": published,
-        "decided": closed,
-        "average_bids": (Decimal(bids) / closed).quantize(Decimal("0.01")) if closed else None,
-        "single_bid_share": _share(single, closed),
-        "unsuccessful_share": _share(unsuccessful, closed),
-        "median_days_to_award": median,
-    }
+    if lower is None:
+        return None
+    return (Decimal(lower + upper) / 20).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def _share(part: int, whole: int) -> Decimal | None:

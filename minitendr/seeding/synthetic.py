@@ -28,6 +28,7 @@ from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.providers.ico import check_digit
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
+from minitendr.reports import summary
 
 BATCH = 5000
 CATEGORY_SHARE = {"pobytove": 0.18, "poradenstvi": 0.30, "terenni": 0.52}
@@ -461,9 +462,11 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
                 progress(done)
         writer.finish((Provider, FrameworkContract, FrameworkParty, Demand, Invitation, Bid, SubContract, Drawdown))
     finally:
-        # Whatever happened, the indexes come back (a half-done load stays usable and consistent).
+        # Whatever happened, the indexes and the report summaries come back (a half-done load stays
+        # usable and consistent).
         writer.connection = db.session.connection()
         writer.rebuild_indexes(deferred)
+        summary.rebuild(writer.connection)
         db.session.commit()
     return {
         "subcontracts": subcontracts,
