@@ -113,14 +113,24 @@ def rush(server: Server, plan: dict) -> dict:
             state = "unknown" if response is None else ("ack" if response.status_code == 302 else "refused")
             note("bids", (email, demand_id), (state, Decimal(price.replace(",", "."))))
 
+    def outcome(user: User, path: str) -> str:
+        """The message the application answered with, or "unknown" when a kill cut the POST or the
+        page that shows its result."""
+        response = attempt(user.post, path)
+        try:
+            return "unknown" if response is None else user.flash_after(response)
+        except requests.RequestException:
+            return "unknown"
+
     def official(user: User) -> None:
         for demand_id in plan["to_award"]:
-            response = attempt(user.post, f"/demands/{demand_id}/award")
-            note("awards", demand_id, "unknown" if response is None else user.flash_after(response))
+            note("awards", demand_id, outcome(user, f"/demands/{demand_id}/award"))
         for subcontract_id, drawdown_id in plan["drawdowns"]:
-            path = f"/subcontracts/{subcontract_id}/drawdowns/{drawdown_id}/confirm"
-            response = attempt(user.post, path)
-            note("confirms", drawdown_id, "unknown" if response is None else user.flash_after(response))
+            note(
+                "confirms",
+                drawdown_id,
+                outcome(user, f"/subcontracts/{subcontract_id}/drawdowns/{drawdown_id}/confirm"),
+            )
 
     # Everyone logs in first: the kills are for the writes.
     bidders = [User(server.base_url, email) for email in plan["providers"] for _ in range(2)]
