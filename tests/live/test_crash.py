@@ -105,13 +105,16 @@ def rush(server: Server, plan: dict) -> dict:
 
     def bidder(user: User, seed: int) -> None:
         rng = random.Random(seed)
-        email = user.email
+        serial = 0
         while not stop.is_set():
             demand_id, volume, start = rng.choice(plan["open"])
-            price = f"{rng.randint(400, 600)},{rng.randint(0, 99):02d}"
+            serial += 1
+            price = f"{400 + 20 * seed + serial // 100},{serial % 100:02d}"  # unique per session and attempt
+            sent = time.monotonic()
             response = attempt(user.post, f"/demands/{demand_id}/bid", bid_form(price, volume, start))
             state = "unknown" if response is None else ("ack" if response.status_code == 302 else "refused")
-            note("bids", (email, demand_id), (state, Decimal(price.replace(",", "."))))
+            price = Decimal(price.replace(",", "."))
+            note("bids", (user.email, demand_id), (state, price, sent, time.monotonic()))
 
     def outcome(user: User, path: str) -> str:
         """The message the application answered with, or "unknown" when a kill cut the POST or the
@@ -219,20 +222,33 @@ def check_invariants(url: str, folder, plan: dict, outcomes: dict) -> None:
         for drawdown_id, message in outcomes["confirms"].items():
             if "potvrzeno" in message:
                 assert drawdown_id in confirmed
-        for (email, demand_id), attempts in outcomes["bids"].items():
-            live = rows(
-                "SELECT b.unit_price FROM bid b JOIN user_account u ON u.provider_id = b.provider_id "
-                "WHERE u.email = :email AND b.demand_id = :demand AND b.status = 'submitted'",
-                email=email,
-                demand=demand_id,
+        stored = {
+            (email, demand, Decimal(str(price)).quantize(Decimal("0.01"))): status
+            for email, demand, price, status in rows(
+                "SELECT u.email, b.demand_id, b.unit_price, b.status FROM bid b "
+                "JOIN user_account u ON u.provider_id = b.provider_id"
             )
-            acknowledged = [i for i, (state, _) in enumerate(attempts) if state == "ack"]
-            if not acknowledged:
+        }
+        for (email, demand_id), attempts in outcomes["bids"].items():
+            for state, price, _, _ in attempts:
+                if state == "ack":
+                    assert (email, demand_id, price) in stored, (email, demand_id, price)
+            if not any(state == "ack" for state, *_ in attempts):
                 continue
-            assert len(live) == 1, (email, demand_id)
-            # The last acknowledged price, or a later attempt whose answer was lost with its worker.
-            possible = {price for state, price in attempts[acknowledged[-1] :] if state != "refused"}
-            assert Decimal(str(live[0][0])).quantize(Decimal("0.01")) in possible, (email, demand_id, attempts)
+            live = [
+                price
+                for (e, d, price), status in stored.items()
+                if (e, d) == (email, demand_id) and status == "submitted"
+            ]
+            # The account bids from two sessions at once, so the order of the answers is not the order of the
+            # commits. The live bid is one whose request ended before no acknowledged one began: anything
+            # acknowledged after it was sent later would have replaced it.
+            possible = {
+                price
+                for state, price, _, ended in attempts
+                if state != "refused" and not any(s == "ack" and began > ended for s, _, began, _ in attempts)
+            }
+            assert len(live) == 1 and live[0] in possible, (email, demand_id, live, attempts)
     engine.dispose()
     check_summaries(url, folder)
     print(
