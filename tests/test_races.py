@@ -159,7 +159,7 @@ def test_two_awards_racing_for_the_last_of_a_ceiling_leave_one_winner(race_app, 
 
     # 100 000 ceiling; each award is 60 000: only one of them fits.
     ids = _two_minitenders_in_evaluation(race_app, ceiling="100000", price="1500")
-    slowed(monkeypatch, bids, "committed_amount")
+    slowed(monkeypatch, service, "remaining")
 
     def award(demand_id):
         return lambda: bids.award(db.session.get(Demand, demand_id), None)
@@ -179,7 +179,7 @@ def test_a_double_clicked_award_makes_one_sub_contract(race_app, monkeypatch):
     from minitendr.demands.models import Demand
 
     ids = _two_minitenders_in_evaluation(race_app, ceiling="1000000", price="100")
-    slowed(monkeypatch, bids, "committed_amount")
+    slowed(monkeypatch, service, "remaining")
 
     def award():
         return bids.award(db.session.get(Demand, ids[0]), None)
@@ -205,7 +205,7 @@ def test_two_amendments_racing_for_the_last_of_a_ceiling_leave_one(race_app, mon
     with race_app.app_context():
         subcontracts = [bids.award(db.session.get(Demand, demand_id), None).id for demand_id in ids]
         db.session.commit()
-    slowed(monkeypatch, contracts, "committed_amount")
+    slowed(monkeypatch, service, "remaining")
 
     def amend(subcontract_id):
         def job():

@@ -23,8 +23,8 @@ from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand, DemandStatus, Invitation
 from minitendr.demands.service import check_no_birth_numbers
 from minitendr.formatting import money as format_money
-from minitendr.frameworks.models import FrameworkContract, FrameworkParty, PartyStatus
-from minitendr.frameworks.service import committed_amount
+from minitendr.frameworks import service as frameworks
+from minitendr.frameworks.models import FrameworkParty, PartyStatus
 from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
 from minitendr.privacy import required_text
@@ -309,13 +309,8 @@ def award(demand: Demand, decided_by: User | None) -> SubContract:
     if not ranked:
         raise DomainError("Žádná nabídka není přijatelná; ukončete minitendr jako neúspěšný.")
     winner = ranked[0].bid
-    framework = db.session.execute(
-        sa.select(FrameworkContract)
-        .where(FrameworkContract.id == demand.framework_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    remaining = framework.ceiling - committed_amount(framework)
+    framework = frameworks.lock(demand.framework_id)
+    remaining = frameworks.remaining(framework)
     if winner.total > remaining:
         raise DomainError(
             f"Vítězná nabídka ({format_money(winner.total)}) přesahuje zbývající strop rámcové smlouvy "

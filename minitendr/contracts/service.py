@@ -20,8 +20,7 @@ from minitendr.contracts.models import Amendment, Drawdown, DrawdownStatus, SubC
 from minitendr.db import DomainError, db
 from minitendr.demands.service import check_no_birth_numbers
 from minitendr.formatting import money as format_money
-from minitendr.frameworks.models import FrameworkContract
-from minitendr.frameworks.service import committed_amount
+from minitendr.frameworks import service as frameworks
 from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
 from minitendr.privacy import required_text
@@ -216,13 +215,8 @@ def amend(
             f"Konec plnění nesmí předcházet vykázanému čerpání za {last_period:%m/%Y}.", field="new_end_date"
         )
     if new_value > subcontract.value:
-        framework = db.session.execute(
-            sa.select(FrameworkContract)
-            .where(FrameworkContract.id == subcontract.framework_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one()
-        headroom = framework.ceiling - committed_amount(framework)
+        framework = frameworks.lock(subcontract.framework_id)
+        headroom = frameworks.remaining(framework)
         if new_value - subcontract.value > headroom:
             raise DomainError(
                 f"Navýšení o {format_money(new_value - subcontract.value)} by překročilo strop rámcové smlouvy "

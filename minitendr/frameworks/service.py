@@ -133,8 +133,7 @@ def update_framework(framework: FrameworkContract, reason: str | None = None, **
         if not reason:
             raise DomainError("Změnu stropu nebo vah platné rámcové smlouvy zdůvodněte.", field="reason")
         if "ceiling" in changes:
-            _lock(framework)
-            committed = committed_amount(framework)
+            committed = committed_amount(lock(framework.id))
             if values["ceiling"] < committed:
                 raise DomainError(
                     f"Strop nelze snížit pod částku, kterou už zavazují dílčí smlouvy ({committed} Kč).",
@@ -146,12 +145,21 @@ def update_framework(framework: FrameworkContract, reason: str | None = None, **
     return changes
 
 
-def _lock(framework: FrameworkContract) -> None:
-    """Hold the framework's row until commit: ceiling checks and awards on it run one at a time
-    (FOR UPDATE on PostgreSQL; SQLite serialises writing transactions anyway)."""
-    db.session.execute(
-        sa.select(FrameworkContract.id).where(FrameworkContract.id == framework.id).with_for_update()
-    ).one()
+def lock(framework_id: int) -> FrameworkContract:
+    """Hold the framework's row until commit and read it afresh: a ceiling change, awards and
+    amendments that commit its money run one at a time (FOR UPDATE on PostgreSQL; SQLite serialises
+    writing transactions anyway)."""
+    return db.session.execute(
+        sa.select(FrameworkContract)
+        .where(FrameworkContract.id == framework_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def remaining(framework: FrameworkContract) -> Decimal:
+    """What is left of the ceiling; exact only while the framework is locked (see ``lock``)."""
+    return framework.ceiling - committed_amount(framework)
 
 
 def overlapping_active(framework: FrameworkContract) -> FrameworkContract | None:
