@@ -19,7 +19,7 @@ from minitendr.auth.models import Role, User
 from minitendr.bids.models import Bid
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract
 from minitendr.db import DomainError, db
-from minitendr.demands.models import Demand, DemandStatus
+from minitendr.demands.models import Demand
 from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
 from minitendr.money import to_money
 from minitendr.permissions import demand_scope, reads_nationally, subcontract_scope
@@ -363,7 +363,7 @@ def _competition_summary(filters: Filters, user: User) -> tuple[sa.Select, sa.Se
 
 def _competition_live(filters: Filters, user: User) -> tuple[sa.Select, sa.Select]:
     """The same numbers from the minitenders and bids themselves (a provider's own or one provider's)."""
-    conditions = [demand_scope(user), Demand.published_at.is_not(None), *_area_conditions(filters, Demand)]
+    conditions = [demand_scope(user), *_area_conditions(filters, Demand)]
     if filters.year:
         conditions += [
             Demand.published_at >= dt.datetime(filters.year, 1, 1, tzinfo=dt.UTC),
@@ -371,31 +371,8 @@ def _competition_live(filters: Filters, user: User) -> tuple[sa.Select, sa.Selec
         ]
     if filters.provider:
         conditions.append(Demand.id.in_(sa.select(Bid.demand_id).where(Bid.provider_id == filters.provider.id)))
-    live = (
-        sa.select(Bid.demand_id, sa.func.count(Bid.id).label("bids"))
-        .where(summary.LIVE_BID)
-        .group_by(Bid.demand_id)
-        .subquery()
-    )
-    decided = Demand.status.in_([DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL])
-    counts = (
-        sa.select(
-            sa.func.count(Demand.id),
-            sa.func.count(Demand.id).filter(decided),
-            sa.func.coalesce(sa.func.sum(live.c.bids).filter(decided), 0),
-            sa.func.count(Demand.id).filter(decided, live.c.bids == 1),
-            sa.func.count(Demand.id).filter(Demand.status == DemandStatus.UNSUCCESSFUL),
-        )
-        .select_from(Demand)
-        .outerjoin(live, live.c.demand_id == Demand.id)
-        .where(*conditions)
-    )
-    tenths = summary.tenths_between(Demand.decided_at, Demand.published_at, summary.dialect_name()).label("tenths")
-    histogram = (
-        sa.select(tenths, sa.func.count(Demand.id).label("awards"))
-        .where(*conditions, Demand.status == DemandStatus.AWARDED)
-        .group_by(tenths)
-    )
+    counts = summary.competition_counts().where(*conditions)
+    histogram = summary.award_durations(summary.dialect_name()).where(*conditions)
     return counts, histogram
 
 

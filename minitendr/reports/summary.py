@@ -148,6 +148,41 @@ def demand_decided(demand: Demand) -> None:
         _add(AwardDuration, {**key, "tenths": _tenths(demand.decided_at, demand.published_at)}, awards=1)
 
 
+# --- the numbers over the records themselves (for a rebuild, and for one provider's) -------------
+def competition_counts(*key) -> sa.Select:
+    """Per ``key`` (or in one row without): minitenders published, decided, the live bids of the decided
+    ones, those decided on a single bid, the unsuccessful. Narrow it with ``.where`` on ``Demand``."""
+    live = sa.select(Bid.demand_id, sa.func.count(Bid.id).label("bids")).where(LIVE_BID).group_by(Bid.demand_id)
+    live = live.subquery()
+    decided = Demand.status.in_([DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL])
+    bids = sa.func.coalesce(live.c.bids, 0)
+    return (
+        sa.select(
+            *key,
+            sa.func.count(Demand.id),
+            sa.func.count(Demand.id).filter(decided),
+            sa.func.coalesce(sa.func.sum(bids).filter(decided), 0),
+            sa.func.count(Demand.id).filter(decided, bids == 1),
+            sa.func.count(Demand.id).filter(Demand.status == DemandStatus.UNSUCCESSFUL),
+        )
+        .select_from(Demand)
+        .outerjoin(live, live.c.demand_id == Demand.id)
+        .where(Demand.published_at.is_not(None))
+        .group_by(*key)
+    )
+
+
+def award_durations(dialect: str, *key) -> sa.Select:
+    """Per ``key``: how many awarded minitenders took each number of tenths of a day (``tenths``,
+    ``awards``). Narrow it with ``.where`` on ``Demand``."""
+    tenths = tenths_between(Demand.decided_at, Demand.published_at, dialect).label("tenths")
+    return (
+        sa.select(*key, tenths, sa.func.count(Demand.id).label("awards"))
+        .where(Demand.status == DemandStatus.AWARDED)
+        .group_by(*key, tenths)
+    )
+
+
 # --- computed afresh -----------------------------------------------------------------------------
 def rebuild_statements(dialect: str) -> list[sa.Executable]:
     """Empty the summaries and fill them from the records, in SQL."""
@@ -185,31 +220,9 @@ def rebuild_statements(dialect: str) -> list[sa.Executable]:
     by_month = [moves.c.orp_id, moves.c.category_id, moves.c.year, moves.c.month]
     month = sa.select(*by_month, sa.func.sum(moves.c.contracted), sa.func.sum(moves.c.drawn)).group_by(*by_month)
 
-    live = sa.select(Bid.demand_id, sa.func.count(Bid.id).label("bids")).where(LIVE_BID).group_by(Bid.demand_id)
-    live = live.subquery()
-    decided = Demand.status.in_([DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL])
-    bids = sa.func.coalesce(live.c.bids, 0)
     published_year = year_of(Demand.published_at, dialect, utc=True)
-    competition_key = [Demand.orp_id, Demand.category_id, published_year]
-    competition = (
-        sa.select(
-            *competition_key,
-            sa.func.count(Demand.id),
-            sa.func.count(Demand.id).filter(decided),
-            sa.func.coalesce(sa.func.sum(bids).filter(decided), 0),
-            sa.func.count(Demand.id).filter(decided, bids == 1),
-            sa.func.count(Demand.id).filter(Demand.status == DemandStatus.UNSUCCESSFUL),
-        )
-        .outerjoin(live, live.c.demand_id == Demand.id)
-        .where(Demand.published_at.is_not(None))
-        .group_by(*competition_key)
-    )
-    tenths = tenths_between(Demand.decided_at, Demand.published_at, dialect)
-    durations = (
-        sa.select(*competition_key, tenths, sa.func.count(Demand.id))
-        .where(Demand.status == DemandStatus.AWARDED)
-        .group_by(*competition_key, tenths)
-    )
+    competition = competition_counts(Demand.orp_id, Demand.category_id, published_year)
+    durations = award_durations(dialect, Demand.orp_id, Demand.category_id, published_year)
     fill = {SpendSummary: spend, SpendMonth: month, CompetitionSummary: competition, AwardDuration: durations}
     columns = {
         SpendSummary: [
