@@ -136,6 +136,18 @@ def make_demand(ospod_user, service_type_code: str = "SAS", *, publish: bool = F
     return demand
 
 
+def bid_form(unit_price: str = "500", units: str = "40", start: str = "2026-12-14", **overrides) -> dict:
+    """A valid bid form as a browser posts it (Czech decimals allowed)."""
+    return {
+        "unit_price": unit_price,
+        "units": units,
+        "vat_rate": "0",
+        "proposed_start": start,
+        "team": "Dva sociální pracovníci s praxí.",
+        "approach": "Návštěvy dvakrát týdně podle plánu podpory.",
+    } | overrides
+
+
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 

@@ -19,7 +19,7 @@ from minitendr.demands.models import Demand, DemandStatus
 from minitendr.frameworks import service as frameworks
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.permissions import bid_scope
-from tests.factories import MINIMAL_PDF, ProviderFactory, UserFactory, make_bid, make_demand, make_framework
+from tests.factories import MINIMAL_PDF, ProviderFactory, UserFactory, bid_form, make_bid, make_demand, make_framework
 
 MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
 AFTER_DEADLINE = dt.datetime(2026, 12, 7, 12, 30, tzinfo=clock.PRAGUE)  # the default deadline is 7. 12. 12:00
@@ -158,14 +158,7 @@ BAD_BIDS = [
 @pytest.mark.parametrize(("overrides", "message"), BAD_BIDS, ids=[m[:30] for _, m in BAD_BIDS])
 def test_bad_bid_input_gets_a_czech_message_and_stores_nothing(login, personas, world, overrides, message):
     db.session.commit()
-    data = {
-        "unit_price": "500",
-        "units": "40",
-        "vat_rate": "0",
-        "proposed_start": "2026-12-14",
-        "team": "Tým",
-        "approach": "Postup",
-    } | overrides
+    data = bid_form(**overrides)
     response = login(personas.provider).post(f"/demands/{world['demand'].id}/bid", data=data)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True).replace("\xa0", " ")
@@ -176,15 +169,7 @@ def test_a_bid_with_an_attachment_through_the_form(login, personas, world):
     import io
 
     db.session.commit()
-    data = {
-        "unit_price": "480,50",
-        "units": "40",
-        "vat_rate": "0",
-        "proposed_start": "2026-12-14",
-        "team": "Tým",
-        "approach": "Postup",
-        "attachments": [(io.BytesIO(MINIMAL_PDF), "rozpocet.pdf")],
-    }
+    data = bid_form("480,50", attachments=[(io.BytesIO(MINIMAL_PDF), "rozpocet.pdf")])
     client = login(personas.provider)
     response = client.post(f"/demands/{world['demand'].id}/bid", data=data, content_type="multipart/form-data")
     assert response.status_code == 302
@@ -482,14 +467,7 @@ def test_bid_submissions_are_rate_limited_per_account(app, login, world, persona
     db.session.commit()
     monkeypatch.setitem(app.config, "BID_LIMIT", "2 per minute")
     client = login(personas.provider)
-    data = {
-        "unit_price": "500",
-        "units": "40",
-        "vat_rate": "0",
-        "proposed_start": "2026-12-14",
-        "team": "Tým",
-        "approach": "Postup",
-    }
+    data = bid_form()
     for _ in range(2):
         assert client.post(f"/demands/{world['demand'].id}/bid", data=data).status_code == 302
     blocked = client.post(f"/demands/{world['demand'].id}/bid", data=data)

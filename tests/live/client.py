@@ -51,14 +51,3 @@ class User:
         page = self.session.get(self.base_url + response.headers["Location"], timeout=60).text
         match = re.search(r'role="alert"[^>]*>(.*?)<(?:button|/div)', page, flags=re.S)
         return re.sub(r"\s+", " ", match.group(1)).strip() if match else ""
-
-
-def bid_form(unit_price: str, units: str, start: str) -> dict:
-    return {
-        "unit_price": unit_price,
-        "units": units,
-        "vat_rate": "0",
-        "proposed_start": start,
-        "team": "Dva sociální pracovníci s praxí.",
-        "approach": "Návštěvy dvakrát týdně podle plánu podpory.",
-    }

@@ -30,7 +30,8 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
-from tests.live.client import User, bid_form
+from tests.factories import bid_form
+from tests.live.client import User
 from tests.live.server import Server, live_database, prepare
 
 PASSWORD = "Zátěžový-test-2026"

@@ -18,7 +18,8 @@ from decimal import Decimal
 import requests
 import sqlalchemy as sa
 
-from tests.live.client import User, bid_form
+from tests.factories import bid_form
+from tests.live.client import User
 from tests.live.server import Server, live_database, prepare
 
 KILLS = int(os.environ.get("MINITENDR_CRASH_KILLS", 6))
