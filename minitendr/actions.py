@@ -21,3 +21,12 @@ def run_action(action: Callable[[], object], success: str, back_to: str) -> Resp
         db.session.commit()
         flash(success, "success")
     return redirect(back_to)
+
+
+def form_problem(form) -> str | None:
+    """Validate a small form posted from a page it is not rendered on (a button with a reason, a score
+    on the evaluation page): None when valid, otherwise its errors in one flash message, each after the
+    label of its field."""
+    if form.validate():
+        return None
+    return " ".join(f"{getattr(form, name).label.text}: {e}" for name, errors in form.errors.items() for e in errors)

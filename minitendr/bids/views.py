@@ -9,7 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from minitendr import clock
-from minitendr.actions import run_action
+from minitendr.actions import form_problem, run_action
 from minitendr.auth.models import Role
 from minitendr.bids import service
 from minitendr.bids.forms import BidForm, ExcludeForm, NoteForm, ScoreForm
@@ -143,8 +143,8 @@ def score(bid_id: int):
     bid = _evaluated_bid(bid_id)
     form = ScoreForm()
     back = url_for("bids.evaluation", demand_id=bid.demand_id)
-    if not form.validate():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+    if problem := form_problem(form):
+        flash(problem, "danger")
         return redirect(back)
     return run_action(
         lambda: service.score_bid(bid, form.quality_score.data, form.justification.data), "Hodnocení je uloženo.", back
@@ -157,8 +157,8 @@ def exclude(bid_id: int):
     bid = _evaluated_bid(bid_id)
     form = ExcludeForm()
     back = url_for("bids.evaluation", demand_id=bid.demand_id)
-    if not form.validate():
-        flash(" ".join(form.reason.errors), "danger")
+    if problem := form_problem(form):
+        flash(problem, "danger")
         return redirect(back)
     return run_action(lambda: service.exclude_bid(bid, form.reason.data), "Nabídka je vyřazena.", back)
 
@@ -179,9 +179,8 @@ def award(demand_id: int):
 def unsuccessful(demand_id: int):
     demand = _demand(demand_id, manage=True)
     form = NoteForm()
-    form.validate()
-    if form.note.errors:
-        flash(" ".join(form.note.errors), "danger")
+    if problem := form_problem(form):
+        flash(problem, "danger")
         return redirect(url_for("bids.evaluation", demand_id=demand.id))
     return run_action(
         lambda: service.close_unsuccessful(demand, current_user, form.note.data or ""),

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from minitendr import clock
-from minitendr.actions import run_action
+from minitendr.actions import form_problem, run_action
 from minitendr.audit.service import history
 from minitendr.auth.models import Role
 from minitendr.contracts import service
@@ -148,18 +148,12 @@ def detail(subcontract_id: int):
     )
 
 
-def _invalid(form) -> str | None:
-    if form.validate():
-        return None
-    return " ".join(f"{getattr(form, name).label.text}: {e}" for name, errors in form.errors.items() for e in errors)
-
-
 @bp.post("/<int:subcontract_id>/drawdowns")
 @roles_required(Role.PROVIDER)
 def report(subcontract_id: int):
     subcontract = _load(subcontract_id)
     form = DrawdownForm()
-    if problem := _invalid(form):
+    if problem := form_problem(form):
         flash(problem, "danger")
         return redirect(_back(subcontract))
     return run_action(
@@ -197,7 +191,7 @@ def reject(subcontract_id: int, drawdown_id: int):
     subcontract = _managed(subcontract_id)
     drawdown = _drawdown(subcontract, drawdown_id)
     form = ReasonForm()
-    if problem := _invalid(form):
+    if problem := form_problem(form):
         flash(problem, "danger")
         return redirect(_back(subcontract))
     return run_action(
@@ -210,7 +204,7 @@ def reject(subcontract_id: int, drawdown_id: int):
 def amend(subcontract_id: int):
     subcontract = _managed(subcontract_id)
     form = AmendmentForm()
-    if problem := _invalid(form):
+    if problem := form_problem(form):
         flash(problem, "danger")
         return redirect(_back(subcontract))
     return run_action(
@@ -240,7 +234,7 @@ def complete(subcontract_id: int):
 def terminate(subcontract_id: int):
     subcontract = _managed(subcontract_id)
     form = ReasonForm()
-    if problem := _invalid(form):
+    if problem := form_problem(form):
         flash(problem, "danger")
         return redirect(_back(subcontract))
     return run_action(
@@ -255,7 +249,7 @@ def terminate(subcontract_id: int):
 def registry_record(subcontract_id: int):
     subcontract = _managed(subcontract_id)
     form = RegistryForm()
-    if problem := _invalid(form):
+    if problem := form_problem(form):
         flash(problem, "danger")
         return redirect(_back(subcontract))
     return run_action(

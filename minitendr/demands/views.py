@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from minitendr import clock
-from minitendr.actions import run_action
+from minitendr.actions import form_problem, run_action
 from minitendr.audit.service import history
 from minitendr.auth.models import Role
 from minitendr.bids import service as bid_service
@@ -230,8 +230,8 @@ def publish(demand_id: int):
 def cancel(demand_id: int):
     demand = _load(demand_id, manage=True)
     form = ReasonForm()
-    if not form.validate():
-        flash(" ".join(form.reason.errors) or "Uveďte důvod zrušení.", "danger")
+    if problem := form_problem(form):
+        flash(problem, "danger")
         return redirect(url_for("demands.detail", demand_id=demand.id))
     return _act(demand, lambda: service.cancel(demand, form.reason.data), "Poptávka byla zrušena.")
 
@@ -241,8 +241,8 @@ def cancel(demand_id: int):
 def ask(demand_id: int):
     demand = _load(demand_id)
     form = QuestionForm()
-    if not form.validate():
-        flash(" ".join(form.question.errors), "danger")
+    if problem := form_problem(form):
+        flash(problem, "danger")
         return redirect(url_for("demands.detail", demand_id=demand.id))
     return _act(
         demand,
@@ -259,8 +259,8 @@ def answer(demand_id: int, clarification_id: int):
     if clarification.demand_id != demand.id:
         abort(404)
     form = AnswerForm()
-    if not form.validate():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+    if problem := form_problem(form):
+        flash(problem, "danger")
         return redirect(url_for("demands.detail", demand_id=demand.id))
     return _act(
         demand,
