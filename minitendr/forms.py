@@ -8,10 +8,12 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
 from flask_wtf import FlaskForm
-from wtforms import DecimalField
+from wtforms import DecimalField, SubmitField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, Length
 from wtforms.widgets import TextInput
 
 from minitendr.db import DomainError
+from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number
 
 # WTForms ships a Czech catalogue, but it is incomplete and partly wrong ("mezi 1 and 5");
 # these are the messages people see, in plain Czech.
@@ -93,3 +95,16 @@ class CzechDecimalField(DecimalField):
         except InvalidOperation:
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value.")) from None
+
+
+def no_birth_number(_form, field) -> None:
+    """A validator: no text about a family may carry a birth number."""
+    if find_birth_number(field.data if isinstance(field.data, str) else None):
+        raise ValidationError(BIRTH_NUMBER_MESSAGE)
+
+
+class ReasonForm(CzechForm):
+    """The reason for an irreversible step (cancel, reject, terminate, suspend), given on the object's page."""
+
+    reason = TextAreaField("Důvod", validators=[DataRequired(), Length(max=1000), no_birth_number])
+    submit = SubmitField("Potvrdit")

@@ -7,8 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from minitendr.bids.models import VAT_RATES
-from minitendr.demands.forms import no_birth_number
-from minitendr.forms import CzechDecimalField, CzechForm
+from minitendr.forms import CzechDecimalField, CzechForm, no_birth_number
 
 
 class BidForm(CzechForm):

@@ -5,8 +5,7 @@ from decimal import Decimal
 from wtforms import DateField, MonthField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from minitendr.demands.forms import no_birth_number
-from minitendr.forms import CzechDecimalField, CzechForm
+from minitendr.forms import CzechDecimalField, CzechForm, no_birth_number
 
 POSITIVE = NumberRange(min=Decimal("0.01"), max=Decimal("10000000000"))
 
@@ -20,11 +19,6 @@ class DrawdownForm(CzechForm):
         validators=[Optional(), Length(max=1000), no_birth_number],
     )
     submit = SubmitField("Vykázat čerpání")
-
-
-class ReasonForm(CzechForm):
-    reason = TextAreaField("Důvod", validators=[DataRequired(), Length(max=1000), no_birth_number])
-    submit = SubmitField("Potvrdit")
 
 
 class AmendmentForm(CzechForm):

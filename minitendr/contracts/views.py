@@ -14,9 +14,10 @@ from minitendr.actions import form_problem, run_action
 from minitendr.audit.service import history
 from minitendr.auth.models import Role
 from minitendr.contracts import service
-from minitendr.contracts.forms import AmendmentForm, DrawdownForm, ReasonForm, RegistryForm
+from minitendr.contracts.forms import AmendmentForm, DrawdownForm, RegistryForm
 from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, DrawdownStatus, SubContract, SubContractStatus
 from minitendr.db import db
+from minitendr.forms import ReasonForm
 from minitendr.permissions import can_act_for_orp, ensure, roles_required, subcontract_scope
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory

@@ -13,17 +13,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from minitendr.demands.models import NEEDS
-from minitendr.forms import CzechDecimalField, CzechForm
-from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number
-
-
-def no_birth_number(_form, field) -> None:
-    if find_birth_number(field.data if isinstance(field.data, str) else None):
-        raise ValidationError(BIRTH_NUMBER_MESSAGE)
+from minitendr.forms import CzechDecimalField, CzechForm, no_birth_number
 
 
 class CheckboxesField(SelectMultipleField):
@@ -75,11 +69,6 @@ class DemandForm(CzechForm):
     contact_email = EmailField("E-mail kontaktní osoby", validators=[DataRequired(), Email(), Length(max=254)])
     contact_phone = StringField("Telefon kontaktní osoby", validators=[Optional(), Length(max=40), no_birth_number])
     submit = SubmitField("Uložit koncept")
-
-
-class ReasonForm(CzechForm):
-    reason = TextAreaField("Důvod", validators=[DataRequired(), Length(max=1000), no_birth_number])
-    submit = SubmitField("Potvrdit")
 
 
 class QuestionForm(CzechForm):

@@ -18,8 +18,9 @@ from minitendr.bids.models import Bid
 from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands import service
-from minitendr.demands.forms import AnswerForm, DemandForm, QuestionForm, ReasonForm
+from minitendr.demands.forms import AnswerForm, DemandForm, QuestionForm
 from minitendr.demands.models import Clarification, Demand, DemandStatus
+from minitendr.forms import ReasonForm
 from minitendr.permissions import (
     can_manage_demand,
     can_read_demand,

@@ -47,8 +47,3 @@ class PartyForm(CzechForm):
     provider = SelectField("Poskytovatel", coerce=int)
     since = DateField("Smluvní stranou od", validators=[InputRequired()])
     submit = SubmitField("Přidat smluvní stranu")
-
-
-class ReasonForm(CzechForm):
-    reason = TextAreaField("Důvod", validators=[DataRequired(), Length(max=1000)])
-    submit = SubmitField("Potvrdit")

@@ -16,8 +16,9 @@ from minitendr.auth.models import Role
 from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand
+from minitendr.forms import ReasonForm
 from minitendr.frameworks import service
-from minitendr.frameworks.forms import FrameworkForm, PartyForm, ReasonForm
+from minitendr.frameworks.forms import FrameworkForm, PartyForm
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty, FrameworkStatus
 from minitendr.permissions import (
     can_manage_framework,
