@@ -30,6 +30,9 @@ def from_environment(instance_path: str) -> dict:
     secure_cookies = _flag("MINITENDR_SECURE_COOKIES")
     return {
         "SECRET_KEY": os.environ.get("MINITENDR_SECRET_KEY"),
+        # Seals bid envelopes (AES-GCM); kept outside the database: a base64 key or a file holding one.
+        "BID_KEY": os.environ.get("MINITENDR_BID_KEY"),
+        "BID_KEY_FILE": os.environ.get("MINITENDR_BID_KEY_FILE"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("MINITENDR_DATABASE_URL", default_db),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
@@ -75,7 +78,11 @@ def from_environment(instance_path: str) -> dict:
 
 
 def check(config: dict) -> None:
-    """Refuse to start without what production needs; tests and the demo may go without."""
+    """Refuse to start without what production needs; tests and the demo may go without a secret key,
+    but nobody goes without a bid key (a wrong one would leave every sealed bid unreadable)."""
+    from minitendr.sealing import check_key
+
+    check_key(config)
     if not config.get("SECRET_KEY"):
         if config.get("TESTING") or config.get("DEMO"):
             return

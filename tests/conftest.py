@@ -29,15 +29,19 @@ from minitendr.extensions import limiter
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
 from minitendr.registry.service import load_reference_data
+from minitendr.sealing import new_key
 from tests.factories import ProviderFactory, UserFactory
 
 PG_URL = os.environ.get("MINITENDR_TEST_DATABASE_URL")
+# Each run seals its bids under a key of its own, as production does under MINITENDR_BID_KEY.
+TEST_BID_KEY = new_key()
 
 
 def config_for_tests(database_url: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "tajny-klic-pro-testy",
+        "BID_KEY": TEST_BID_KEY,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
