@@ -15,6 +15,7 @@ from minitendr.audit.models import AppendOnlyError
 from minitendr.audit.service import history, record
 from minitendr.config import ConfigurationError
 from minitendr.db import Money, UTCDateTime, db
+from minitendr.sealing import new_key
 from tests.conftest import config_for_tests
 
 
@@ -28,6 +29,7 @@ def test_secret_key_is_required_outside_tests_and_demo(monkeypatch, database_url
 
 def test_settings_come_from_the_environment(monkeypatch, database_url):
     monkeypatch.setenv("MINITENDR_SECRET_KEY", "z-prostredi")
+    monkeypatch.setenv("MINITENDR_BID_KEY", new_key())
     monkeypatch.setenv("MINITENDR_DATABASE_URL", "sqlite:////tmp/jinde.db")
     monkeypatch.setenv("MINITENDR_REDIS_URL", "redis://127.0.0.1:6379/3")
     app = create_app()
@@ -38,6 +40,7 @@ def test_settings_come_from_the_environment(monkeypatch, database_url):
 
 def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
     monkeypatch.setenv("MINITENDR_SECRET_KEY", "x")
+    monkeypatch.setenv("MINITENDR_BID_KEY", new_key())
     monkeypatch.delenv("MINITENDR_DATABASE_URL", raising=False)
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/minitendr.db"
