@@ -7,10 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from minitendr import config as settings
 from minitendr.config import PROJECT_ROOT
+
+# Served to everybody alike (style sheets, scripts): they may be cached.
+STATIC_ENDPOINTS = {"static", "bootstrap.static"}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -39,6 +43,12 @@ def register_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if app.config["TESTING"] and "RATELIMIT_STORAGE_URI" not in (overrides or {}):
         app.config["RATELIMIT_STORAGE_URI"] = "memory://"
     settings.check(app.config)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = settings.REDIS_TIMEOUTS | app.config["RATELIMIT_STORAGE_OPTIONS"]
+    if app.config["SMTP_HOST"] and not app.config["BASE_URL"]:
+        app.logger.warning("MINITENDR_BASE_URL is not set: links in e-mails will be paths without the server")
+    # X-Forwarded-* come from whoever sends the request unless a proxy of ours overwrites them: they are
+    # believed only for as many proxies as MINITENDR_PROXY_HOPS says stand in front (none by default).
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -62,13 +72,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Pro pokračování se přihlaste."
     login_manager.login_message_category = "info"
+    # Effective because sessions are not permanent (see minitendr.auth.sessions): a session replayed
+    # from another address or browser is dropped, not merely marked as not fresh.
     login_manager.session_protection = "strong"
 
-    from minitendr.auth.models import User
+    from minitendr.auth.sessions import load_user
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(load_user)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -155,6 +165,12 @@ def register_security_headers(app: Flask) -> None:
 
     @app.after_request
     def add_headers(response):
+        # What one person saw must not be served to the next one from a shared or proxy cache, nor be
+        # shown again from the browser's history after logout.
+        if request.endpoint not in STATIC_ENDPOINTS and (
+            current_user.is_authenticated or "attachment" in response.headers.get("Content-Disposition", "")
+        ):
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -6,10 +6,14 @@ Everything that differs between a laptop, CI and production comes from a ``MINIT
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# A Redis that does not answer is given up on within a second, so a request waits no longer for it.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 
 class ConfigurationError(RuntimeError):
@@ -36,13 +40,21 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("MINITENDR_DATABASE_URL", default_db),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
-        # Rate-limit counters live in Redis when there is one, so several app hosts share them.
+        # Rate-limit counters live in Redis when there is one, so several app hosts share them. When
+        # Redis stops answering, each host counts in its own memory (with a warning in the log) rather
+        # than refusing every limited request; it goes back to Redis when Redis is back.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": {},
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # After this many failed logins in the window the account counts as under attack: each address
+        # that has failed at it waits after one failure (see minitendr.auth.throttle).
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("MINITENDR_LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         # Submitting and replacing bids: enough for honest corrections on deadline day, not for a flood.
         "BID_LIMIT": os.environ.get("MINITENDR_BID_LIMIT", "30 per minute"),
-        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("MINITENDR_LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
+        # Failed logins from one address at any accounts: a whole office behind one NAT address shares it.
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("MINITENDR_LOGIN_LIMIT_PER_ADDRESS", "300 per 15 minutes"),
         "SESSION_COOKIE_NAME": "minitendr_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -50,7 +62,10 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
-        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("MINITENDR_SESSION_SECONDS", 8 * 3600)),
+        # Sessions end after an hour unused and twelve hours after login, whatever happens in between
+        # (minitendr.auth.sessions); None switches a limit off (tests that move the clock by days).
+        "SESSION_IDLE_TIMEOUT": dt.timedelta(minutes=int(os.environ.get("MINITENDR_SESSION_IDLE_MINUTES", 60))),
+        "SESSION_MAX_AGE": dt.timedelta(hours=int(os.environ.get("MINITENDR_SESSION_MAX_HOURS", 12))),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_I18N_ENABLED": False,  # WTForms' own Czech messages, see forms.CzechForm
         "BOOTSTRAP_SERVE_LOCAL": True,  # no CDN: the application works offline
@@ -65,7 +80,9 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_PASSWORD": os.environ.get("MINITENDR_SMTP_PASSWORD"),
         "SMTP_FROM": os.environ.get("MINITENDR_SMTP_FROM", "minitendr@localhost"),
         "SMTP_STARTTLS": _flag("MINITENDR_SMTP_STARTTLS", True),
-        "PUBLIC_URL": os.environ.get("MINITENDR_PUBLIC_URL", ""),
+        # Where people reach the application: absolute links in e-mails are built on it, never on the
+        # Host of whichever request caused the e-mail. MINITENDR_PUBLIC_URL is its former name.
+        "BASE_URL": os.environ.get("MINITENDR_BASE_URL") or os.environ.get("MINITENDR_PUBLIC_URL", ""),
         # Exports: up to this many detail rows are answered at once; larger ones run in the background.
         "EXPORT_SYNC_LIMIT": int(os.environ.get("MINITENDR_EXPORT_SYNC_LIMIT", 5000)),
         "EXPORT_RUNNER": "rq" if redis_url else "thread",
@@ -83,10 +100,23 @@ def check(config: dict) -> None:
     from minitendr.sealing import check_key
 
     check_key(config)
+    check_base_url(config.get("BASE_URL") or "")
     if not config.get("SECRET_KEY"):
         if config.get("TESTING") or config.get("DEMO"):
             return
         raise ConfigurationError(
             "MINITENDR_SECRET_KEY není nastaven. Nastavte dlouhý náhodný klíč, např.\n"
             "  export MINITENDR_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+
+
+def check_base_url(base_url: str) -> None:
+    """Empty (e-mails then carry paths only) or a full http(s) address with nothing after the path."""
+    if not base_url:
+        return
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"MINITENDR_BASE_URL={base_url!r} není úplná adresa aplikace. Zadejte ji se schématem, "
+            "např. https://minitendr.example.cz nebo https://example.cz/minitendr"
         )

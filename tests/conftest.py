@@ -23,6 +23,7 @@ from flask_login.utils import _create_identifier
 from flask_migrate import upgrade
 
 from minitendr import create_app
+from minitendr.auth import sessions
 from minitendr.auth.models import Role, User
 from minitendr.db import db
 from minitendr.extensions import limiter
@@ -46,6 +47,10 @@ def config_for_tests(database_url: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "EXPORT_RUNNER": "inline",
+        # Tests move the clock by days (deadlines, periods) between requests of one session; the time
+        # limits of sessions are switched on by the tests about them (tests/test_sessions.py).
+        "SESSION_IDLE_TIMEOUT": None,
+        "SESSION_MAX_AGE": None,
     }
 
 
@@ -87,6 +92,36 @@ def app(database_url: str, tmp_path_factory) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A plain test client (pytest-flask's keeps request contexts alive between requests)."""
     return app.test_client()
+
+
+@pytest.fixture
+def separate_app(app: Flask, tmp_path):
+    """``separate_app(**settings)``: another application, as on another host, with settings the suite's
+    application has not (Redis, proxies), on a SQLite database of its own built from the models and
+    holding one account, ``admin@test.cz`` (``database_of=other`` shares another one's database).
+
+    The rate limiter is one object shared by every application of the process: it goes back to the
+    suite's storage afterwards."""
+    made: list[Flask] = []
+
+    def _make(database_of: Flask | None = None, **settings) -> Flask:
+        url = database_of.config["SQLALCHEMY_DATABASE_URI"] if database_of else f"sqlite:///{tmp_path}/{len(made)}.db"
+        other = create_app(config_for_tests(url) | settings)
+        other.test_client_class = IsolatedClient
+        made.append(other)
+        if database_of is None:
+            with other.app_context():
+                db.create_all()
+                UserFactory(email="admin@test.cz", role=Role.ADMIN)
+                db.session.commit()
+        return other
+
+    yield _make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+    limiter.init_app(app)
+    limiter._storage_dead = False  # the flag of the in-memory fallback is the limiter's, not an app's
 
 
 @pytest.fixture
@@ -180,15 +215,17 @@ def personas(kraj_pak, kraj_kvk, orp_pardubice, orp_cheb) -> Personas:
 
 
 def log_in(app: Flask, client, user: User | None) -> None:
-    """Put ``user`` in the client's session the way Flask-Login does (no slow password check)."""
+    """Put ``user`` in the client's session the way logging in does (no slow password check)."""
     if user is None:
         return
     with app.test_request_context(environ_base=client.environ_base):
         identifier = _create_identifier()
     with client.session_transaction() as session:
+        session.clear()
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
         session["_id"] = identifier
+        sessions.stamp(session, user)
 
 
 @pytest.fixture
@@ -207,7 +244,7 @@ def objects(  # one of every kind of object, for the route tables
     personas, kraj_pak
 ):
     from minitendr import clock
-    from minitendr.bids.service import award, score_bid
+    from minitendr.bids.service import award, open_envelopes, score_bid
     from minitendr.contracts.service import report_drawdown
     from minitendr.db import db
     from minitendr.demands.service import ask
@@ -223,6 +260,7 @@ def objects(  # one of every kind of object, for the route tables
     with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
         past = make_demand(personas.ospod, publish=True)
         past_bid = make_bid(past, personas.provider.provider, attachments=[("cenik.pdf", MINIMAL_PDF + b"%2")])
+    open_envelopes(past, personas.ospod)
     score_bid(past_bid, 80, "Splňuje zadání.")
     subcontract = award(past, personas.ospod)
     drawdown = report_drawdown(

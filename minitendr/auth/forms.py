@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from minitendr.auth.models import ROLE_LABELS
 from minitendr.forms import CzechForm
@@ -38,3 +38,21 @@ class UserForm(CzechForm):
         "Poskytovatel", coerce=int_or_none, validators=[Optional()], description="Jen pro roli Poskytovatel."
     )
     submit = SubmitField("Vytvořit uživatele")
+
+
+class ChangePasswordForm(CzechForm):
+    current_password = PasswordField(
+        "Současné heslo", validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "current-password"}
+    )
+    new_password = PasswordField(
+        "Nové heslo",
+        validators=[DataRequired(), Length(max=200)],
+        description="Alespoň 10 znaků. Po změně budete odhlášeni na všech ostatních zařízeních.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Nové heslo znovu",
+        validators=[DataRequired(), EqualTo("new_password", message="Hesla se neshodují.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Změnit heslo")

@@ -74,6 +74,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[timestamp] = mapped_column(default=clock.now)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A session remembers the generation it was opened in; raising it (logout, a new password,
+    # deactivation) ends every copy of every session of the account at once, on every app host.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     kraj: Mapped[Kraj | None] = relationship()
     orp: Mapped[Orp | None] = relationship()
@@ -105,3 +108,18 @@ class User(UserMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+class LoginFailures(db.Model):
+    """Failed logins counted under one key: an account, an address, or an account from one address.
+
+    The key is a hash, so the table keeps neither the addresses typed (a password typed into the
+    e-mail field included) nor who tried from where. See ``minitendr.auth.throttle``.
+    """
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int]
+    first_failure_at: Mapped[timestamp]
+    last_failure_at: Mapped[timestamp] = mapped_column(index=True)

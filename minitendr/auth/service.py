@@ -1,4 +1,4 @@
-"""Accounts: creating users with the binding their role needs, (de)activating, logging in."""
+"""Accounts: creating users with the binding their role needs, (de)activating, logging in, passwords."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from flask import current_app
 
 from minitendr import clock
 from minitendr.audit.service import record
+from minitendr.auth import sessions
 from minitendr.auth.models import Role, User
 from minitendr.db import DomainError, db
+from minitendr.notifications.service import link, notify
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
 
@@ -53,14 +55,14 @@ def is_common_password(password: str) -> bool:
     return lowered in common or lowered.rstrip("0123456789!.") in common or len(set(lowered)) <= 2
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, field: str = "password") -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password or "") < minimum:
-        raise DomainError(f"Heslo musí mít alespoň {minimum} znaků.", field="password")
+        raise DomainError(f"Heslo musí mít alespoň {minimum} znaků.", field=field)
     if len(password) > 200:
-        raise DomainError("Heslo může mít nejvýše 200 znaků.", field="password")
+        raise DomainError("Heslo může mít nejvýše 200 znaků.", field=field)
     if is_common_password(password):
-        raise DomainError("Toto heslo je příliš běžné a snadno uhodnutelné; zvolte jiné.", field="password")
+        raise DomainError("Toto heslo je příliš běžné a snadno uhodnutelné; zvolte jiné.", field=field)
 
 
 def check_binding(role: Role, kraj: Kraj | None, orp: Orp | None, provider: Provider | None) -> None:
@@ -123,7 +125,29 @@ def set_active(user: User, active: bool, actor: User | None = None) -> None:
     if user.active == active:
         return
     user.active = active
+    if not active:
+        sessions.end_all(user)
     record("user.activated" if active else "user.deactivated", user, actor=actor)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A new password of the user's own choosing; every session of the account ends (the caller opens
+    a fresh one for the person who changed it) and the account's address is told, in case it was not
+    its owner."""
+    if not user.check_password(current or ""):
+        raise DomainError("Současné heslo není správné.", field="current_password")
+    check_password_strength(new, field="new_password")
+    if user.check_password(new):
+        raise DomainError("Nové heslo musí být jiné než současné.", field="new_password")
+    user.set_password(new)
+    sessions.end_all(user)
+    notify(
+        [user],
+        "Heslo bylo změněno",
+        "Heslo k vašemu účtu bylo právě změněno a všechna ostatní přihlášení byla ukončena. "
+        "Pokud jste heslo neměnili vy, obraťte se ihned na správce systému.",
+        link("auth.change_password"),
+    )
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from minitendr.auth import service
-from minitendr.auth.forms import LoginForm, UserForm
+from minitendr.auth import service, sessions, throttle
+from minitendr.auth.forms import ChangePasswordForm, LoginForm, UserForm
 from minitendr.auth.models import ROLE_LABELS, Role, User
 from minitendr.db import DomainError, db
-from minitendr.extensions import limiter
 from minitendr.permissions import roles_required
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
@@ -21,56 +22,78 @@ bp = Blueprint("auth", __name__)
 users_bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 
-def _login_failed(response) -> bool:
-    """Only failed attempts count towards the limits: a successful login redirects."""
-    return response.status_code != 302
-
-
-def _account_key() -> str:
-    return "login-account:" + service.normalize_email(request.form.get("email", ""))
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Follow ``next`` only within this site (no open redirect)."""
-    if not target:
+def safe_next(target: str | None) -> str | None:
+    """Follow ``next`` only to a path of this site. Browsers read a backslash as a slash and drop tabs
+    and line breaks, so ``/\\evil`` or a tab between two slashes would leave the site; and a line break in a
+    ``Location`` header is refused by Werkzeug (it used to answer 500)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(char == "\\" or char.isspace() or unicodedata.category(char) in {"Cc", "Cf"} for char in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
 
 
+def _czech_wait(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 90 else f"{math.ceil(seconds / 60)} min"
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_login_failed,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = service.authenticate(form.email.data, form.password.data)
+        email, address = form.email.data, request.remote_addr or ""
+        wait = throttle.seconds_to_wait(email, address)
+        if wait:
+            form.form_errors.append(
+                f"Příliš mnoho pokusů o přihlášení k tomuto účtu. Další pokus bude možný za {_czech_wait(wait)}."
+            )
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+        user = service.authenticate(email, form.password.data)
         if user is not None:
-            # A fresh session: nothing from before the login (a planted token included) survives.
-            session.clear()
-            login_user(user)
-            session.permanent = True
+            throttle.record_success(email, address)
+            sessions.begin(user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+        throttle.record_failure(email, address)
+        db.session.commit()
         form.form_errors.append("Nesprávný e-mail nebo heslo, případně je účet deaktivován.")
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
+    # Not just this cookie: every copy of it, wherever it was copied to.
+    if current_user.is_authenticated:
+        sessions.end_all(current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     flash("Byli jste odhlášeni.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            service.change_password(user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_domain_error(error)
+        else:
+            sessions.begin(user)
+            db.session.commit()
+            flash("Heslo bylo změněno. Přihlášení na ostatních zařízeních bylo ukončeno.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", form=form)
 
 
 def _fill_binding_choices(form: UserForm) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user, login_required
+from redis import Redis
+from redis.exceptions import RedisError
 
+from minitendr.config import REDIS_TIMEOUTS
 from minitendr.db import db
 from minitendr.navigation import navigation
 
@@ -21,10 +24,35 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers, 503 when it does not (for load balancers and monitoring)."""
+    """For load balancers and monitoring: 503 when the database does not answer (nothing works without
+    it); 200 but ``degraded`` when only Redis does not (rate limits and exports carry on without it,
+    each host on its own), so that somebody fixes it before it matters."""
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError as error:
         db.session.rollback()
         return jsonify(status="error", database="unreachable", detail=type(error).__name__), 503
-    return jsonify(status="ok", database="ok", dialect=db.session.get_bind().dialect.name)
+    redis = redis_status()
+    return jsonify(
+        status="degraded" if redis == "unavailable" else "ok",
+        database="ok",
+        dialect=db.session.get_bind().dialect.name,
+        redis=redis,
+    )
+
+
+def redis_status() -> str:
+    """``ok``, ``unavailable`` or ``not configured``, for every Redis the settings name."""
+    urls = {current_app.config.get("REDIS_URL") or "", current_app.config["RATELIMIT_STORAGE_URI"]}
+    urls = {url for url in urls if url.startswith(("redis://", "rediss://", "unix://"))}
+    if not urls:
+        return "not configured"
+    for url in urls:
+        client = Redis.from_url(url, **REDIS_TIMEOUTS)
+        try:
+            client.ping()
+        except RedisError:
+            return "unavailable"
+        finally:
+            client.close()
+    return "ok"

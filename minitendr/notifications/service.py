@@ -12,9 +12,10 @@ import contextvars
 import smtplib
 from collections.abc import Iterable, Iterator
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, url_for
+from flask import current_app, g, has_request_context
 
 from minitendr import clock
 from minitendr.auth.models import Role, User
@@ -38,10 +39,14 @@ def outbox_silenced() -> Iterator[None]:
 
 
 def link(endpoint: str, **values) -> str:
-    """The path of a page, for a notification: also outside a request (CLI, seeding, jobs)."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    return current_app.url_map.bind("localhost").build(endpoint, values)
+    """The path of a page, for a notification and its e-mail, under ``BASE_URL``'s path. Built the same
+    in a request, the CLI or a job: never from the request's Host or prefix, which whoever sends the
+    request chooses, so that a forged header cannot put a link to another site into somebody's mailbox."""
+    base = urlsplit(current_app.config.get("BASE_URL") or "")
+    adapter = current_app.url_map.bind(
+        base.netloc or "localhost", script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values)
 
 
 def notify(users: Iterable[User], title: str, body: str, link: str = "") -> int:
@@ -77,8 +82,9 @@ def provider_users(provider_ids: Iterable[int]) -> list[User]:
 
 
 def _email_body(body: str, link: str) -> str:
-    base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
-    footer = f"\n\nPodrobnosti: {base}{link}" if link else ""
+    base = urlsplit(current_app.config.get("BASE_URL") or "")
+    origin = f"{base.scheme}://{base.netloc}" if base.netloc else ""
+    footer = f"\n\nPodrobnosti: {origin}{link}" if link else ""
     return f"{body}{footer}\n\n-- \nminitendr – tato zpráva byla odeslána automaticky."
 
 

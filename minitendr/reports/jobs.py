@@ -1,5 +1,5 @@
 """Running long exports in the background: a worker thread of the application by default, RQ with
-Redis when ``MINITENDR_REDIS_URL`` is set, or inline (tests)."""
+Redis when ``MINITENDR_REDIS_URL`` is set (a thread when Redis does not answer), or inline (tests)."""
 
 from __future__ import annotations
 
@@ -42,14 +42,26 @@ def dispatch(job_id: str) -> None:
         run(app, job_id)
     elif runner == "rq":
         from redis import Redis
+        from redis.exceptions import RedisError
         from rq import Queue
 
-        Queue("minitendr", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
-            "minitendr.reports.jobs.run_in_worker", job_id, job_timeout=3600
-        )
+        from minitendr.config import REDIS_TIMEOUTS
+
+        try:
+            Queue("minitendr", connection=Redis.from_url(app.config["REDIS_URL"], **REDIS_TIMEOUTS)).enqueue(
+                "minitendr.reports.jobs.run_in_worker", job_id, job_timeout=3600
+            )
+        except RedisError:
+            # The export is still wanted: this host runs it itself rather than lose it.
+            app.logger.warning("Redis unreachable: export %s runs in a thread of this host instead of RQ", job_id)
+            run_in_thread(app, job_id)
     else:
-        executor = _executors.setdefault(id(app), ThreadPoolExecutor(max_workers=2, thread_name_prefix="export"))
-        executor.submit(run, app, job_id)
+        run_in_thread(app, job_id)
+
+
+def run_in_thread(app: Flask, job_id: str) -> None:
+    executor = _executors.setdefault(id(app), ThreadPoolExecutor(max_workers=2, thread_name_prefix="export"))
+    executor.submit(run, app, job_id)
 
 
 def run_in_worker(job_id: str) -> None:
