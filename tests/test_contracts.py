@@ -369,3 +369,89 @@ def test_money_invariants_hold_after_any_sequence(personas, kraj_pak, steps):
             assert committed_amount(framework) == first.value + sc.value
     finally:
         savepoint.rollback()
+
+
+# --- numbers -------------------------------------------------------------------------------------
+def test_sub_contract_numbers_run_per_kraj_and_year(personas, kraj_pak, kraj_kvk):
+    assert service.allocate_number(kraj_pak, clock.today()) == ("DS-PAK-2026-0001", 2026, 1)
+    first = awarded(personas, kraj_pak)
+    assert (first.number, first.kraj_abbr, first.number_year, first.number_seq) == ("DS-PAK-2026-0001", "PAK", 2026, 1)
+    # The next one of the same kraj and year; another kraj and another year each start at 1.
+    assert service.allocate_number(kraj_pak, clock.today()) == ("DS-PAK-2026-0002", 2026, 2)
+    assert service.allocate_number(kraj_kvk, clock.today()) == ("DS-KVK-2026-0001", 2026, 1)
+    assert service.allocate_number(kraj_pak, dt.date(2027, 1, 4)) == ("DS-PAK-2027-0001", 2027, 1)
+
+
+def test_the_database_refuses_two_sub_contracts_with_one_number(personas, kraj_pak):
+    first = awarded(personas, kraj_pak)
+    second = awarded(personas, kraj_pak, framework=first.framework)
+    second.number_seq = first.number_seq
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+
+
+# Goes through bids.service.award: passes with the numbering done where the row is written, whether
+# the award calls contracts.allocate_number itself or leaves it to the flush.
+def test_award_numbers_sub_contracts_without_gaps_after_unsuccessful_and_refused_awards(personas, kraj_pak):
+    with clock.frozen_at(SEPTEMBER):
+        framework = make_framework(kraj_pak, providers=[personas.provider.provider], ceiling=Decimal("50000"))
+        nobody = make_demand(personas.ospod, publish=True, estimated_max_value=None)
+        too_dear = make_demand(personas.ospod, publish=True, estimated_max_value=None)
+        bid = make_bid(too_dear, personas.provider.provider, unit_price="1500")  # 60 000 > 50 000 ceiling
+    with clock.frozen_at(SEPTEMBER + dt.timedelta(days=16)):
+        bids.close_unsuccessful(nobody, personas.ospod, "Nikdo nepodal nabídku.")
+        bids.score_bid(bid, 80, "Splňuje zadání.")
+        db.session.flush()
+        with db.session.begin_nested(), pytest.raises(DomainError, match="strop"):
+            bids.award(too_dear, personas.ospod)
+    numbers = [awarded(personas, kraj_pak, framework=framework).number for _ in range(2)]
+    assert numbers == ["DS-PAK-2026-0001", "DS-PAK-2026-0002"]
+
+
+def test_the_migration_keeps_existing_numbers_and_reads_their_parts(tmp_path):
+    """0011 on a database whose sub-contracts were numbered after their demands (DS-PAK-2026-0042):
+    the numbers stay, their parts are read from them, a number it cannot read gets the next free
+    place, and new numbers continue after the highest of each kraj and year."""
+    from pathlib import Path
+
+    from flask_migrate import downgrade, upgrade
+
+    from minitendr import create_app
+    from minitendr.registry.models import Kraj
+    from minitendr.registry.service import load_reference_data
+    from minitendr.seeding.synthetic import generate
+    from tests.conftest import config_for_tests
+
+    app = create_app(config_for_tests(f"sqlite:///{tmp_path}/numbers.db"))
+    with app.app_context():
+        directory = app.config["MIGRATIONS_DIR"]
+        upgrade(directory=directory)
+        load_reference_data(Path(app.config["SEED_DIR"]))
+        generate(40, seed=3)
+        db.session.commit()
+        downgrade(directory=directory, revision="0010")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE subcontract SET number = 'DS-' || (SELECT number FROM demand WHERE id = demand_id)")
+            )
+            odd = conn.execute(sa.text("SELECT min(id) FROM subcontract")).scalar()
+            conn.execute(sa.text("UPDATE subcontract SET number = 'SMLOUVA/1' WHERE id = :id"), {"id": odd})
+            before = dict(conn.execute(sa.text("SELECT id, number FROM subcontract")).all())
+        upgrade(directory=directory)
+        subcontracts = db.session.scalars(sa.select(SubContract).order_by(SubContract.id)).all()
+        assert {s.id: s.number for s in subcontracts} == before
+        for s in subcontracts[1:]:
+            assert s.number == f"DS-{s.kraj_abbr}-{s.number_year}-{s.number_seq:04d}"
+        first = subcontracts[0]
+        same = [
+            s.number_seq
+            for s in subcontracts[1:]
+            if (s.kraj_abbr, s.number_year) == (first.kraj_abbr, first.signed_on.year)
+        ]
+        assert (first.kraj_abbr, first.number_year) == (first.orp.kraj.abbr, first.signed_on.year)
+        assert first.number_seq == max(same, default=0) + 1
+        kraj = db.session.scalar(sa.select(Kraj).where(Kraj.abbr == first.kraj_abbr))
+        number, _year, seq = service.allocate_number(kraj, first.signed_on)
+        assert seq == first.number_seq + 1 and number not in before.values()
+        db.session.remove()
+        db.engine.dispose()

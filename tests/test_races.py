@@ -227,3 +227,45 @@ def test_two_amendments_racing_for_the_last_of_a_ceiling_leave_one(race_app, mon
     assert len(refused) == 1 and "překročilo strop" in refused[0].message, results
     with race_app.app_context():
         assert sorted(db.session.scalars(sa.select(SubContract.value))) == [Decimal("60000.00"), Decimal("68000.00")]
+
+
+@pytest.mark.postgres_only
+def test_two_awards_in_one_kraj_at_once_take_consecutive_sub_contract_numbers(race_app, monkeypatch):
+    """Two awards under two frameworks (no shared framework lock) of one kraj: the kraj's row lock taken
+    by contracts.allocate_number makes the second wait for the first's number."""
+    import datetime as dt
+
+    from minitendr import clock
+    from minitendr.auth.models import Role
+    from minitendr.bids import service as bids
+    from minitendr.contracts import service as contracts
+    from minitendr.contracts.models import SubContract
+    from minitendr.demands.models import Demand
+    from minitendr.registry.models import Orp
+    from tests.factories import UserFactory, make_bid, make_demand
+
+    with race_app.app_context():
+        kraj = db.session.execute(sa.select(Kraj).where(Kraj.code == "CZ053")).scalar_one()
+        orp = db.session.execute(sa.select(Orp).where(Orp.code == "5309")).scalar_one()
+        provider = ProviderFactory()
+        ospod = UserFactory(email="ospod.numbers@test.cz", role=Role.OSPOD, orp=orp)
+        with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
+            demands = []
+            for category, service_type in (("terenni", "SAS"), ("poradenstvi", "OSP")):
+                make_framework(kraj, category, providers=[provider], number=f"RS-RACE-{category}")
+                demands.append(make_demand(ospod, service_type, publish=True, estimated_max_value=None))
+                make_bid(demands[-1], provider, unit_price="100")
+        for demand in demands:
+            bids.score_bid(bids.live_bids(demand)[0], 80, "Splňuje zadání.")
+        db.session.commit()
+        ids = [d.id for d in demands]
+    slowed(monkeypatch, contracts, "_allocate")
+
+    def award(demand_id):
+        return lambda: bids.award(db.session.get(Demand, demand_id), None).number
+
+    results = run_together(race_app, award(ids[0]), award(ids[1]))
+    year = clock.today().year
+    assert sorted(results) == [f"DS-PAK-{year}-0001", f"DS-PAK-{year}-0002"], results
+    with race_app.app_context():
+        assert sorted(db.session.scalars(sa.select(SubContract.number_seq))) == [1, 2]

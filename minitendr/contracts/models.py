@@ -38,10 +38,16 @@ class SubContract(db.Model):
         sa.CheckConstraint("status <> 'terminated' OR termination_reason IS NOT NULL", name="termination_reason"),
         sa.CheckConstraint("(registry_id IS NULL) = (registry_published_on IS NULL)", name="registry_pair"),
         sa.Index("ix_subcontract_framework", "framework_id"),
+        # One number per kraj, year and place in the sequence: two awards can never share one.
+        sa.UniqueConstraint("kraj_abbr", "number_year", "number_seq", name="uq_subcontract_number_seq"),
     )
 
     id: Mapped[intpk]
     number: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    # The number's parts (``DS-PAK-2026-0001``): a sequence per kraj and year, without gaps.
+    kraj_abbr: Mapped[str] = mapped_column(sa.String(3))
+    number_year: Mapped[int]
+    number_seq: Mapped[int]
     demand_id: Mapped[int] = mapped_column(sa.ForeignKey("demand.id"), unique=True)
     bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bid.id"), unique=True)
     framework_id: Mapped[int] = mapped_column(sa.ForeignKey("framework_contract.id"))

@@ -302,6 +302,15 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
                 )
             )
         }
+        # Sub-contracts have a sequence of their own per kraj and year of signing, as awards take it.
+        subcontract_sequences = {
+            (abbr, year): last
+            for abbr, year, last in db.session.execute(
+                sa.select(SubContract.kraj_abbr, SubContract.number_year, sa.func.max(SubContract.number_seq)).group_by(
+                    SubContract.kraj_abbr, SubContract.number_year
+                )
+            )
+        }
         abbr = {k.id: k.abbr for k in kraje}
         ids = {model: _next_id(model) for model in (Demand, Invitation, Bid, SubContract, Drawdown)}
         needs = list(NEEDS)
@@ -396,10 +405,16 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
                 subcontract_id = ids[SubContract]
                 ids[SubContract] += 1
                 completed = ends < today
+                signed = decided.date()
+                key = (abbr[kraj_id], signed.year)
+                subcontract_seq = subcontract_sequences[key] = subcontract_sequences.get(key, 0) + 1
                 batch[SubContract].append(
                     {
                         "id": subcontract_id,
-                        "number": f"DS-{number}",
+                        "number": f"DS-{abbr[kraj_id]}-{signed.year}-{subcontract_seq:04d}",
+                        "kraj_abbr": abbr[kraj_id],
+                        "number_year": signed.year,
+                        "number_seq": subcontract_seq,
                         "demand_id": demand_id,
                         "bid_id": winner_bid,
                         "framework_id": framework_id,
@@ -413,7 +428,7 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
                         "vat_rate": 0,
                         "start_date": starts,
                         "end_date": ends,
-                        "signed_on": decided.date(),
+                        "signed_on": signed,
                         "status": "completed" if completed else "active",
                         "created_at": decided,
                         "closed_at": dt.datetime.combine(ends, dt.time(16), tzinfo=clock.PRAGUE) if completed else None,
