@@ -17,11 +17,12 @@ import holidays
 PRAGUE = ZoneInfo("Europe/Prague")
 
 _frozen: dt.datetime | None = None
+_offset = dt.timedelta()
 
 
 def now() -> dt.datetime:
     """The current time, aware, in UTC (or the time a test has set)."""
-    return _frozen if _frozen is not None else dt.datetime.now(dt.UTC)
+    return _frozen if _frozen is not None else dt.datetime.now(dt.UTC) + _offset
 
 
 def today() -> dt.date:
@@ -40,6 +41,18 @@ def frozen_at(moment: dt.datetime) -> Iterator[None]:
         yield
     finally:
         _frozen = previous
+
+
+@contextlib.contextmanager
+def moved_by(offset: dt.timedelta) -> Iterator[None]:
+    """Let the clock run, ``offset`` ahead of the real time, inside the block (tests only): unlike
+    ``frozen_at`` time passes, so a deadline can pass in the middle of a request."""
+    global _offset
+    previous, _offset = _offset, offset
+    try:
+        yield
+    finally:
+        _offset = previous
 
 
 @lru_cache(maxsize=64)

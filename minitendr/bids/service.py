@@ -1,12 +1,20 @@
-"""Bids: submitting, replacing and withdrawing them while sealed; evaluating and awarding after the
-deadline. Functions flush, never commit; every step is audited (bid contents are kept out of the
-audit data until the deadline, so no history table can unseal them).
+"""Bids: submitting, replacing and withdrawing them while sealed; opening the envelopes, evaluating
+and awarding after the deadline. Functions flush, never commit; every step is audited (bid contents are
+kept out of the audit data until the opening, so no history table can unseal them).
+
+The deadline is enforced where the row is written: the demand's row is locked for the whole
+submission (the opening of the envelopes waits for it), the time of receipt is taken once, just before
+the insert, and checked again at the end, so a slow upload cannot carry a bid past the deadline; the
+database refuses a late bid row by itself too (a trigger, see migration 0010).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import secrets
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -14,20 +22,21 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from minitendr import clock
+from minitendr import clock, sealing
 from minitendr.audit.service import record
 from minitendr.auth.models import User
-from minitendr.bids.models import VAT_RATES, Bid, BidAttachment, BidStatus
+from minitendr.bids.models import VAT_RATES, Bid, BidAttachment, BidStatus, EnvelopeOpening, Offer
 from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand, DemandStatus, Invitation
 from minitendr.demands.service import check_no_birth_numbers
+from minitendr.formatting import datetime as format_datetime
 from minitendr.formatting import money as format_money
 from minitendr.frameworks import service as frameworks
 from minitendr.frameworks.models import FrameworkParty, PartyStatus
 from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
-from minitendr.privacy import required_text
+from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number, required_text
 from minitendr.providers.models import Provider
 from minitendr.reports import summary
 
@@ -65,9 +74,16 @@ def _check_offer(
         raise DomainError("Počet jednotek musí být kladný.", field="units")
     if units > MAX_UNITS:
         raise DomainError("Počet jednotek je nepřiměřeně velký.", field="units")
+    if to_money(units) != units:
+        raise DomainError("Počet jednotek zadejte nejvýše na dvě desetinná místa.", field="units")
     total = to_money(unit_price * units)
     if total > MAX_TOTAL:
         raise DomainError("Celková cena je nepřiměřeně vysoká.", field="unit_price")
+    if total <= 0:
+        raise DomainError(
+            "Celková cena (cena za jednotku × počet jednotek) vychází na 0,00 Kč; zadejte vyšší cenu nebo počet.",
+            field="unit_price",
+        )
     if vat_rate not in VAT_RATES:
         raise DomainError("Sazba DPH musí být 0, 12 nebo 21 %.", field="vat_rate")
     if demand.estimated_max_value is not None and total > demand.estimated_max_value:
@@ -88,9 +104,28 @@ def _check_offer(
     return total
 
 
+DEADLINE_PASSED = "Lhůta pro nabídky skončila; nabídku už nelze podat, nahradit ani stáhnout."
+
+
+def _lock_for_bidding(demand: Demand) -> Demand:
+    """Hold the demand's row (shared, so bids of different providers go on side by side) until the
+    commit: the opening of the envelopes takes it exclusively and so waits for every bid being written,
+    and the deadline cannot move under a bid. SQLite serialises writers anyway."""
+    return db.session.execute(
+        sa.select(Demand)
+        .where(Demand.id == demand.id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _before_deadline(demand: Demand, moment: dt.datetime) -> None:
+    if demand.status is not DemandStatus.PUBLISHED or demand.deadline is None or moment >= demand.deadline:
+        raise DomainError(DEADLINE_PASSED)
+
+
 def _check_may_bid(demand: Demand, provider: Provider) -> None:
-    if not demand.is_open:
-        raise DomainError("Lhůta pro nabídky skončila; nabídku už nelze podat ani změnit.")
+    _before_deadline(demand, clock.now())
     # Lock the invitation: the same provider's two submissions at once are serialised.
     invitation = db.session.scalar(
         sa.select(Invitation)
@@ -108,25 +143,63 @@ def _check_may_bid(demand: Demand, provider: Provider) -> None:
         raise DomainError("Vaše účast v rámcové smlouvě je pozastavena nebo ukončena; nabídku nelze podat.")
 
 
-def store_attachment(upload: Upload) -> tuple[str, int]:
-    """Check a PDF and keep it outside the web root under its SHA-256; returns (hash, size)."""
+# Control characters (NUL, CR, LF, …), format characters (bidi marks, zero-width) and path separators
+# have no place in a file name: they break headers and file systems and can disguise an extension.
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|]')
+
+
+def safe_filename(name: str) -> str:
+    """A file name fit to store and to send back in Content-Disposition: NFC, without control and
+    format characters or path separators, at most 200 characters, never empty."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in name)
+    name = _UNSAFE_NAME.sub("_", name)
+    name = " ".join(name.split()).strip(" .")
+    if not name:
+        name = "příloha"
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 195 - len(ext)] + dot + ext) if dot and len(ext) <= 10 else name[:200]
+    return name
+
+
+def _check_attachment(upload: Upload) -> str:
+    name = safe_filename(upload.filename)
+    if find_birth_number(name):
+        raise DomainError(f"Název přílohy: {BIRTH_NUMBER_MESSAGE}", field="attachments")
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     if len(upload.content) > limit:
-        raise DomainError(f"Příloha {upload.filename} je větší než {limit // (1024 * 1024)} MB.", field="attachments")
+        raise DomainError(f"Příloha {name} je větší než {limit // (1024 * 1024)} MB.", field="attachments")
     # Judged by content, not by name: a PDF starts with its header and ends with its end-of-file marker.
     if not upload.content.startswith(b"%PDF-") or b"%%EOF" not in upload.content[-1024:]:
-        raise DomainError(f"Příloha {upload.filename} není PDF. Přikládat lze jen soubory PDF.", field="attachments")
-    digest = hashlib.sha256(upload.content).hexdigest()
-    folder = Path(current_app.config["ATTACHMENTS_DIR"])
+        raise DomainError(f"Příloha {name} není PDF. Přikládat lze jen soubory PDF.", field="attachments")
+    return name
+
+
+def _folder() -> Path:
+    return Path(current_app.config["ATTACHMENTS_DIR"])
+
+
+def store_attachment(content: bytes) -> tuple[str, str]:
+    """Encrypt a checked file into the attachment folder under a random name; returns (stored_as, sha256)."""
+    stored_as = secrets.token_hex(16)
+    folder = _folder()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / digest
-    if not path.exists():
-        path.write_bytes(upload.content)
-    return digest, len(upload.content)
+    (folder / stored_as).write_bytes(sealing.seal(content, f"attachment:{stored_as}"))
+    return stored_as, hashlib.sha256(content).hexdigest()
 
 
-def attachment_path(attachment: BidAttachment) -> Path:
-    return Path(current_app.config["ATTACHMENTS_DIR"]) / attachment.sha256
+def attachment_content(attachment: BidAttachment) -> bytes:
+    """The attachment's plain content, checked against the hash taken when it was uploaded."""
+    path = _folder() / attachment.stored_as
+    try:
+        sealed = path.read_bytes()
+    except FileNotFoundError:
+        raise DomainError(f"Soubor přílohy {attachment.filename} chybí v úložišti.") from None
+    content = sealing.open_sealed(sealed, f"attachment:{attachment.stored_as}")
+    if hashlib.sha256(content).hexdigest() != attachment.sha256:
+        raise sealing.EnvelopeError(f"Příloha {attachment.filename} neodpovídá svému otisku SHA-256.")
+    return content
 
 
 def live_bid(demand: Demand, provider_id: int) -> Bid | None:
@@ -149,38 +222,58 @@ def submit_bid(
     approach: str,
     attachments: list[Upload] = (),
 ) -> Bid:
-    """Submit a bid, or replace the provider's live one (kept as ``replaced``)."""
+    """Submit a bid, or replace the provider's live one (kept as ``replaced``). The offer goes into a
+    sealed envelope; the attachments are stored encrypted."""
+    demand = _lock_for_bidding(demand)
     _check_may_bid(demand, provider)
     total = _check_offer(demand, unit_price, units, vat_rate, proposed_start, team, approach)
-    stored = [(upload.filename[:200], *store_attachment(upload)) for upload in attachments]
+    names = [_check_attachment(upload) for upload in attachments]
+    stored = [
+        (name, len(upload.content), *store_attachment(upload.content))
+        for name, upload in zip(names, attachments, strict=True)
+    ]
+    received = clock.now()  # the time of receipt: taken once, where the row is written
+    _before_deadline(demand, received)
     previous = live_bid(demand, provider.id)
     if previous is not None:
-        previous.close(BidStatus.REPLACED)
+        previous.close(BidStatus.REPLACED, received)
         db.session.flush()  # the old bid leaves the live index before the new one enters it
-    bid = Bid(
-        demand=demand,
-        provider=provider,
-        unit_price=unit_price,
-        units=units,
-        total=total,
-        vat_rate=vat_rate,
-        proposed_start=proposed_start,
-        team=team.strip(),
-        approach=approach.strip(),
+    bid = Bid(demand_id=demand.id, provider_id=provider.id, status=BidStatus.SUBMITTED, submitted_at=received)
+    bid.seal(
+        Offer(
+            unit_price=unit_price,
+            units=units,
+            total=total,
+            vat_rate=vat_rate,
+            proposed_start=proposed_start,
+            team=team.strip(),
+            approach=approach.strip(),
+        )
     )
     db.session.add(bid)
-    for filename, digest, size in stored:
-        db.session.add(BidAttachment(bid=bid, filename=filename, sha256=digest, size=size))
+    for filename, size, stored_as, digest in stored:
+        db.session.add(BidAttachment(bid=bid, filename=filename, size=size, sha256=digest, stored_as=stored_as))
     db.session.flush()
     if previous is not None:
         previous.replaced_by_id = bid.id
     record("bid.submitted", bid, {"demand": demand.number, **({"replaces": previous.id} if previous else {})})
+    _still_before_deadline(demand)
     return bid
 
 
+def _still_before_deadline(demand: Demand) -> None:
+    """The last step before the commit: writing took time, and a bid is acknowledged only if the
+    deadline had not passed by the moment it was all written."""
+    db.session.flush()
+    _before_deadline(demand, clock.now())
+
+
 def withdraw_bid(bid: Bid) -> None:
-    bid.close(BidStatus.WITHDRAWN)
-    record("bid.withdrawn", bid, {"demand": bid.demand.number})
+    """Withdraw a submitted bid before the deadline; its envelope is never opened."""
+    demand = _lock_for_bidding(bid.demand)
+    bid.close(BidStatus.WITHDRAWN, clock.now())
+    record("bid.withdrawn", bid, {"demand": demand.number})
+    _still_before_deadline(demand)
 
 
 def bid_count(demand: Demand) -> int:
@@ -211,7 +304,45 @@ def _ensure_evaluation(demand: Demand) -> None:
     if demand.state is not DemandStatus.EVALUATION:
         if demand.is_open:
             raise DomainError("Nabídky lze hodnotit až po uplynutí lhůty pro nabídky.")
-        raise DomainError(f"Minitendr {demand.number} už není ve fázi hodnocení ({demand.state.label}).")
+        raise DomainError(f"Minitendr {demand.number} není ve fázi hodnocení ({demand.state.label}).")
+    if opening_of(demand) is None:
+        raise DomainError("Nejprve otevřete obálky s nabídkami; teprve pak je lze hodnotit.")
+
+
+# --- opening the envelopes -----------------------------------------------------------------------
+def opening_of(demand: Demand) -> EnvelopeOpening | None:
+    return db.session.scalar(sa.select(EnvelopeOpening).where(EnvelopeOpening.demand_id == demand.id))
+
+
+def received_bids(demand: Demand) -> list[Bid]:
+    """Every bid a minitender received, withdrawn and replaced ones included, in the order of receipt:
+    the opening record lists them all. Only after the deadline."""
+    if demand.deadline is None or demand.deadline > clock.now():
+        raise SealedError("Nabídky jsou zapečetěné až do konce lhůty pro nabídky.")
+    stmt = sa.select(Bid).where(Bid.demand_id == demand.id).order_by(Bid.submitted_at, Bid.id)
+    return list(db.session.scalars(stmt))
+
+
+def open_envelopes(demand: Demand, opened_by: User | None) -> EnvelopeOpening:
+    """After the deadline, OSPOD opens the envelopes: the live bids are decrypted into the evaluation,
+    and the opening is recorded (who, when, how many). Withdrawn and replaced bids stay sealed."""
+    demand = _lock_demand(demand)  # waits for every bid still being written, then sees it
+    if demand.state is not DemandStatus.EVALUATION:
+        if demand.is_open:
+            raise DomainError(f"Obálky lze otevřít až po uplynutí lhůty ({format_datetime(demand.deadline)}).")
+        raise DomainError(f"Minitendr {demand.number} není ve fázi hodnocení ({demand.state.label}).")
+    if opening_of(demand) is not None:
+        raise DomainError(f"Obálky minitendru {demand.number} už byly otevřeny.")
+    bids = [bid for bid in received_bids(demand) if bid.status is BidStatus.SUBMITTED]
+    for bid in bids:
+        bid.open_envelope()
+    opening = EnvelopeOpening(
+        demand_id=demand.id, opened_at=clock.now(), opened_by_id=getattr(opened_by, "id", None), bids_opened=len(bids)
+    )
+    db.session.add(opening)
+    db.session.flush()
+    record("demand.envelopes_opened", demand, {"bids": len(bids)}, actor=opened_by)
+    return opening
 
 
 def score_bid(bid: Bid, quality_score: int, justification: str) -> None:
@@ -248,9 +379,11 @@ class SealedError(DomainError):
 
 
 def live_bids(demand: Demand) -> list[Bid]:
-    """The contents of a minitender's bids: only once the deadline has passed (sealed before)."""
+    """The contents of a minitender's bids: only once the envelopes have been opened."""
     if demand.deadline is None or demand.deadline > clock.now():
         raise SealedError("Nabídky jsou zapečetěné až do konce lhůty pro nabídky.")
+    if opening_of(demand) is None:
+        raise SealedError("Obálky s nabídkami dosud nebyly otevřeny.")
     stmt = sa.select(Bid).where(
         Bid.demand_id == demand.id,
         Bid.status.in_([BidStatus.SUBMITTED, BidStatus.AWARDED, BidStatus.NOT_AWARDED, BidStatus.EXCLUDED]),
@@ -406,7 +539,10 @@ def reissue(demand: Demand, created_by: User) -> Demand:
     start, end = demand.start_date, demand.end_date
     earliest = clock.today() + dt.timedelta(days=14)
     if start < earliest:
-        end, start = end + (earliest - start), earliest
+        try:
+            end, start = end + (earliest - start), earliest
+        except OverflowError:
+            raise DomainError("Termíny poptávky nelze posunout do budoucnosti; založte novou poptávku.") from None
     copy = demands.create_demand(
         orp=demand.orp,
         created_by=created_by,

@@ -3,6 +3,8 @@ evaluation protocol for OSPOD."""
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_limiter.util import get_remote_address
@@ -18,7 +20,15 @@ from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand, DemandStatus
 from minitendr.extensions import limiter
-from minitendr.permissions import can_manage_demand, can_read_bid, can_read_demand, ensure, roles_required
+from minitendr.permissions import (
+    can_act_for_provider,
+    can_manage_demand,
+    can_read_bid,
+    can_read_demand,
+    ensure,
+    roles_required,
+)
+from minitendr.sealing import EnvelopeError
 
 bp = Blueprint("bids", __name__)
 
@@ -50,7 +60,7 @@ def _bidder_key() -> str:
 def submit(demand_id: int):
     demand = _demand(demand_id)
     previous = service.live_bid(demand, current_user.provider_id)
-    form = BidForm(obj=previous)
+    form = BidForm(obj=_offer(previous) if previous else None)
     if previous is None and not form.is_submitted():
         form.units.data = demand.volume
         form.proposed_start.data = max(demand.start_date, clock.today())
@@ -85,11 +95,23 @@ def submit(demand_id: int):
     return render_template("bids/form.html", form=form, demand=demand, previous=previous)
 
 
+def _offer(bid: Bid):
+    """What the bid says, for this reader: the bidder reads its own sealed envelope; everyone else
+    reads nothing until the opening (None)."""
+    if bid.is_sealed and not can_act_for_provider(current_user, bid.provider_id):
+        return None
+    try:
+        return bid.offer
+    except EnvelopeError as error:  # a wrong key: say so, never a 500
+        flash(error.message, "danger")
+        return None
+
+
 @bp.get("/bids/<int:bid_id>")
 @roles_required(*Role)
 def detail(bid_id: int):
     bid = _bid(bid_id)
-    return render_template("bids/detail.html", bid=bid)
+    return render_template("bids/detail.html", bid=bid, offer=_offer(bid))
 
 
 @bp.post("/bids/<int:bid_id>/withdraw")
@@ -108,8 +130,17 @@ def attachment(bid_id: int, attachment_id: int):
     item = db.get_or_404(BidAttachment, attachment_id)
     if item.bid_id != bid.id:
         abort(404)
-    name = item.filename if item.filename.lower().endswith(".pdf") else f"{item.filename}.pdf"
-    return send_file(service.attachment_path(item), mimetype="application/pdf", as_attachment=True, download_name=name)
+    if _offer(bid) is None:
+        abort(403)  # sealed: the envelope has not been opened
+    try:
+        content = service.attachment_content(item)
+    except DomainError as error:
+        current_app.logger.error("attachment %s of bid %s: %s", item.id, bid.id, error.message)
+        abort(404)
+    # Names stored before they were cleaned may hold anything; send_file writes RFC 6266 filename*.
+    name = service.safe_filename(item.filename)
+    name = name if name.lower().endswith(".pdf") else f"{name}.pdf"
+    return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 # --- evaluation (OSPOD of the demand's ORP, after the deadline) ---------------------------------
@@ -117,17 +148,50 @@ def attachment(bid_id: int, attachment_id: int):
 @roles_required(Role.OSPOD)
 def evaluation(demand_id: int):
     demand = _demand(demand_id, manage=True)
-    if demand.is_open:
-        flash("Nabídky jsou zapečetěné do konce lhůty; hodnotit je lze až potom.", "warning")
+    if demand.deadline is None or demand.is_open:
+        flash(
+            "Nabídky jsou zapečetěné do konce lhůty; hodnotit je lze až potom."
+            if demand.is_open
+            else "Tato poptávka nebyla zveřejněna, nemá tedy žádné nabídky k hodnocení.",
+            "warning",
+        )
         return redirect(url_for("demands.detail", demand_id=demand.id))
+    opening = service.opening_of(demand)
+    if opening is None:
+        return render_template("bids/unopened.html", demand=demand, received=service.received_bids(demand))
     return render_template(
         "bids/evaluation.html",
         demand=demand,
+        opening=opening,
         rows=service.ranking(demand),
         score_form=ScoreForm(formdata=None),
         exclude_form=ExcludeForm(formdata=None),
         note_form=NoteForm(formdata=None),
         status=DemandStatus,
+    )
+
+
+@bp.post("/demands/<int:demand_id>/open")
+@roles_required(Role.OSPOD)
+def open_envelopes(demand_id: int):
+    demand = _demand(demand_id, manage=True)
+    return run_action(
+        lambda: service.open_envelopes(demand, current_user),
+        "Obálky jsou otevřeny; nabídky lze hodnotit. Záznam o otevírání obálek je připraven k tisku.",
+        url_for("bids.evaluation", demand_id=demand.id),
+    )
+
+
+@bp.get("/demands/<int:demand_id>/opening")
+@roles_required(*OFFICIALS)
+def opening(demand_id: int):
+    """The opening record (protokol o otevírání obálek): every bid received, with its time of receipt."""
+    demand = _demand(demand_id)
+    record = service.opening_of(demand)
+    if record is None:
+        abort(404)  # nothing has been opened yet
+    return render_template(
+        "bids/opening.html", demand=demand, opening=record, bids=service.received_bids(demand), printed_at=clock.now()
     )
 
 
@@ -209,7 +273,8 @@ def reissue(demand_id: int):
 def protocol(demand_id: int):
     """The evaluation protocol: printable record of the bids, scores and the decision."""
     demand = _demand(demand_id)
-    if demand.deadline is None or demand.deadline > clock.now():
+    opened = service.opening_of(demand) if demand.deadline and demand.deadline <= clock.now() else None
+    if opened is None:
         abort(404)  # there is nothing to record while the bids are sealed
     subcontract = db.session.scalar(sa.select(SubContract).where(SubContract.demand_id == demand.id))
     return render_template(
@@ -217,5 +282,6 @@ def protocol(demand_id: int):
         demand=demand,
         rows=service.ranking(demand),
         subcontract=subcontract,
+        opening=opened,
         printed_at=clock.now(),
     )

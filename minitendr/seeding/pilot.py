@@ -267,6 +267,8 @@ def _play(plan: Plan, n: int, rng: random.Random, providers: dict[str, Provider]
                 approach="Individuální plán podpory, pravidelné konzultace s OSPOD.",
             )
             placed.append((bid, quality))
+    with clock.frozen_at(demand.deadline + dt.timedelta(hours=1)):
+        bids.open_envelopes(demand, officer)
     with clock.frozen_at(demand.deadline + dt.timedelta(hours=2)):
         if plan.outcome == "unsuccessful":
             for bid, _ in placed:

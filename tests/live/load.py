@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from tests.factories import bid_form
 from tests.live.client import User
-from tests.live.server import Server, live_database, prepare
+from tests.live.server import Server, live_database, prepare, stored_bids
 
 PASSWORD = "Zátěžový-test-2026"
 BIDDER_PAUSE = (2.2, 4.0)  # seconds between one provider's submissions: under 30 a minute per account
@@ -196,12 +196,6 @@ def verify(url: str, attempts: dict, recorder: Recorder) -> list[str]:
             problems.append(f"{kind}: {len(errors)} answers 5xx or none")
     engine = sa.create_engine(url)
     with engine.connect() as db:
-        bids = db.execute(
-            sa.text(
-                "SELECT u.email, b.demand_id, b.unit_price, b.status FROM bid b "
-                "JOIN user_account u ON u.provider_id = b.provider_id WHERE u.email LIKE 'zatez%'"
-            )
-        ).all()
         duplicates = db.execute(
             sa.text(
                 "SELECT demand_id, provider_id FROM bid WHERE status = 'submitted' "
@@ -209,6 +203,7 @@ def verify(url: str, attempts: dict, recorder: Recorder) -> list[str]:
             )
         ).all()
     engine.dispose()
+    bids = stored_bids(url, "zatez%")
     stored = _count((email, demand, Decimal(str(price)).quantize(Decimal("0.01"))) for email, demand, price, _ in bids)
     live = {(email, demand): Decimal(str(price)) for email, demand, price, status in bids if status == "submitted"}
     if duplicates:

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,14 @@ from flask_migrate import upgrade
 from minitendr import create_app
 from minitendr.db import db
 from minitendr.registry.service import load_reference_data
+from minitendr.sealing import new_key
 from minitendr.seeding.demo import seed_demo_accounts
 from minitendr.seeding.pilot import seed_present
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("MINITENDR_TEST_DATABASE_URL")
+# The preparing process and every gunicorn worker seal and open bids under one key.
+LIVE_BID_KEY = new_key()
 ARTIFACTS = Path(os.environ.get("MINITENDR_TEST_ARTIFACTS", ROOT / "build" / "test-artifacts"))
 
 
@@ -65,6 +69,7 @@ def prepare(url: str, folder: Path, scenario: Callable[[], Any] | None = None) -
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "live",
+            "BID_KEY": LIVE_BID_KEY,
             "ATTACHMENTS_DIR": str(folder / "attachments"),
             "EXPORTS_DIR": str(folder / "exports"),
         }
@@ -97,6 +102,7 @@ class Server:
             "PYTHONPATH": str(ROOT),
             "MINITENDR_DATABASE_URL": url,
             "MINITENDR_SECRET_KEY": "live-tests-secret",
+            "MINITENDR_BID_KEY": LIVE_BID_KEY,
             "MINITENDR_ATTACHMENTS_DIR": str(folder / "attachments"),
             "MINITENDR_EXPORTS_DIR": str(folder / "exports"),
             "MINITENDR_TEST_CLOCK_FILE": str(self.clock_file),
@@ -152,3 +158,22 @@ class Server:
     def errors_in_log(self) -> list[str]:
         """Tracebacks the application logged (a crashed request), not the workers killed on purpose."""
         return re.findall(r"^Traceback.*?(?=^\S)", self.log.read_text(errors="replace"), flags=re.M | re.S)
+
+
+def stored_bids(url: str, email_like: str = "%") -> list[tuple[str, int, Decimal, str]]:
+    """(account e-mail, demand id, unit price, status) of every bid, the sealed ones opened with the live
+    tests' key: what a check of "every acknowledged bid is stored" needs, never what a page may show."""
+    from minitendr.auth.models import User
+    from minitendr.bids.models import Bid
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "live", "BID_KEY": LIVE_BID_KEY})
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(User.email, Bid)
+            .join(User, User.provider_id == Bid.provider_id)
+            .where(User.email.like(email_like))
+        ).all()
+        found = [(email, bid.demand_id, bid.offer.unit_price, bid.status.value) for email, bid in rows]
+        db.session.remove()
+        db.engine.dispose()
+    return found

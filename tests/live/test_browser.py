@@ -205,8 +205,12 @@ def test_the_whole_journey(served, browser):
     moment = max(deadline + dt.timedelta(minutes=5), dt.datetime.combine(start, dt.time(12), tzinfo=dt.UTC))
     server.move_clock(moment - dt.datetime.now(dt.UTC))  # and the first month of the service has begun
 
-    # OSPOD evaluates both bids and awards.
+    # OSPOD opens the envelopes (an explicit, recorded act), then evaluates both bids and awards.
     ospod.goto(f"/demands/{demand_id}/evaluation")
+    assert not re.search(r"485,50|472,00|19\s420|18\s880", ospod.content())  # still sealed
+    shot(ospod, "06-before-opening")
+    ospod.get_by_role("button", name="Otevřít obálky").click()
+    assert "obálky jsou otevřeny" in flash(ospod).lower(), ospod.content()
     shot(ospod, "06-evaluation")
     actions = [form.get_attribute("action") for form in ospod.locator("form[action$='/score']").all()]
     assert len(actions) == 2  # the replaced bid is not evaluated

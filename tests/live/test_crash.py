@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from tests.factories import bid_form
 from tests.live.client import User
-from tests.live.server import Server, live_database, prepare
+from tests.live.server import Server, live_database, prepare, stored_bids
 
 KILLS = int(os.environ.get("MINITENDR_CRASH_KILLS", 6))
 
@@ -30,7 +30,7 @@ def scenario() -> dict:
     for confirmation — all made through the services."""
     from minitendr import clock
     from minitendr.auth.models import User as Account
-    from minitendr.bids.service import award, score_bid
+    from minitendr.bids.service import award, open_envelopes, score_bid
     from minitendr.contracts.service import report_drawdown
     from minitendr.db import db
     from minitendr.frameworks.models import FrameworkContract
@@ -49,6 +49,8 @@ def scenario() -> dict:
             for d in evaluated
             for n, provider in enumerate(providers[:2])
         ]
+    for demand in evaluated:
+        open_envelopes(demand, ospod)
     for bid in bids:
         score_bid(bid, 70, "Odpovídá zadání.")
     signed = [award(demand, ospod) for demand in evaluated[6:]]
@@ -225,10 +227,7 @@ def check_invariants(url: str, folder, plan: dict, outcomes: dict) -> None:
                 assert drawdown_id in confirmed
         stored = {
             (email, demand, Decimal(str(price)).quantize(Decimal("0.01"))): status
-            for email, demand, price, status in rows(
-                "SELECT u.email, b.demand_id, b.unit_price, b.status FROM bid b "
-                "JOIN user_account u ON u.provider_id = b.provider_id"
-            )
+            for email, demand, price, status in stored_bids(url)
         }
         for (email, demand_id), attempts in outcomes["bids"].items():
             for state, price, _, _ in attempts:

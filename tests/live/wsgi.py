@@ -1,7 +1,7 @@
 """The WSGI entry point of the live tests — never of production (``wsgi.py`` is that one).
 
 On top of the ordinary application it adds two things the tests need:
-- a movable clock: before each request the clock is set to the real time plus the offset (seconds)
+- a movable clock: before each request the clock is moved to the real time plus the offset (seconds)
   written in the file ``MINITENDR_TEST_CLOCK_FILE``, so a test can let a deadline pass;
 - with ``MINITENDR_TEST_SLOW_COMMIT`` (seconds), a pause between writing a transaction's rows and
   committing them, so that a worker killed by the crash test dies with a write half done;
@@ -38,8 +38,9 @@ def clock_offset() -> dt.timedelta:
 
 @app.before_request
 def move_the_clock() -> None:
-    # Sync workers serve one request at a time per process: a process-wide frozen clock is safe.
-    g.test_clock = clock.frozen_at(dt.datetime.now(dt.UTC) + clock_offset())
+    # Sync workers serve one request at a time per process: a process-wide offset is safe. The clock
+    # keeps running during the request, so a deadline can pass in the middle of one, as in production.
+    g.test_clock = clock.moved_by(clock_offset())
     g.test_clock.__enter__()
 
 
