@@ -423,3 +423,66 @@ def test_time_is_taken_once_and_stored_as_the_receipt(world):
         bid = make_bid(world["demand"], world["a"])
     assert bid.submitted_at == moment.astimezone(dt.UTC)
     assert world["demand"].deadline < AFTER_DEADLINE
+
+
+# --- existing data --------------------------------------------------------------------------------
+def test_the_migration_seals_bids_still_before_their_deadline_and_opens_the_rest(tmp_path):
+    import hashlib
+
+    from flask_migrate import upgrade
+
+    from minitendr.registry.service import load_reference_data
+
+    folder = tmp_path / "attachments"
+    folder.mkdir()
+    app = create_app(config_for_tests(f"sqlite:///{tmp_path}/sealing.db") | {"ATTACHMENTS_DIR": str(folder)})
+    with app.app_context():
+        directory = app.config["MIGRATIONS_DIR"]
+        upgrade(directory=directory, revision="0009")
+        load_reference_data(Path(app.config["SEED_DIR"]))
+        db.session.commit()
+        digest = hashlib.sha256(FILE).hexdigest()
+        (folder / digest).write_bytes(FILE)
+        demand = (
+            "INSERT INTO demand (id, number, number_year, kraj_abbr, number_seq, orp_id, category_id, "
+            "service_type_id, needs, case_reference, need_description, expected_outcome, place, volume, "
+            "start_date, end_date, contact_name, contact_email, contact_phone, status, created_at, deadline) "
+            "VALUES (:id, :number, 2026, 'PAK', :id, 1, 1, 1, '[\"vztahy\"]', 'X', 'X', 'X', 'X', 40, "
+            "'2026-12-01', '2099-12-31', 'X', 'x@x.cz', '', 'published', '2020-01-01 10:00:00', :deadline)"
+        )
+        bid = (
+            "INSERT INTO bid (id, demand_id, provider_id, status, unit_price, units, total, vat_rate, "
+            "proposed_start, team, approach, submitted_at) VALUES (:id, :id, 1, 'submitted', 487.65, 40, 19506, 0, "
+            "'2026-12-01', :team, :approach, '2020-01-02 10:00:00.000000')"
+        )
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO provider (id, ico, name, legal_form, address, email, phone, active, created_at) "
+                    "VALUES (1, '26742101', 'P', '', '', '', '', 1, '2020-01-01 10:00:00')"
+                )
+            )
+            conn.execute(sa.text(demand), {"id": 1, "number": "PAK-2026-0001", "deadline": "2099-01-01 11:00:00"})
+            conn.execute(sa.text(demand), {"id": 2, "number": "PAK-2026-0002", "deadline": "2020-01-10 11:00:00"})
+            for n in (1, 2):
+                conn.execute(sa.text(bid), {"id": n, "team": TEAM, "approach": APPROACH})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO bid_attachment (id, bid_id, filename, size, sha256, uploaded_at) "
+                    "VALUES (1, 1, 'n.pdf', :size, :digest, '2020-01-02 10:00:00')"
+                ),
+                {"size": len(FILE), "digest": digest},
+            )
+        upgrade(directory=directory)
+        sealed, past = db.session.get(Bid, 1), db.session.get(Bid, 2)
+        assert sealed.is_sealed and sealed.total is None and sealed.offer.total == Decimal("19506.00")
+        assert sealed.offer.team == TEAM and not past.is_sealed and past.total == Decimal("19506.00")
+        raw_row = repr(db.session.execute(sa.text("SELECT * FROM bid WHERE id = 1")).one())
+        assert not [m for m in MARKERS if m in raw_row]
+        openings = db.session.scalars(sa.select(EnvelopeOpening)).all()
+        assert [(o.demand_id, o.bids_opened, o.opened_by_id) for o in openings] == [(2, 1, None)]
+        attachment = db.session.get(BidAttachment, 1)
+        assert not (folder / digest).exists() and b"ZNACKA" not in (folder / attachment.stored_as).read_bytes()
+        assert service.attachment_content(attachment) == FILE
+        db.session.remove()
+        db.engine.dispose()
