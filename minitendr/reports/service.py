@@ -15,11 +15,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from minitendr import clock
 from minitendr.auth.models import Role, User
 from minitendr.bids.models import Bid
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract
 from minitendr.db import DomainError, db
-from minitendr.demands.models import Demand
+from minitendr.demands.models import Demand, DemandStatus
 from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
 from minitendr.money import to_money
 from minitendr.permissions import demand_scope, reads_nationally, subcontract_scope
@@ -370,10 +371,22 @@ def _competition_live(filters: Filters, user: User) -> tuple[sa.Select, sa.Selec
             Demand.published_at < dt.datetime(filters.year + 1, 1, 1, tzinfo=dt.UTC),
         ]
     if filters.provider:
-        conditions.append(Demand.id.in_(sa.select(Bid.demand_id).where(Bid.provider_id == filters.provider.id)))
+        conditions += _took_part(filters.provider)
     counts = summary.competition_counts().where(*conditions)
     histogram = summary.award_durations(summary.dialect_name()).where(*conditions)
     return counts, histogram
+
+
+def _took_part(provider: Provider) -> list[sa.ColumnElement[bool]]:
+    """The minitenders ``provider`` took part in, as far as anyone may know: who bid is sealed until
+    the deadline (counting open minitenders would tell the moment a provider bids), a bid withdrawn
+    or replaced before it never counts, and a minitender cancelled before its deadline never opened."""
+    live_bids = sa.select(Bid.demand_id).where(Bid.provider_id == provider.id, summary.LIVE_BID)
+    return [
+        Demand.id.in_(live_bids),
+        Demand.status.in_([DemandStatus.PUBLISHED, DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL]),
+        Demand.deadline <= clock.now(),
+    ]
 
 
 def _median_days(histogram: sa.Select) -> Decimal | None:
