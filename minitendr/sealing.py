@@ -116,3 +116,13 @@ def open_sealed(envelope: bytes, context: str) -> bytes:
         return AESGCM(key).decrypt(nonce, envelope[1 + KEY_ID_BYTES + NONCE_BYTES :], context.encode())
     except InvalidTag:
         raise EnvelopeError("Obálka nabídky neodpovídá svému záznamu nebo byla pozměněna; nelze ji otevřít.") from None
+
+
+def key_beside(database: Path) -> str:
+    """The demo's key, kept in a file beside its database (created on first use, readable by the owner
+    only), so that ``minitendr demo --keep`` opens the envelopes it sealed the last time."""
+    path = database.with_name(database.name + ".bid-key")
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(new_key())
+    return path.read_text().strip()

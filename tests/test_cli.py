@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from minitendr import create_app
 from minitendr.auth.models import Role, User
+from minitendr.bids.models import Bid
 from minitendr.cli import cli
 from minitendr.db import db
 
@@ -82,6 +84,15 @@ def test_demo_prepares_a_database_with_the_demo_accounts(tmp_path):
     probe = User(password_hash=rows[0].password_hash)
     assert probe.check_password("demo")
     assert "Pilotní projekt 2013–2015" in result.output
+    # Today's open minitenders hold sealed bids; the key beside the database opens them (--keep reuses it).
+    key = path.with_name("demo.db.bid-key")
+    assert key.stat().st_mode & 0o077 == 0
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEMO": True, "BID_KEY": key.read_text()})
+    with app.app_context():
+        sealed = db.session.scalars(sa.select(Bid).where(Bid.envelope.is_not(None))).all()
+        assert sealed and all(bid.offer.total > 0 for bid in sealed)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_demo_accounts_log_in_with_the_password_demo(app, client):

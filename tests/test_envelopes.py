@@ -115,8 +115,10 @@ def test_the_bidder_reads_its_own_sealed_bid_and_nobody_else_does(login, persona
         assert download.status_code == 403
         evaluation = login(personas.ospod).get(f"/demands/{world['demand'].id}/evaluation").get_data(as_text=True)
         assert "Otevřít obálky" in evaluation and "487,65" not in evaluation and "19\xa0506" not in evaluation
-        assert login(personas.ospod).get(f"/demands/{world['demand'].id}/protocol").status_code == 404
-        assert login(personas.ospod).get(f"/demands/{world['demand'].id}/opening").status_code == 404
+        for record in ("protocol", "opening"):
+            response = login(personas.kraj).get(f"/demands/{world['demand'].id}/{record}", follow_redirects=True)
+            assert "dosud nebyly otevřeny" in response.get_data(as_text=True)
+    assert login(personas.ospod).get(f"/demands/{world['demand'].id}/opening").status_code == 404  # sealed
 
 
 def test_an_envelope_copied_onto_another_bid_does_not_open(world):

@@ -15,7 +15,7 @@ from minitendr.actions import form_problem, run_action
 from minitendr.auth.models import Role
 from minitendr.bids import service
 from minitendr.bids.forms import BidForm, ExcludeForm, NoteForm, ScoreForm
-from minitendr.bids.models import Bid, BidAttachment
+from minitendr.bids.models import Bid, BidAttachment, EnvelopeOpening
 from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand, DemandStatus
@@ -182,14 +182,25 @@ def open_envelopes(demand_id: int):
     )
 
 
+def _opened_or_none(demand: Demand) -> EnvelopeOpening | None:
+    """The opening of the envelopes, for the records that need it: 404 while the bids are sealed by the
+    deadline (there is nothing to record), a message when only the opening is missing."""
+    if demand.deadline is None or demand.deadline > clock.now():
+        abort(404)
+    opened = service.opening_of(demand)
+    if opened is None:
+        flash("Obálky s nabídkami dosud nebyly otevřeny; záznamy vzniknou po jejich otevření.", "info")
+    return opened
+
+
 @bp.get("/demands/<int:demand_id>/opening")
 @roles_required(*OFFICIALS)
 def opening(demand_id: int):
     """The opening record (protokol o otevírání obálek): every bid received, with its time of receipt."""
     demand = _demand(demand_id)
-    record = service.opening_of(demand)
+    record = _opened_or_none(demand)
     if record is None:
-        abort(404)  # nothing has been opened yet
+        return redirect(url_for("demands.detail", demand_id=demand.id))
     return render_template(
         "bids/opening.html", demand=demand, opening=record, bids=service.received_bids(demand), printed_at=clock.now()
     )
@@ -273,9 +284,9 @@ def reissue(demand_id: int):
 def protocol(demand_id: int):
     """The evaluation protocol: printable record of the bids, scores and the decision."""
     demand = _demand(demand_id)
-    opened = service.opening_of(demand) if demand.deadline and demand.deadline <= clock.now() else None
+    opened = _opened_or_none(demand)
     if opened is None:
-        abort(404)  # there is nothing to record while the bids are sealed
+        return redirect(url_for("demands.detail", demand_id=demand.id))
     subcontract = db.session.scalar(sa.select(SubContract).where(SubContract.demand_id == demand.id))
     return render_template(
         "bids/protocol.html",
