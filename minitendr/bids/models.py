@@ -101,10 +101,6 @@ class Bid(db.Model):
     attachments: Mapped[list[BidAttachment]] = relationship(back_populates="bid", order_by="BidAttachment.id")
 
     @property
-    def total_with_vat(self) -> Decimal:
-        return self.offer.total_with_vat
-
-    @property
     def is_live(self) -> bool:
         return self.status.value in LIVE
 
