@@ -125,25 +125,56 @@ def can_manage_framework(user: User, framework) -> bool:
 def demand_scope(user: User) -> sa.ColumnElement[bool]:
     """The demands ``user`` may see, as a SQL condition. Drafts are the ORP's working copies: only its
     OSPOD sees them. Kraj officials see their kraj's published demands, admin and ministry everyone's,
-    a provider the minitenders it was invited to."""
-    from minitendr.demands.models import Demand, DemandStatus, Invitation
+    a provider the minitenders it is invited to (see ``provider_demand_scope``)."""
+    from minitendr.demands.models import Demand, DemandStatus
     from minitendr.registry.models import Orp
 
     if user.role is Role.OSPOD:
         return Demand.orp_id == user.orp_id
     if user.role is Role.PROVIDER:
-        invited = (
-            sa.select(Invitation.id)
-            .where(Invitation.demand_id == Demand.id, Invitation.provider_id == user.provider_id)
-            .exists()
-        )
-        return invited
+        return provider_demand_scope(user.provider_id)
     not_draft = Demand.status != DemandStatus.DRAFT
     if reads_nationally(user):
         return not_draft
     if user.role is Role.KRAJ:
         return sa.and_(not_draft, Demand.orp_id.in_(sa.select(Orp.id).where(Orp.kraj_id == user.kraj_id)))
     return sa.false()
+
+
+def _active_party_of_framework(provider_id: int | None) -> sa.ColumnElement[bool]:
+    """The provider is an active party of the framework the demand was published under."""
+    from minitendr.demands.models import Demand
+    from minitendr.frameworks.models import FrameworkParty, PartyStatus
+
+    return (
+        sa.select(FrameworkParty.id)
+        .where(
+            FrameworkParty.framework_id == Demand.framework_id,
+            FrameworkParty.provider_id == provider_id,
+            FrameworkParty.status == PartyStatus.ACTIVE,
+        )
+        .exists()
+    )
+
+
+def provider_demand_scope(provider_id: int | None) -> sa.ColumnElement[bool]:
+    """The minitenders a provider sees: those it was invited to, while it is an active party of their
+    framework. A party suspended or withdrawn after the invitation loses the open ones (it may not bid,
+    so it has no business reading them); minitenders it bid in stay readable once their deadline has
+    passed or they were cancelled, so it can follow its own bid to the result and the sub-contract."""
+    from minitendr import clock
+    from minitendr.bids.models import Bid
+    from minitendr.demands.models import Demand, DemandStatus, Invitation
+
+    invited = (
+        sa.select(Invitation.id)
+        .where(Invitation.demand_id == Demand.id, Invitation.provider_id == provider_id)
+        .exists()
+    )
+    active_party = _active_party_of_framework(provider_id)
+    bid = sa.select(Bid.id).where(Bid.demand_id == Demand.id, Bid.provider_id == provider_id).exists()
+    closed = sa.or_(Demand.status != DemandStatus.PUBLISHED, Demand.deadline <= clock.now())
+    return sa.and_(invited, sa.or_(active_party, sa.and_(bid, closed)))
 
 
 def can_read_demand(user: User, demand) -> bool:
@@ -155,6 +186,19 @@ def can_read_demand(user: User, demand) -> bool:
 def can_manage_demand(user: User, demand) -> bool:
     """Only the ORP's own OSPOD office files, publishes, cancels and answers."""
     return can_act_for_orp(user, demand.orp_id)
+
+
+def can_bid_on_demand(user: User, demand) -> bool:
+    """A provider account whose organisation is invited and still an active party of the demand's
+    framework (the bid form; the service refuses a late or otherwise wrong bid itself)."""
+    from minitendr.demands.models import Demand
+
+    if user.role is not Role.PROVIDER:
+        return False
+    stmt = sa.select(Demand.id).where(
+        Demand.id == demand.id, demand_scope(user), _active_party_of_framework(user.provider_id)
+    )
+    return db.session.scalar(stmt) is not None
 
 
 # --- bids: sealed until the deadline -------------------------------------------------------------

@@ -516,3 +516,52 @@ def test_publishing_through_the_page_stores_the_invitations(login, personas, wor
     assert login(personas.ospod).post(f"/demands/{demand.id}/publish").status_code == 302
     invited = db.session.scalars(sa.select(Invitation.provider_id).where(Invitation.demand_id == demand.id)).all()
     assert sorted(invited) == sorted([personas.provider.provider_id, world["second"].id])
+
+
+# --- a party that is no longer active ------------------------------------------------------------
+@pytest.mark.parametrize("change", ["suspend", "withdraw"])
+def test_a_suspended_or_withdrawn_party_neither_sees_an_open_minitender_nor_its_bid_form(
+    login, world, personas, change
+):
+    from minitendr.bids import service as bids
+    from tests.factories import make_bid
+
+    provider = personas.provider.provider
+    with clock.frozen_at(MONDAY - dt.timedelta(days=30)):
+        earlier = make_demand(personas.ospod, publish=True, estimated_max_value=None)
+        make_bid(earlier, provider)
+        untouched = make_demand(personas.ospod, publish=True)  # invited, never bid
+    open_now = make_demand(personas.ospod, publish=True)
+    own_bid = make_bid(open_now, provider)
+    party = next(p for p in world["framework"].parties if p.provider_id == provider.id)
+    getattr(frameworks, f"{change}_party")(party, "Neplní podmínky rámcové smlouvy.")
+    db.session.commit()
+
+    client = login(personas.provider)
+    assert client.get(f"/demands/{open_now.id}").status_code == 403
+    assert client.get(f"/demands/{open_now.id}/bid").status_code == 403
+    assert client.post(f"/demands/{open_now.id}/questions", data={"question": "Platí to?"}).status_code == 403
+    listing = client.get("/demands/").get_data(as_text=True)
+    assert open_now.number not in listing and untouched.number not in listing
+    # What it already has stays its own: the earlier minitender it bid in, and its bids.
+    assert earlier.number in listing and client.get(f"/demands/{earlier.id}").status_code == 200
+    assert client.get(f"/bids/{own_bid.id}").status_code == 200
+    assert client.get(f"/demands/{untouched.id}").status_code == 403
+    # The other, still active party sees and may bid as before.
+    other = login(world["second_user"])
+    assert other.get(f"/demands/{open_now.id}").status_code == 200
+    assert other.get(f"/demands/{open_now.id}/bid").status_code == 200
+    assert bids.live_bid(open_now, provider.id) is not None  # nothing of its own was taken away
+
+
+def test_reinstated_party_sees_the_open_minitender_again(login, world, personas):
+    provider = personas.provider.provider
+    open_now = make_demand(personas.ospod, publish=True)
+    party = next(p for p in world["framework"].parties if p.provider_id == provider.id)
+    frameworks.suspend_party(party, "Prověřujeme stížnost.")
+    db.session.commit()
+    assert login(personas.provider).get(f"/demands/{open_now.id}").status_code == 403
+    frameworks.reinstate_party(party)
+    db.session.commit()
+    page = login(personas.provider).get(f"/demands/{open_now.id}")
+    assert page.status_code == 200 and f"/demands/{open_now.id}/bid" in page.get_data(as_text=True)

@@ -18,14 +18,29 @@ from minitendr.permissions import (
     can_read_provider,
 )
 
-PERSONAS = ("anonymous", "admin", "ministry", "kraj", "ospod", "provider", "interloper", "kraj_other", "ospod_other")
+PERSONAS = (
+    "anonymous",
+    "admin",
+    "ministry",
+    "kraj",
+    "ospod",
+    "provider",
+    "interloper",
+    "kraj_other",
+    "ospod_other",
+    "suspended",
+)
 LOGIN = 302  # anonymous visitors are sent to the login page
 
 
 def expect(default: int, anonymous: int = LOGIN, **overrides: int) -> dict[str, int]:
+    """``suspended`` is the persona provider after its party was suspended: unless a row says
+    otherwise, it keeps what the provider had (its own bids, sub-contracts, drawdowns)."""
     statuses = dict.fromkeys(PERSONAS, default)
     statuses["anonymous"] = anonymous
     statuses.update(overrides)
+    if "suspended" not in overrides:
+        statuses["suspended"] = statuses["provider"]
     return statuses
 
 
@@ -37,12 +52,14 @@ OFFICIALS = expect(200, provider=403, interloper=403)
 FRAMEWORK_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403)
 FRAMEWORK_MANAGERS = expect(403, admin=200, kraj=200)
 FRAMEWORK_ACTIONS = expect(403, admin=302, kraj=302)
-# A published demand of OSPOD Pardubice under that framework: the persona provider is invited.
-DEMAND_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403)
+# A published demand of OSPOD Pardubice under that framework: the persona provider is invited. Once
+# its party is suspended, the open minitender is closed to it (though it has a bid in it).
+DEMAND_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403, suspended=403)
 OSPOD_ONLY = expect(403, ospod=200, ospod_other=200)
 DEMAND_MANAGER = expect(403, ospod=200)
 DEMAND_ACTION = expect(403, ospod=302)
-PROVIDER_ONLY = expect(403, provider=200)
+# The bid form of the open demand: only the invited provider while its party is active.
+BIDDER_ONLY = expect(403, provider=200, suspended=403)
 SEALED = expect(403, provider=200)
 UNSEALED = expect(200, interloper=403, kraj_other=403, ospod_other=403)
 
@@ -98,7 +115,7 @@ TABLE = [
     ("POST", "demands.delete", "/demands/{demand_id}/delete", DEMAND_ACTION),
     ("POST", "demands.publish", "/demands/{demand_id}/publish", DEMAND_ACTION),
     ("POST", "demands.cancel", "/demands/{demand_id}/cancel", DEMAND_ACTION),
-    ("POST", "demands.ask", "/demands/{demand_id}/questions", expect(403, provider=302)),
+    ("POST", "demands.ask", "/demands/{demand_id}/questions", expect(403, provider=302, suspended=403)),
     (
         "POST",
         "demands.answer",
@@ -110,8 +127,8 @@ TABLE = [
     ("POST", "notifications.read_all", "/notifications/read", expect(302)),
     ("GET", "outbox.index", "/admin/outbox/", ADMIN_ONLY),
     # Bids. Before the deadline a bid is sealed: only its own provider reads it, not even admin.
-    ("GET", "bids.submit", "/demands/{demand_id}/bid", PROVIDER_ONLY),
-    ("POST", "bids.submit", "/demands/{demand_id}/bid", PROVIDER_ONLY),
+    ("GET", "bids.submit", "/demands/{demand_id}/bid", BIDDER_ONLY),
+    ("POST", "bids.submit", "/demands/{demand_id}/bid", BIDDER_ONLY),
     ("GET", "bids.detail", "/bids/{bid_id}", SEALED),
     ("GET", "bids.detail", "/bids/{past_bid_id}", UNSEALED),
     ("GET", "bids.attachment", "/bids/{bid_id}/attachments/{attachment_id}", SEALED),
@@ -166,12 +183,24 @@ def test_every_route_is_in_the_table(app):
     assert covered - routes == set(), "rows for routes that do not exist"
 
 
+def as_persona(personas, objects, persona: str):
+    """The user behind a persona name; ``suspended`` suspends the persona provider's party first."""
+    if persona != "suspended":
+        return personas[persona]
+    from minitendr.db import db
+    from minitendr.frameworks.models import FrameworkParty
+
+    db.session.get(FrameworkParty, objects["party_id"]).suspend("Neplní podmínky rámcové smlouvy.")
+    db.session.commit()
+    return personas.provider
+
+
 @pytest.mark.parametrize(("method", "endpoint", "url", "statuses"), TABLE, ids=[f"{m} {u}" for m, _e, u, _s in TABLE])
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_route_answers_each_persona_as_the_table_says(
     login, personas, objects, method, endpoint, url, statuses, persona
 ):
-    client = login(personas[persona])
+    client = login(as_persona(personas, objects, persona))
     # An empty name: every form sees a submission and refuses it (200 with errors).
     response = client.open(url.format(**objects), method=method, data={"name": ""})
     assert response.status_code == statuses[persona], f"{method} {url} as {persona}"

@@ -22,6 +22,7 @@ from minitendr.demands.forms import AnswerForm, DemandForm, QuestionForm
 from minitendr.demands.models import Clarification, Demand, DemandStatus
 from minitendr.forms import ReasonForm
 from minitendr.permissions import (
+    can_bid_on_demand,
     can_manage_demand,
     can_read_demand,
     demand_scope,
@@ -110,7 +111,7 @@ def detail(demand_id: int):
         )
         is not None,
         manage=manage,
-        invited=demand.is_invited(provider_id),
+        may_bid=can_bid_on_demand(current_user, demand),
         own_provider_id=provider_id,
         earliest_deadline=service.earliest_deadline(),
         default_deadline=_default_deadline_hint(demand) if demand.status is DemandStatus.DRAFT else None,
