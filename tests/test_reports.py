@@ -237,6 +237,83 @@ def test_the_csv_opens_in_czech_excel_and_adds_up(login, synthetic, personas):
     assert "," in rows[1][12] and "." in rows[1][7]  # decimal comma, d.m.yyyy dates
 
 
+# --- hostile and fragile texts in every export ----------------------------------------------------
+HOSTILE_NAMES = (
+    '=HYPERLINK("http://x","y")',
+    "@SUM(1)",
+    "+420 777 123 456",
+    "-1+cmd|' /C calc'!A0",
+    "\tTab, z.ú.",
+    "\rNávrat, z.s.",
+)
+
+
+@pytest.fixture
+def hostile(synthetic, personas):
+    """Six providers of the synthetic data renamed as an attacker would, the first one with an IČO
+    that begins with zeros (00216208 is a valid one: ÚMPS)."""
+    from minitendr.contracts.models import SubContract
+    from minitendr.providers.models import Provider
+
+    ids = db.session.scalars(sa.select(SubContract.provider_id).distinct().order_by(SubContract.provider_id)).all()
+    providers = [db.session.get(Provider, i) for i in ids[: len(HOSTILE_NAMES)]]
+    for provider, name in zip(providers, HOSTILE_NAMES, strict=True):
+        provider.name = name
+    providers[0].ico = "00216208"
+    db.session.commit()
+    return providers
+
+
+def _csv_rows(raw: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def test_no_csv_cell_is_a_formula_and_ico_stays_eight_digits(login, personas, hostile, run_cli, tmp_path):
+    served = login(personas.ministry).get("/reports/spend.csv").data
+    assert run_cli("export", "spend", "-o", str(tmp_path / "all.csv")).exit_code == 0
+    for raw in (served, (tmp_path / "all.csv").read_bytes()):
+        rows = _csv_rows(raw)
+        header = rows[0]
+        name, ico = header.index("Poskytovatel"), header.index("IČO")
+        # Text cells: none starts with a formula character; the neutralised ones keep their text.
+        starts = {"=", "+", "-", "@", "\t", "\r"}
+        for row in rows[1:]:
+            for j, cell in enumerate(row):
+                if j not in (10, 11, 12, 13):  # the numbers (decimal comma) may be negative one day
+                    assert cell[:1] not in starts, (header[j], cell)
+        names = {row[name] for row in rows[1:]}
+        assert {f"'{n}" for n in HOSTILE_NAMES} <= names
+        icos = {row[ico] for row in rows[1:]}
+        assert "00216208" in icos and all(len(i) == 8 and i.isdigit() for i in icos)
+
+
+def test_ico_reads_back_as_eight_digit_text(login, personas, hostile):
+    import pandas as pd
+
+    response = login(personas.ministry).get("/reports/spend.csv")
+    frame = pd.read_csv(io.BytesIO(response.data), sep=";", encoding="utf-8-sig", dtype={"IČO": str})
+    assert "00216208" in set(frame["IČO"])
+
+
+def test_no_workbook_cell_is_a_formula_and_ico_is_text(login, personas, hostile):
+    response = login(personas.ministry).get("/reports/spend.xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+    detail = workbook["Detail"]
+    header = next(r for r in range(1, 10) if detail.cell(r, 1).value == "Číslo")
+    # A carriage return is stored escaped (_x000D_), which openpyxl leaves as it is.
+    names = {detail.cell(r, 6).value.replace("_x000D_", "") for r in range(header + 1, detail.max_row + 1)}
+    assert {n.lstrip("\r") for n in HOSTILE_NAMES} <= names
+    icos = [detail.cell(r, 7) for r in range(header + 1, detail.max_row + 1)]
+    assert all(c.data_type == "s" and len(c.value) == 8 for c in icos)
+    assert "00216208" in {c.value for c in icos}
+    per_provider = workbook["Podle poskytovatelů"]
+    assert "00216208" in {c.value for c in per_provider["A"] if c.data_type == "s"}
+
+
 # --- open data -----------------------------------------------------------------------------------
 needs_schema = pytest.mark.skipif(not OCDS_DIR.exists(), reason=f"the OCDS schema is not at {OCDS_DIR}")
 

@@ -183,9 +183,10 @@ def write_workbook(
     exported = f"Exportováno {format_datetime(clock.now())} (Europe/Prague), uživatel {user.email}"
 
     def heading(sheet, name: str) -> None:
-        sheet.write(0, 0, name, title)
-        sheet.write(1, 0, f"Filtry: {filters.describe()}")
-        sheet.write(2, 0, exported)
+        # write_string, not write: a text is never taken for a formula, whatever a name starts with.
+        sheet.write_string(0, 0, name, title)
+        sheet.write_string(1, 0, f"Filtry: {filters.describe()}")
+        sheet.write_string(2, 0, exported)
 
     # Souhrn: kraj × category, then the totals.
     matrix = service.matrix(filters, user)
@@ -323,12 +324,23 @@ def write_csv(stream: IO[str], filters: Filters, user: User) -> None:
         stream.write(chunk)
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP "CSV
+# injection"): =HYPERLINK(...) in a provider's name would become a live link in an official's sheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A text as a CSV cell that no spreadsheet evaluates: a leading formula character gets a single
+    quote in front (OWASP), which spreadsheets read as "this is text"; other texts stay as they are."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def _csv(value) -> str:
     if isinstance(value, Decimal):
         return f"{value:.2f}".replace(".", ",")
     if isinstance(value, dt.date):
         return f"{value.day}.{value.month}.{value.year}"
-    return str(value)
+    return csv_text(str(value))
 
 
 def csv_chunks(filters: Filters, user: User) -> Iterator[str]:
