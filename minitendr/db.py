@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import abort, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -79,7 +79,28 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
+# No list comes near it (50 rows a page: five million rows); a bigger page number is no page at all.
+MAX_PAGE = 100_000
+
+
+class MinitendrSQLAlchemy(SQLAlchemy):
+    def paginate(self, select, *, page=None, error_out=True, **kwargs):
+        """``page`` from the URL as Flask-SQLAlchemy reads it, but a number too big for the database's
+        integers (``page=99999999999999999999``) is 404 instead of an overflow in the OFFSET."""
+        if page is None and has_request_context():
+            raw = request.args.get("page", "1").strip()
+            if raw.isascii() and raw.isdigit() and (len(raw) > len(str(MAX_PAGE)) or int(raw) > MAX_PAGE):
+                abort(404)
+            try:
+                page = int(raw)
+            except ValueError:
+                if error_out:
+                    abort(404)
+                page = 1
+        return super().paginate(select, page=page, error_out=error_out, **kwargs)
+
+
+db = MinitendrSQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
 
 intpk = Annotated[int, mapped_column(primary_key=True)]
 money = Annotated[Decimal, mapped_column(Money())]

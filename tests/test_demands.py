@@ -290,6 +290,11 @@ BAD = [
     ({"need_description": "x" * 4001}, "Pole může mít nejvýše 4000 znaků."),
     ({"case_reference": ""}, "Toto pole je povinné."),
     ({"contact_email": "nekdo"}, "Zadejte platnou e-mailovou adresu."),
+    # Dates off the calendar's edge (they answered 500: OverflowError converting to UTC or shifting).
+    ({"deadline": "0001-01-01T00:00"}, "Zadejte datum mezi lety 2000 a 2100."),
+    ({"deadline": "9999-12-31T23:59"}, "Zadejte datum mezi lety 2000 a 2100."),
+    ({"start_date": "9999-12-30", "end_date": "9999-12-31"}, "Zadejte datum mezi lety 2000 a 2100."),
+    ({"end_date": "9999-12-31"}, "Zadejte datum mezi lety 2000 a 2100."),
 ]
 
 
@@ -565,3 +570,32 @@ def test_reinstated_party_sees_the_open_minitender_again(login, world, personas)
     db.session.commit()
     page = login(personas.provider).get(f"/demands/{open_now.id}")
     assert page.status_code == 200 and f"/demands/{open_now.id}/bid" in page.get_data(as_text=True)
+
+
+def test_the_service_refuses_dates_off_the_calendar_edge_at_their_field(personas, world):
+    with pytest.raises(DomainError, match="mezi lety 2000 a 2100") as refused:
+        make_demand(personas.ospod, end_date=dt.date(9999, 12, 31))
+    assert refused.value.field == "end_date"
+
+
+def test_answering_with_a_new_deadline_in_year_one_gets_a_czech_message(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    clarification = service.ask(demand, personas.provider.provider, "Lze začít dříve?")
+    db.session.commit()
+    response = login(personas.ospod).post(
+        f"/demands/{demand.id}/questions/{clarification.id}/answer",
+        data={"answer": "Ano.", "new_deadline": "0001-01-01T00:00"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200 and "mezi lety 2000 a 2100" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "url", ["/demands/", "/subcontracts/", "/frameworks/", "/providers/", "/notifications/", "/admin/users/"]
+)
+@pytest.mark.parametrize("page", ["99999999999999999999", "100001", "-1", "x", "1" * 5000])
+def test_a_page_number_past_any_list_is_404_not_500(login, personas, url, page):
+    response = login(personas.admin).get(url, query_string={"page": page})
+    assert response.status_code in (200, 404), (url, page, response.status_code)
+    if len(page) >= 6 and page.isdigit():
+        assert response.status_code == 404

@@ -13,11 +13,18 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from minitendr.demands.models import NEEDS
+from minitendr.demands.models import FIRST_YEAR, LAST_YEAR, NEEDS
 from minitendr.forms import CzechDecimalField, CzechForm, no_birth_number
+
+
+def sensible_date(_form, field) -> None:
+    """A date or time between 2000 and 2100: 0001-01-01 or 9999-12-31 is a typo, and arithmetic on it
+    (Prague to UTC, a reissue's shifted dates) would leave the calendar."""
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(f"Zadejte datum mezi lety {FIRST_YEAR} a {LAST_YEAR}.")
 
 
 class CheckboxesField(SelectMultipleField):
@@ -53,8 +60,8 @@ class DemandForm(CzechForm):
         "Předpokládaný rozsah (v jednotkách typu služby)",
         validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("100000000"))],
     )
-    start_date = DateField("Požadovaný začátek", validators=[InputRequired()])
-    end_date = DateField("Požadovaný konec", validators=[InputRequired()])
+    start_date = DateField("Požadovaný začátek", validators=[InputRequired(), sensible_date])
+    end_date = DateField("Požadovaný konec", validators=[InputRequired(), sensible_date])
     estimated_max_value = CzechDecimalField(
         "Předpokládaná maximální hodnota (Kč, nepovinné)",
         validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("10000000000"))],
@@ -62,7 +69,7 @@ class DemandForm(CzechForm):
     )
     deadline = DateTimeLocalField(
         "Lhůta pro nabídky (nepovinné)",
-        validators=[Optional()],
+        validators=[Optional(), sensible_date],
         description="Když ji nevyplníte, určí se při zveřejnění podle rámcové smlouvy (pracovní dny, 12:00).",
     )
     contact_name = StringField("Kontaktní osoba", validators=[DataRequired(), Length(max=120), no_birth_number])
@@ -78,5 +85,5 @@ class QuestionForm(CzechForm):
 
 class AnswerForm(CzechForm):
     answer = TextAreaField("Odpověď", validators=[DataRequired(), Length(max=4000), no_birth_number])
-    new_deadline = DateTimeLocalField("Prodloužit lhůtu do (nepovinné)", validators=[Optional()])
+    new_deadline = DateTimeLocalField("Prodloužit lhůtu do (nepovinné)", validators=[Optional(), sensible_date])
     submit = SubmitField("Odpovědět")

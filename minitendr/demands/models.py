@@ -17,6 +17,9 @@ from minitendr.frameworks.models import FrameworkContract
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Orp, ServiceCategory, ServiceType
 
+# Dates a demand may carry: anything else is a typo (and 9999-12-31 plus a few days leaves the calendar).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 NEEDS = {
     "vztahy": "Vztahy",
     "bezpeci": "Bezpečí",

@@ -16,7 +16,7 @@ from minitendr import clock
 from minitendr.audit.service import record
 from minitendr.auth.models import Role, User
 from minitendr.db import DomainError, db
-from minitendr.demands.models import NEEDS, Clarification, Demand, DemandStatus, Invitation
+from minitendr.demands.models import FIRST_YEAR, LAST_YEAR, NEEDS, Clarification, Demand, DemandStatus, Invitation
 from minitendr.formatting import datetime as format_datetime
 from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
 from minitendr.money import to_money
@@ -70,6 +70,12 @@ def check_deadline(deadline: dt.datetime) -> None:
 
 
 # --- validation ----------------------------------------------------------------------------------
+def check_year(day: dt.date | None, field: str) -> None:
+    """Refuse a date outside 2000–2100 at its field (the form does too; this guards every other caller)."""
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DomainError(f"Zadejte datum mezi lety {FIRST_YEAR} a {LAST_YEAR}.", field=field)
+
+
 def check_no_birth_numbers(values: dict[str, Any], fields: tuple[str, ...]) -> None:
     for field in fields:
         if isinstance(values.get(field), str) and find_birth_number(values[field]):
@@ -95,6 +101,8 @@ def _check(values: dict[str, Any], category: ServiceCategory, service_type: Serv
         if not values.get(field):
             raise DomainError("Toto pole je povinné.", field=field)
     check_no_birth_numbers(values, TEXT_FIELDS)
+    for field in ("start_date", "end_date", "deadline"):
+        check_year(values.get(field), field)
     volume = values["volume"]
     if volume is None or volume <= 0:
         raise DomainError("Rozsah služby musí být kladné číslo.", field="volume")
@@ -287,6 +295,7 @@ def answer(clarification: Clarification, text: str, new_deadline: dt.datetime | 
     check_no_birth_numbers({"answer": text}, ("answer",))
     data: dict[str, Any] = {"clarification": clarification.id}
     if new_deadline is not None:
+        check_year(new_deadline, "new_deadline")
         if new_deadline <= demand.deadline:
             raise DomainError("Novou lhůtu lze jen prodloužit, ne zkrátit.", field="new_deadline")
         check_deadline(new_deadline)
