@@ -188,6 +188,12 @@ def can_manage_demand(user: User, demand) -> bool:
     return can_act_for_orp(user, demand.orp_id)
 
 
+def can_count_bids(user: User, demand) -> bool:
+    """How many bids arrived is known before the deadline to the demand's own OSPOD alone (it must know
+    whether to extend the deadline); to everyone who reads the demand once the deadline has passed."""
+    return can_manage_demand(user, demand) or (demand.deadline is not None and not demand.is_open)
+
+
 def can_bid_on_demand(user: User, demand) -> bool:
     """A provider account whose organisation is invited and still an active party of the demand's
     framework (the bid form; the service refuses a late or otherwise wrong bid itself)."""

@@ -42,9 +42,11 @@ def _demand(demand_id: int, manage: bool = False) -> Demand:
 
 
 def _bid(bid_id: int) -> Bid:
-    """404 when missing, 403 when sealed or not yours: never the content."""
+    """404 when missing and when not yours to read: a 403 would tell that a bid exists, and who bid is
+    as secret as the price until the deadline."""
     bid = db.get_or_404(Bid, bid_id)
-    ensure(can_read_bid(current_user, bid))
+    if not can_read_bid(current_user, bid):
+        abort(404)
     return bid
 
 

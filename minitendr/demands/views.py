@@ -23,6 +23,7 @@ from minitendr.demands.models import Clarification, Demand, DemandStatus
 from minitendr.forms import ReasonForm
 from minitendr.permissions import (
     can_bid_on_demand,
+    can_count_bids,
     can_manage_demand,
     can_read_demand,
     demand_scope,
@@ -96,7 +97,7 @@ def detail(demand_id: int):
     return render_template(
         "demands/detail.html",
         demand=demand,
-        bid_count=bid_service.bid_count(demand),
+        bid_count=bid_service.bid_count(demand) if can_count_bids(current_user, demand) else None,
         own_bids=(
             db.session.scalars(
                 sa.select(Bid).where(Bid.demand_id == demand.id, Bid.provider_id == provider_id).order_by(Bid.id.desc())
