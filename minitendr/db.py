@@ -99,6 +99,13 @@ class MinitendrSQLAlchemy(SQLAlchemy):
                 page = 1
         return super().paginate(select, page=page, error_out=error_out, **kwargs)
 
+    def get_or_404(self, entity, ident, *, description=None):
+        """404 for an id no row can have: ``/demands/99999999999999999999`` would overflow the
+        database's 64-bit integer (OverflowError on SQLite, an error on PostgreSQL) instead."""
+        if isinstance(ident, int) and not -(2**63) <= ident < 2**63:
+            abort(404, description=description)
+        return super().get_or_404(entity, ident, description=description)
+
 
 db = MinitendrSQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
 

@@ -1,4 +1,8 @@
-"""Random input at every state-changing route, as a persona allowed to use it: never a 500."""
+"""Random input at every route, as a persona allowed to use it: never a 500.
+
+Three layers: random forms at every state-changing route; every route of the URL map with its path
+parameters filled from real objects and from hostile values, and every query parameter with boundary
+values; and Hypothesis combining those at random."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_permissions import TABLE
+from tests.test_permissions import NOT_OURS, TABLE
 
 FIELDS = (
     "email",
@@ -113,3 +117,148 @@ def test_random_report_filters_never_make_a_500(login, personas, query):
     client = login(personas.ministry)
     for url in ("/reports/spend", "/reports/spend.csv", "/subcontracts/", "/demands/", "/frameworks/"):
         assert client.get(url, query_string=query).status_code < 500, (url, query)
+
+
+# --- every route, every query parameter, boundary values -----------------------------------------
+# Values that broke pages before: too big for a 64-bit integer, year 1 and 9999, NUL, CR/LF, an RTL
+# override, 10 000 characters, nothing at all.
+BOUNDARY = (
+    "",
+    "0",
+    "-1",
+    "99999999999999999999",
+    str(2**63),
+    "1" * 5000,
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01T00:00",
+    "9999-12-31T23:59",
+    "a\x00b",
+    "a\r\nSet-Cookie: x=1",
+    "\u202eexe.pdf",
+    "x" * 10_000,
+    '=HYPERLINK("http://x","y")',
+    "CZ053",
+    "5309",
+    "00216208",
+    "2026",
+)
+# Every query parameter any page reads (reports, lists, login, the service network).
+QUERY_KEYS = (
+    "page",
+    "per_page",
+    "status",
+    "kraj",
+    "orp",
+    "category",
+    "provider",
+    "year",
+    "registry",
+    "sort",
+    "q",
+    "next",
+    "need",
+    "metric",
+    "service_type",
+    "limit",
+    "offset",
+)
+HOSTILE_INTS = (0, 2**31, 2**63, 10**20)
+HOSTILE_STRINGS = ("0", "x" * 10_000, "a\x00b", "a\r\nb", "\u202e", "..%2F..%2Fetc%2Fpasswd", "CZ999")
+
+
+def _routes(app):
+    return sorted(
+        (
+            (method, rule)
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint not in NOT_OURS
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+        ),
+        key=lambda pair: (pair[1].rule, pair[0]),
+    )
+
+
+def _persona_for(method: str, endpoint: str) -> str:
+    """A persona the permission table lets through (otherwise the first one, to be refused)."""
+    for row_method, row_endpoint, _url, statuses in TABLE:
+        if (row_method, row_endpoint) == (method, endpoint):
+            allowed = [p for p, status in statuses.items() if p not in {"anonymous", "suspended"} and status != 403]
+            return allowed[0] if allowed else "admin"
+    return "admin"
+
+
+def _real_urls(objects) -> dict[tuple[str, str], list[str]]:
+    urls: dict[tuple[str, str], list[str]] = {}
+    for method, endpoint, url, _statuses in TABLE:
+        urls.setdefault((method, endpoint), []).append(url.format(**objects).split("?")[0])
+    return urls
+
+
+def _hostile_urls(rule) -> list[str]:
+    """The rule with every path parameter hostile: integers beyond any row, strings beyond any code."""
+    from werkzeug.routing import IntegerConverter
+
+    if not rule.arguments:
+        return []
+    urls = []
+    for n in range(max(len(HOSTILE_INTS), len(HOSTILE_STRINGS))):
+        values = {
+            name: HOSTILE_INTS[n % len(HOSTILE_INTS)]
+            if isinstance(converter, IntegerConverter)
+            else HOSTILE_STRINGS[n % len(HOSTILE_STRINGS)]
+            for name, converter in rule._converters.items()
+        }
+        urls.append(_build(rule, values))
+    return urls
+
+
+def _build(rule, values) -> str:
+    """The path with ``values`` put in by hand: url_for would refuse a value its converter does not
+    match, a client would not. (Werkzeug's trace starts with the host part, up to a ``|``.)"""
+    from urllib.parse import quote
+
+    path = "".join(quote(str(values[data]), safe="") if dynamic else data for dynamic, data in rule._trace)
+    return path.split("|", 1)[-1]
+
+
+def test_every_route_with_hostile_path_and_query_never_makes_a_500(app, login, personas, objects):
+    """Walks the URL map itself, so a new route is fuzzed without a new line here: each route at its real
+    objects with every boundary value in every query parameter and form field, then at hostile ids."""
+    real = _real_urls(objects)
+    failures = []
+
+    def attempt(client, method, url, value):
+        query = dict.fromkeys(QUERY_KEYS, value)
+        response = client.open(url, method=method, query_string=query, data=dict.fromkeys(FIELDS, value))
+        if response.status_code >= 500:
+            failures.append((method, url[:120], repr(value)[:40], response.status_code))
+
+    for method, rule in _routes(app):
+        client = login(personas[_persona_for(method, rule.endpoint)])
+        for url in real.get((method, rule.endpoint), [rule.rule] if not rule.arguments else []):
+            for value in BOUNDARY:
+                attempt(client, method, url, value)
+        for url in _hostile_urls(rule):
+            attempt(client, method, url, "")
+    assert failures == []
+
+
+ROUTE_INDEX = st.integers(min_value=0)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pick=ROUTE_INDEX,
+    real=st.booleans(),
+    query=st.dictionaries(keys=st.sampled_from(QUERY_KEYS), values=st.one_of(VALUES, st.sampled_from(BOUNDARY))),
+    form=st.dictionaries(keys=st.sampled_from(FIELDS), values=st.one_of(VALUES, st.sampled_from(BOUNDARY))),
+)
+def test_random_requests_at_any_route_never_make_a_500(app, login, personas, objects, pick, real, query, form):
+    routes = _routes(app)
+    method, rule = routes[pick % len(routes)]
+    urls = (_real_urls(objects).get((method, rule.endpoint)) if real else None) or _hostile_urls(rule) or [rule.rule]
+    client = login(personas[_persona_for(method, rule.endpoint)])
+    url = urls[pick % len(urls)]
+    response = client.open(url, method=method, query_string=query, data=form)
+    assert response.status_code < 500, (method, url, query, form)

@@ -70,6 +70,8 @@ TABLE = [
     ("GET", "auth.login", "/login", expect(302, anonymous=200)),
     ("POST", "auth.login", "/login", expect(302, anonymous=200)),
     ("POST", "auth.logout", "/logout", expect(302, anonymous=302)),
+    ("GET", "auth.change_password", "/account/password", EVERYONE),
+    ("POST", "auth.change_password", "/account/password", EVERYONE),
     ("GET", "users.index", "/admin/users/", ADMIN_ONLY),
     ("GET", "users.create", "/admin/users/new", ADMIN_ONLY),
     ("POST", "users.create", "/admin/users/new", ADMIN_ONLY),
@@ -140,6 +142,13 @@ TABLE = [
     ("POST", "bids.award", "/demands/{past_demand_id}/award", DEMAND_ACTION),
     ("POST", "bids.unsuccessful", "/demands/{past_demand_id}/unsuccessful", DEMAND_ACTION),
     ("POST", "bids.reissue", "/demands/{past_demand_id}/reissue", DEMAND_ACTION),
+    ("POST", "bids.open_envelopes", "/demands/{past_demand_id}/open", DEMAND_ACTION),
+    (
+        "GET",
+        "bids.opening",
+        "/demands/{past_demand_id}/opening",
+        expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
+    ),
     (
         "GET",
         "bids.protocol",
