@@ -100,9 +100,9 @@ class MinitendrSQLAlchemy(SQLAlchemy):
         return super().paginate(select, page=page, error_out=error_out, **kwargs)
 
     def get_or_404(self, entity, ident, *, description=None):
-        """404 for an id no row can have: ``/demands/99999999999999999999`` would overflow the
-        database's 64-bit integer (OverflowError on SQLite, an error on PostgreSQL) instead."""
-        if isinstance(ident, int) and not -(2**63) <= ident < 2**63:
+        """404 for an id no row can have: ``/demands/99999999999999999999`` would overflow the id
+        column (INTEGER: 32 bits on PostgreSQL, an OverflowError past 64 bits on SQLite) instead."""
+        if isinstance(ident, int) and not -(2**31) <= ident < 2**31:
             abort(404, description=description)
         return super().get_or_404(entity, ident, description=description)
 

@@ -38,6 +38,7 @@ def awarded(personas, kraj_pak, unit_price="500", ceiling="100000", framework=No
         demand = make_demand(personas.ospod, publish=True, estimated_max_value=None)
         bid = make_bid(demand, personas.provider.provider, unit_price=unit_price)
     with clock.frozen_at(SEPTEMBER + dt.timedelta(days=16)):
+        bids.open_envelopes(demand, personas.ospod)
         bids.score_bid(bid, 80, "Splňuje zadání.")
         subcontract = bids.award(demand, personas.ospod)
     db.session.flush()
@@ -399,7 +400,9 @@ def test_award_numbers_sub_contracts_without_gaps_after_unsuccessful_and_refused
         too_dear = make_demand(personas.ospod, publish=True, estimated_max_value=None)
         bid = make_bid(too_dear, personas.provider.provider, unit_price="1500")  # 60 000 > 50 000 ceiling
     with clock.frozen_at(SEPTEMBER + dt.timedelta(days=16)):
+        bids.open_envelopes(nobody, personas.ospod)
         bids.close_unsuccessful(nobody, personas.ospod, "Nikdo nepodal nabídku.")
+        bids.open_envelopes(too_dear, personas.ospod)
         bids.score_bid(bid, 80, "Splňuje zadání.")
         db.session.flush()
         with db.session.begin_nested(), pytest.raises(DomainError, match="strop"):

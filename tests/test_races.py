@@ -34,6 +34,7 @@ RACE_TABLES = (
     "notification",
     "outbox_email",
     "subcontract",
+    "envelope_opening",
     "bid_attachment",
     "bid",
     "clarification",
@@ -145,6 +146,7 @@ def _two_minitenders_in_evaluation(race_app, ceiling: str, price: str):
             for demand in demands:
                 make_bid(demand, provider, unit_price=price)
         for demand in demands:
+            bids.open_envelopes(demand, ospod)
             bids.score_bid(bids.live_bids(demand)[0], 80, "Splňuje zadání.")
         db.session.commit()
         return [d.id for d in demands]
@@ -256,6 +258,7 @@ def test_two_awards_in_one_kraj_at_once_take_consecutive_sub_contract_numbers(ra
                 demands.append(make_demand(ospod, service_type, publish=True, estimated_max_value=None))
                 make_bid(demands[-1], provider, unit_price="100")
         for demand in demands:
+            bids.open_envelopes(demand, ospod)
             bids.score_bid(bids.live_bids(demand)[0], 80, "Splňuje zadání.")
         db.session.commit()
         ids = [d.id for d in demands]

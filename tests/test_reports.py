@@ -331,6 +331,7 @@ def test_the_ocds_package_validates_and_says_nothing_about_families(client, pers
         )
         winner = make_bid(awarded, personas.provider.provider, unit_price="480")
         loser = make_bid(awarded, second, unit_price="520")
+    bids.open_envelopes(awarded, personas.ospod)
     bids.score_bid(winner, 80, "ok")
     bids.score_bid(loser, 70, "ok")
     bids.award(awarded, personas.ospod)
@@ -398,12 +399,15 @@ def test_competition_health_on_a_known_story(personas, kraj_pak):
         single = make_bid(one, personas.provider.provider)
         pair = [make_bid(two, personas.provider.provider), make_bid(two, second, unit_price="520")]
     with clock.frozen_at(start + dt.timedelta(days=20)):
+        bids.open_envelopes(one, personas.ospod)
         bids.score_bid(single, 80, "ok")
         bids.award(one, personas.ospod)
     with clock.frozen_at(start + dt.timedelta(days=30)):
+        bids.open_envelopes(two, personas.ospod)
         for bid in pair:
             bids.score_bid(bid, 80, "ok")
         bids.award(two, personas.ospod)
+        bids.open_envelopes(none, personas.ospod)
         bids.close_unsuccessful(none, personas.ospod, "")
     health = service.competition(service.parse_filters({}, personas.ospod), personas.ospod)
     assert health["published"] == 3 and health["decided"] == 3
@@ -448,6 +452,7 @@ def test_the_totals_kept_by_every_service_equal_a_rebuild(objects, personas):
 
     with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
         empty = make_demand(personas.ospod, publish=True)
+    bids.open_envelopes(empty, personas.ospod)
     bids.close_unsuccessful(empty, personas.ospod, "")
     db.session.flush()
 
