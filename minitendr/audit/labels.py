@@ -33,6 +33,7 @@ ACTIONS = {
     "demand.awarded": "Zadání (výběr dodavatele)",
     "demand.unsuccessful": "Ukončení bez výběru",
     "demand.reissued": "Nové vypsání",
+    "demand.envelopes_opened": "Otevření obálek",
     "bid.submitted": "Podání nabídky",
     "bid.withdrawn": "Stažení nabídky",
     "bid.scored": "Hodnocení kvality",

@@ -1,4 +1,8 @@
-"""The audit trail: an append-only record of every state change — who, when, what."""
+"""The audit trail: an append-only record of every state change — who, when, what.
+
+Append-only three times over: the ORM refuses to update or delete an event, the database's triggers
+refuse UPDATE and DELETE of its rows, and each row is chained to the previous one by hash.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minitendr import clock
 from minitendr.db import db, intpk, timestamp
+
+# Actions whose actor no page shows, and what is shown instead.
+ANONYMOUS_ACTORS = {"demand.question_asked": "poskytovatel (anonymně)"}
 
 
 class AuditEvent(db.Model):
@@ -24,8 +31,17 @@ class AuditEvent(db.Model):
     object_type: Mapped[str] = mapped_column(sa.String(40))
     object_id: Mapped[int | None]
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The hash chain (see audit.chain): unique, so two appends can never continue the same event.
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    hash: Mapped[str] = mapped_column(sa.String(64))
 
     actor = relationship("User")
+
+    @property
+    def shown_actor(self) -> str:
+        """Who did it, as pages may show it: the trail keeps every actor, but who asked a question
+        about a minitender is known to no one but the asker (nor is it shown to them here)."""
+        return ANONYMOUS_ACTORS.get(self.action, self.actor_label)
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.object_type}#{self.object_id}>"

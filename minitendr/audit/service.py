@@ -7,10 +7,12 @@ import decimal
 import enum
 from typing import Any
 
+import sqlalchemy as sa
 from flask import has_request_context
 from flask_login import current_user
 
 from minitendr import clock
+from minitendr.audit import chain
 from minitendr.audit.models import AuditEvent
 from minitendr.db import db
 
@@ -31,7 +33,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def record(action: str, obj: Any, data: dict[str, Any] | None = None, actor: Any = None) -> AuditEvent:
-    """Append an audit event for ``obj`` (flushed first, so it has an id) done by ``actor``.
+    """Append an audit event for ``obj`` (flushed first, so it has an id) done by ``actor``, chained
+    to the last event.
 
     The actor defaults to the logged-in user; outside a request (CLI, seed) it is the system.
     """
@@ -49,8 +52,30 @@ def record(action: str, obj: Any, data: dict[str, Any] | None = None, actor: Any
         object_id=obj.id,
         data=_jsonable(data or {}),
     )
+    chain.lock(db.session)
+    event.prev_hash = _last_hash()
+    event.hash = chain.event_hash({name: getattr(event, name) for name in chain.HASHED_FIELDS}, event.prev_hash)
     db.session.add(event)
     return event
+
+
+def _last_hash() -> str:
+    """The hash of the newest event: one still waiting in this session (events are inserted in the
+    order they were added, so ids follow the chain), else the newest row."""
+    pending = [e for e in db.session.new if isinstance(e, AuditEvent)]
+    if pending:
+        return max(pending, key=lambda e: sa.inspect(e).insert_order).hash
+    with db.session.no_autoflush:
+        last = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    return last or chain.GENESIS
+
+
+def verify_chain() -> chain.Report:
+    """Walk the whole trail in id order and report the first broken link (streamed: the trail is long)."""
+    columns = [AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash]
+    columns += [getattr(AuditEvent, name) for name in chain.HASHED_FIELDS]
+    rows = db.session.execute(sa.select(*columns).order_by(AuditEvent.id).execution_options(yield_per=2000))
+    return chain.verify(rows)
 
 
 def history(obj: Any) -> list[AuditEvent]:
