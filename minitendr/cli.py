@@ -15,6 +15,7 @@ from werkzeug.serving import run_simple
 from minitendr import create_app
 from minitendr.auth.models import Role
 from minitendr.db import DomainError, db
+from minitendr.sealing import key_beside
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, load_dotenv=False, set_debug_flag=False)
@@ -83,6 +84,7 @@ def demo(host: str, port: int, path: Path | None, keep: bool, no_serve: bool) ->
             "DEMO": True,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "SECRET_KEY": os.environ.get("MINITENDR_SECRET_KEY") or secrets.token_hex(32),
+            "BID_KEY": os.environ.get("MINITENDR_BID_KEY") or key_beside(path),
         }
     )
     with app.app_context():
