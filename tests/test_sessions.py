@@ -118,6 +118,15 @@ def test_a_refused_new_password_says_why_in_czech_and_changes_nothing(login, per
     assert logged_in(client)
 
 
+def test_the_current_password_cannot_be_guessed_through_the_change_form(login, personas):
+    client = login(personas.kraj)
+    wrong = {"current_password": "hadam", "new_password": "Modrý vlak do Chebu 7", "confirm": "Modrý vlak do Chebu 7"}
+    with at(minutes=0):
+        assert [client.post("/account/password", data=wrong).status_code for _ in range(4)] == [200, 200, 200, 429]
+        refused = client.post("/account/password", data=wrong | {"current_password": TEST_PASSWORD})
+        assert refused.status_code == 429 and "Další pokus bude možný za 2 s" in refused.get_data(as_text=True)
+
+
 def test_deactivation_ends_every_session_and_reactivation_does_not_revive_them(app, login, personas):
     victim = log_in_by_form(app.test_client(), "mpsv@test.cz")
     admin = login(personas.admin)
@@ -359,6 +368,7 @@ def test_exports_run_in_a_thread_when_redis_does_not_answer(app, personas, monke
 
     ran: list[str] = []
     monkeypatch.setattr(jobs, "run_in_thread", lambda _app, job_id: ran.append(job_id))
+    monkeypatch.setattr(app.logger, "disabled", False)  # see the test above
     monkeypatch.setitem(app.config, "EXPORT_RUNNER", "rq")
     monkeypatch.setitem(app.config, "REDIS_URL", CLOSED_PORT)
     job = jobs.start(personas.ministry, {}, 10)

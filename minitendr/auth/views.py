@@ -82,12 +82,20 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user, address = current_user._get_current_object(), request.remote_addr or ""
+        # Whoever holds a stolen session must not be able to guess the password through this form either.
+        wait = throttle.seconds_to_wait(user.email, address)
+        if wait:
+            form.form_errors.append(f"Příliš mnoho pokusů. Další pokus bude možný za {_czech_wait(wait)}.")
+            return render_template("auth/password.html", form=form), 429, {"Retry-After": str(wait)}
         try:
             service.change_password(user, form.current_password.data, form.new_password.data)
         except DomainError as error:
             db.session.rollback()
             form.add_domain_error(error)
+            if error.field == "current_password":
+                throttle.record_failure(user.email, address)
+                db.session.commit()
         else:
             sessions.begin(user)
             db.session.commit()
