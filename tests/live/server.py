@@ -103,6 +103,9 @@ class Server:
             "MINITENDR_DATABASE_URL": url,
             "MINITENDR_SECRET_KEY": "live-tests-secret",
             "MINITENDR_BID_KEY": LIVE_BID_KEY,
+            # The tests move the server's clock by days while people stay logged in.
+            "MINITENDR_SESSION_IDLE_MINUTES": str(366 * 24 * 60),
+            "MINITENDR_SESSION_MAX_HOURS": str(366 * 24),
             "MINITENDR_ATTACHMENTS_DIR": str(folder / "attachments"),
             "MINITENDR_EXPORTS_DIR": str(folder / "exports"),
             "MINITENDR_TEST_CLOCK_FILE": str(self.clock_file),
