@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from tests.factories import bid_form
 from tests.live.client import User
-from tests.live.server import Server, live_database, prepare, stored_bids
+from tests.live.server import LIVE_BID_KEY, Server, live_database, prepare, stored_bids
 
 KILLS = int(os.environ.get("MINITENDR_CRASH_KILLS", 6))
 
@@ -264,7 +264,9 @@ def check_summaries(url: str, folder) -> None:
     from minitendr.db import db
     from minitendr.reports import summary
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "EXPORTS_DIR": str(folder)})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "BID_KEY": LIVE_BID_KEY, "EXPORTS_DIR": str(folder)}
+    )
     with app.app_context():
         kept = summary.snapshot()
         summary.rebuild()
