@@ -60,7 +60,7 @@ def lock(session: Session) -> None:
     last event. PostgreSQL: an advisory lock (readers are not blocked); SQLite serialises writers
     itself (BEGIN IMMEDIATE)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_KEY)))
+        session.connection().execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_KEY)))
 
 
 @dataclass

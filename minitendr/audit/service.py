@@ -65,9 +65,12 @@ def _last_hash() -> str:
     pending = [e for e in db.session.new if isinstance(e, AuditEvent)]
     if pending:
         return max(pending, key=lambda e: sa.inspect(e).insert_order).hash
-    with db.session.no_autoflush:
-        last = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    # Core on the session's connection: this runs for every event a bulk replay records.
+    last = db.session.connection().scalar(_NEWEST_HASH)
     return last or chain.GENESIS
+
+
+_NEWEST_HASH = sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
 
 
 def verify_chain() -> chain.Report:
