@@ -60,8 +60,10 @@ DEMAND_MANAGER = expect(403, ospod=200)
 DEMAND_ACTION = expect(403, ospod=302)
 # The bid form of the open demand: only the invited provider while its party is active.
 BIDDER_ONLY = expect(403, provider=200, suspended=403)
-SEALED = expect(403, provider=200)
-UNSEALED = expect(200, interloper=403, kraj_other=403, ospod_other=403)
+# A bid not yours to read is 404, not 403: a 403 would tell that the bid exists.
+SEALED = expect(404, provider=200)
+UNSEALED = expect(200, interloper=404, kraj_other=404, ospod_other=404)
+SUBCONTRACT_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403)
 
 # (method, endpoint, url template, expected status per persona)
 TABLE = [
@@ -135,7 +137,7 @@ TABLE = [
     ("GET", "bids.detail", "/bids/{past_bid_id}", UNSEALED),
     ("GET", "bids.attachment", "/bids/{bid_id}/attachments/{attachment_id}", SEALED),
     ("GET", "bids.attachment", "/bids/{past_bid_id}/attachments/{past_attachment_id}", UNSEALED),
-    ("POST", "bids.withdraw", "/bids/{bid_id}/withdraw", expect(403, provider=302)),
+    ("POST", "bids.withdraw", "/bids/{bid_id}/withdraw", expect(403, provider=302, interloper=404)),
     ("GET", "bids.evaluation", "/demands/{past_demand_id}/evaluation", DEMAND_MANAGER),
     ("POST", "bids.score", "/bids/{past_bid_id}/score", DEMAND_ACTION),
     ("POST", "bids.exclude", "/bids/{past_bid_id}/exclude", DEMAND_ACTION),
@@ -156,7 +158,7 @@ TABLE = [
         expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
     ),
     ("GET", "contracts.index", "/subcontracts/", EVERYONE),
-    ("GET", "contracts.detail", "/subcontracts/{subcontract_id}", UNSEALED),
+    ("GET", "contracts.detail", "/subcontracts/{subcontract_id}", SUBCONTRACT_READERS),
     ("POST", "contracts.report", "/subcontracts/{subcontract_id}/drawdowns", expect(403, provider=302)),
     ("POST", "contracts.confirm", "/subcontracts/{subcontract_id}/drawdowns/{drawdown_id}/confirm", DEMAND_ACTION),
     ("POST", "contracts.reject", "/subcontracts/{subcontract_id}/drawdowns/{drawdown_id}/reject", DEMAND_ACTION),
