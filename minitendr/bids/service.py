@@ -26,6 +26,7 @@ from minitendr import clock, sealing
 from minitendr.audit.service import record
 from minitendr.auth.models import User
 from minitendr.bids.models import VAT_RATES, Bid, BidAttachment, BidStatus, EnvelopeOpening, Offer
+from minitendr.contracts import service as contracts
 from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand, DemandStatus, Invitation
@@ -449,8 +450,13 @@ def award(demand: Demand, decided_by: User | None) -> SubContract:
             f"Vítězná nabídka ({format_money(winner.total)}) přesahuje zbývající strop rámcové smlouvy "
             f"{framework.number} ({format_money(remaining)}). Zadat ji nelze."
         )
+    kraj = demand.orp.kraj
+    number, year, seq = contracts.allocate_number(kraj, clock.today())
     subcontract = SubContract(
-        number=f"DS-{demand.number}",
+        number=number,
+        kraj_abbr=kraj.abbr,
+        number_year=year,
+        number_seq=seq,
         demand_id=demand.id,
         bid_id=winner.id,
         framework_id=framework.id,

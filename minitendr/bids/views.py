@@ -22,6 +22,7 @@ from minitendr.demands.models import Demand, DemandStatus
 from minitendr.extensions import limiter
 from minitendr.permissions import (
     can_act_for_provider,
+    can_bid_on_demand,
     can_manage_demand,
     can_read_bid,
     can_read_demand,
@@ -60,7 +61,11 @@ def _bidder_key() -> str:
 @limiter.limit(lambda: current_app.config["BID_LIMIT"], key_func=_bidder_key, methods=["POST"])
 @roles_required(Role.PROVIDER)
 def submit(demand_id: int):
-    demand = _demand(demand_id)
+    demand = db.get_or_404(Demand, demand_id)
+    ensure(can_bid_on_demand(current_user, demand))
+    if not demand.is_open:
+        flash(service.DEADLINE_PASSED, "warning")
+        return redirect(url_for("demands.detail", demand_id=demand.id))
     previous = service.live_bid(demand, current_user.provider_id)
     form = BidForm(obj=_offer(previous) if previous else None)
     if previous is None and not form.is_submitted():

@@ -26,7 +26,7 @@ from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
 from minitendr.privacy import required_text
 from minitendr.providers.models import Provider
-from minitendr.registry.models import Kraj, Orp
+from minitendr.registry.models import Kraj
 from minitendr.reports import summary
 
 REPORTED = (DrawdownStatus.SUBMITTED, DrawdownStatus.CONFIRMED)
@@ -55,25 +55,6 @@ def _allocate(session: orm.Session, kraj_id: int, year: int) -> tuple[str, int, 
 
 def _number(abbr: str, year: int, seq: int) -> str:
     return f"DS-{abbr}-{year}-{seq:04d}"
-
-
-@sa.event.listens_for(orm.Session, "before_flush")
-def _number_unnumbered(session: orm.Session, _context, _instances) -> None:
-    """A sub-contract inserted without its number's parts gets them here, in the inserting
-    transaction: whichever code awards, the numbers stay gap-free and unique. (The award may also
-    call ``allocate_number`` itself; then there is nothing left to do here.)"""
-    pending = [obj for obj in session.new if isinstance(obj, SubContract) and obj.number_seq is None]
-    taken: dict[tuple[int, int], int] = {}
-    with session.no_autoflush:
-        for subcontract in sorted(pending, key=lambda s: (s.signed_on, s.demand_id or 0)):
-            kraj = (subcontract.orp or session.get(Orp, subcontract.orp_id)).kraj
-            year = subcontract.signed_on.year
-            _, _, seq = _allocate(session, kraj.id, year)
-            # Several in one flush: the database does not see the earlier ones yet.
-            seq = max(seq, taken.get((kraj.id, year), 0) + 1)
-            taken[(kraj.id, year)] = seq
-            subcontract.kraj_abbr, subcontract.number_year, subcontract.number_seq = kraj.abbr, year, seq
-            subcontract.number = _number(kraj.abbr, year, seq)
 
 
 def drawn(subcontract: SubContract, statuses=(DrawdownStatus.CONFIRMED,)) -> Decimal:
