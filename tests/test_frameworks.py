@@ -474,3 +474,17 @@ def test_framework_page_lists_its_minitenders_as_far_as_the_viewer_may_see(login
     page = login(personas.kraj).get(f"/frameworks/{framework.id}").get_data(as_text=True)
     assert published.number in page and draft.number not in page  # drafts are not under any framework
     assert published.number in login(personas.provider).get(f"/frameworks/{framework.id}").get_data(as_text=True)
+
+
+def test_framework_reasons_never_carry_a_birth_number(draft, login, personas):
+    service.activate_framework(draft)
+    disguised = "Dítě 015101 / 1234 se odstěhovalo."  # a valid birth number, spaced
+    with pytest.raises(DomainError, match="rodné"):
+        service.update_framework(draft, reason=disguised, ceiling=Decimal("6000000.00"))
+    with pytest.raises(DomainError, match="rodné"):
+        service.suspend_party(draft.parties[0], disguised)
+    with pytest.raises(DomainError, match="rodné"):
+        service.withdraw_party(draft.parties[0], disguised)
+    with pytest.raises(DomainError, match="rodné"):
+        service.terminate_framework(draft, disguised)
+    assert draft.state is FrameworkStatus.ACTIVE and draft.ceiling != Decimal("6000000.00")

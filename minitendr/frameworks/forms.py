@@ -5,7 +5,7 @@ from decimal import Decimal
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from minitendr.forms import CzechDecimalField, CzechForm
+from minitendr.forms import CzechDecimalField, CzechForm, no_birth_number
 
 
 class FrameworkForm(CzechForm):
@@ -37,7 +37,7 @@ class FrameworkForm(CzechForm):
     )
     reason = TextAreaField(
         "Důvod změny",
-        validators=[Optional(), Length(max=1000)],
+        validators=[Optional(), Length(max=1000), no_birth_number],
         description="Povinný při změně stropu nebo vah platné smlouvy; zapíše se do historie.",
     )
     submit = SubmitField("Uložit")

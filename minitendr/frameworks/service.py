@@ -20,6 +20,7 @@ from minitendr.frameworks.models import (
     FrameworkStatus,
 )
 from minitendr.money import to_money
+from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number, required_text
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, ServiceCategory
 
@@ -129,6 +130,8 @@ def update_framework(framework: FrameworkContract, reason: str | None = None, **
     if not changes:
         return {}
     reason = (reason or "").strip()
+    if find_birth_number(reason):
+        raise DomainError(BIRTH_NUMBER_MESSAGE, field="reason")
     if state is FrameworkStatus.ACTIVE and any(k in changes for k in NEEDS_REASON):
         if not reason:
             raise DomainError("Změnu stropu nebo vah platné rámcové smlouvy zdůvodněte.", field="reason")
@@ -192,7 +195,7 @@ def activate_framework(framework: FrameworkContract) -> None:
 
 
 def terminate_framework(framework: FrameworkContract, reason: str) -> None:
-    framework.terminate(reason)
+    framework.terminate(required_text(reason, "reason", "Uveďte důvod ukončení."))
     record("framework.terminated", framework, {"reason": framework.termination_reason})
 
 
@@ -228,7 +231,7 @@ def add_party(framework: FrameworkContract, provider: Provider, since: dt.date) 
 
 
 def suspend_party(party: FrameworkParty, reason: str) -> None:
-    party.suspend(reason)
+    party.suspend(required_text(reason, "reason", "Uveďte důvod pozastavení."))
     record(
         "framework.party_suspended", party.framework, {"provider": party.provider.ico, "reason": party.status_reason}
     )
@@ -240,7 +243,7 @@ def reinstate_party(party: FrameworkParty) -> None:
 
 
 def withdraw_party(party: FrameworkParty, reason: str) -> None:
-    party.withdraw(reason)
+    party.withdraw(required_text(reason, "reason", "Uveďte důvod vystoupení."))
     record(
         "framework.party_withdrawn", party.framework, {"provider": party.provider.ico, "reason": party.status_reason}
     )
