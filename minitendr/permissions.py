@@ -191,7 +191,9 @@ def can_manage_demand(user: User, demand) -> bool:
 def can_count_bids(user: User, demand) -> bool:
     """How many bids arrived is known before the deadline to the demand's own OSPOD alone (it must know
     whether to extend the deadline); to everyone who reads the demand once the deadline has passed."""
-    return can_manage_demand(user, demand) or (demand.deadline is not None and not demand.is_open)
+    return can_manage_demand(user, demand) or (
+        demand.deadline is not None and not demand.is_open and demand.status in _bids_came_due()
+    )
 
 
 def can_bid_on_demand(user: User, demand) -> bool:
@@ -208,6 +210,14 @@ def can_bid_on_demand(user: User, demand) -> bool:
 
 
 # --- bids: sealed until the deadline -------------------------------------------------------------
+def _bids_came_due() -> tuple:
+    """The states in which a minitender's deadline ends the sealing. One cancelled before its deadline
+    never opens its envelopes: who bid and how many stay sealed for good."""
+    from minitendr.demands.models import DemandStatus
+
+    return (DemandStatus.PUBLISHED, DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL)
+
+
 def bid_scope(user: User) -> sa.ColumnElement[bool]:
     """The bids ``user`` may read, as a SQL condition. A provider reads its own bids. Nobody else —
     not OSPOD, kraj, ministry or admin — reads a bid before the minitender's deadline has passed;
@@ -218,7 +228,9 @@ def bid_scope(user: User) -> sa.ColumnElement[bool]:
 
     if user.role is Role.PROVIDER:
         return Bid.provider_id == user.provider_id
-    unsealed = sa.select(Demand.id).where(demand_scope(user), Demand.deadline <= clock.now())
+    unsealed = sa.select(Demand.id).where(
+        demand_scope(user), Demand.deadline <= clock.now(), Demand.status.in_(_bids_came_due())
+    )
     return Bid.demand_id.in_(unsealed)
 
 

@@ -136,6 +136,37 @@ def make_demand(ospod_user, service_type_code: str = "SAS", *, publish: bool = F
     return demand
 
 
+def demand_form(**overrides) -> dict:
+    """A valid demand form as a browser posts it (filed by OSPOD, the deadline left to the default)."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from minitendr import clock
+    from minitendr.registry.models import ServiceType
+
+    sas = db.session.execute(sa.select(ServiceType).where(ServiceType.code == "SAS")).scalar_one()
+    start = clock.today() + dt.timedelta(days=14)
+    data = {
+        "category_id": sas.category_id,
+        "service_type_id": sas.id,
+        "needs": ["vztahy", "bezpeci"],
+        "case_reference": "OSPOD-PA-2026/117",
+        "need_description": "Rodina potřebuje podporu při výchově.",
+        "expected_outcome": "Zlepšení rodičovských kompetencí.",
+        "place": "Pardubice",
+        "volume": "40",
+        "start_date": start.isoformat(),
+        "end_date": (start + dt.timedelta(days=90)).isoformat(),
+        "estimated_max_value": "20 000",
+        "deadline": "",
+        "contact_name": "Jana Nováková",
+        "contact_email": "jana@ospod-pardubice.cz",
+        "contact_phone": "",
+    }
+    return data | overrides
+
+
 def bid_form(unit_price: str = "500", units: str = "40", start: str = "2026-12-14", **overrides) -> dict:
     """A valid bid form as a browser posts it (Czech decimals allowed)."""
     return {

@@ -20,7 +20,7 @@ from minitendr.frameworks import service as frameworks
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.privacy import find_birth_number
 from minitendr.registry.models import ServiceType
-from tests.factories import ProviderFactory, UserFactory, demand_values, make_demand, make_framework
+from tests.factories import ProviderFactory, UserFactory, demand_form, demand_values, make_demand, make_framework
 
 # A Monday in term time, 09:00 in Prague.
 MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
@@ -237,31 +237,8 @@ def test_a_draft_can_be_edited_and_deleted(login, personas, world):
 
 
 # --- the form and its bad input ------------------------------------------------------------------
-def form_data(**overrides):
-    sas = db.session.execute(sa.select(ServiceType).where(ServiceType.code == "SAS")).scalar_one()
-    start = clock.today() + dt.timedelta(days=14)
-    data = {
-        "category_id": sas.category_id,
-        "service_type_id": sas.id,
-        "needs": ["vztahy", "bezpeci"],
-        "case_reference": "OSPOD-PA-2026/117",
-        "need_description": "Rodina potřebuje podporu při výchově.",
-        "expected_outcome": "Zlepšení rodičovských kompetencí.",
-        "place": "Pardubice",
-        "volume": "40",
-        "start_date": start.isoformat(),
-        "end_date": (start + dt.timedelta(days=90)).isoformat(),
-        "estimated_max_value": "20 000",
-        "deadline": "",
-        "contact_name": "Jana Nováková",
-        "contact_email": "jana@ospod-pardubice.cz",
-        "contact_phone": "",
-    }
-    return data | overrides
-
-
 def test_ospod_files_a_demand_through_the_form(login, personas, world):
-    response = login(personas.ospod).post("/demands/new", data=form_data(deadline="2026-12-04T10:00"))
+    response = login(personas.ospod).post("/demands/new", data=demand_form(deadline="2026-12-04T10:00"))
     assert response.status_code == 302
     demand = db.session.execute(sa.select(Demand)).scalar_one()
     assert demand.orp_id == personas.ospod.orp_id and demand.status is DemandStatus.DRAFT
@@ -306,7 +283,7 @@ def test_bad_demand_input_gets_a_czech_message_and_stores_nothing(login, persona
                 sa.select(ServiceType.id).where(ServiceType.code == "ZDVOP")
             ).scalar_one()
         }
-    response = login(personas.ospod).post("/demands/new", data=form_data(**overrides))
+    response = login(personas.ospod).post("/demands/new", data=demand_form(**overrides))
     assert response.status_code == 200
     assert message in response.get_data(as_text=True).replace("\xa0", " ")
     assert db.session.scalar(sa.select(sa.func.count(Demand.id))) == 0

@@ -488,3 +488,30 @@ def test_the_migration_seals_bids_still_before_their_deadline_and_opens_the_rest
         assert service.attachment_content(attachment) == FILE
         db.session.remove()
         db.engine.dispose()
+
+
+# --- a minitender cancelled before its deadline never opens ----------------------------------------
+def test_a_minitender_cancelled_before_its_deadline_keeps_who_bid_sealed(login, personas, world):
+    from minitendr.demands import service as demands
+
+    bid = make_bid(world["demand"], world["a"])
+    demands.cancel(world["demand"], "Rodina se odstěhovala.")
+    db.session.commit()
+    evaluation = login(personas.ospod).get(f"/demands/{world['demand'].id}/evaluation", follow_redirects=True)
+    assert evaluation.status_code == 200 and "byl zrušen" in evaluation.get_data(as_text=True)
+    with after_deadline(opened=False):
+        for persona in ("admin", "ministry", "kraj"):
+            page = login(personas[persona]).get(f"/demands/{world['demand'].id}").get_data(as_text=True)
+            assert "Počet podaných nabídek" not in page, persona
+            assert login(personas[persona]).get(f"/bids/{bid.id}").status_code == 404, persona
+        response = login(personas.ospod).post(f"/demands/{world['demand'].id}/open", follow_redirects=True)
+        assert "není ve fázi hodnocení" in response.get_data(as_text=True)
+    assert db.session.get(Bid, bid.id).is_sealed
+
+
+def test_a_wrong_key_leaves_the_bidders_demand_page_readable(app, login, personas, world, monkeypatch):
+    make_bid(world["demand"], world["a"])
+    db.session.commit()
+    monkeypatch.setitem(app.config, "BID_KEYS", [sealing._decode(sealing.new_key())])
+    page = login(personas.provider).get(f"/demands/{world['demand'].id}")
+    assert page.status_code == 200 and "obsah nelze přečíst" in page.get_data(as_text=True)

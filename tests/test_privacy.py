@@ -17,8 +17,7 @@ from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand
 from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number, is_birth_number, required_text
 from minitendr.providers.ico import check_digit
-from minitendr.registry.models import ServiceType
-from tests.factories import make_framework
+from tests.factories import demand_form, make_framework
 
 # Generated birth dates end before any day the suite may run on: a future birth is no birth number.
 LAST_BIRTH = dt.date(2025, 12, 31)
@@ -248,28 +247,6 @@ def _monday():
         yield
 
 
-def demand_form(**overrides) -> dict:
-    sas = db.session.execute(sa.select(ServiceType).where(ServiceType.code == "SAS")).scalar_one()
-    start = clock.today() + dt.timedelta(days=14)
-    return {
-        "category_id": sas.category_id,
-        "service_type_id": sas.id,
-        "needs": ["vztahy"],
-        "case_reference": "OSPOD-PA-2026/117",
-        "need_description": "Rodina potřebuje podporu při výchově.",
-        "expected_outcome": "Zlepšení rodičovských kompetencí.",
-        "place": "Pardubice",
-        "volume": "40",
-        "start_date": start.isoformat(),
-        "end_date": (start + dt.timedelta(days=90)).isoformat(),
-        "estimated_max_value": "20 000",
-        "deadline": "",
-        "contact_name": "Jana Nováková",
-        "contact_email": "jana@ospod-pardubice.cz",
-        "contact_phone": "+420 466 012 345",
-    } | overrides
-
-
 def field_error(page: str, field: str) -> str | None:
     """The error message rendered right after the field ``field`` (Bootstrap's invalid-feedback)."""
     match = re.search(
@@ -308,3 +285,12 @@ def test_a_demand_form_with_phone_numbers_dates_and_amounts_is_accepted(login, p
     response = login(personas.ospod).post("/demands/new", data=demand_form(need_description=description))
     assert response.status_code == 302, field_error(response.get_data(as_text=True), "need_description")
     assert db.session.execute(sa.select(Demand)).scalar_one().need_description == description
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["015101\n1234", "015101\r\n1234", "015101 /\n1234", "015101    1234", "015101\u2028/1234", "015101\t/\t1234"],
+    ids=["lf", "crlf", "slash-lf", "four-spaces", "line-separator", "tab"],
+)
+def test_a_birth_number_broken_over_lines_is_found(text):
+    assert find_birth_number(text)

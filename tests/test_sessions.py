@@ -376,3 +376,10 @@ def test_exports_run_in_a_thread_when_redis_does_not_answer(app, personas, monke
         jobs.dispatch(job.id)
     assert ran == [job.id]
     assert "Redis unreachable" in caplog.text
+
+
+def test_the_open_data_package_names_itself_by_the_base_url_not_the_host_header(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", "https://kraj.example.cz/minitendr/")
+    response = client.get("/open-data/ocds.json", headers={"Host": "evil.example"})
+    assert response.status_code == 200
+    assert response.get_json()["uri"] == "https://kraj.example.cz/minitendr/open-data/ocds.json"

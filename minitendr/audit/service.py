@@ -40,8 +40,9 @@ def record(action: str, obj: Any, data: dict[str, Any] | None = None, actor: Any
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
-    if getattr(obj, "id", None) is None:
-        db.session.flush()
+    # Everything pending is written first, so the chain's lock below is the last lock this step takes:
+    # a row lock taken after it could deadlock with a transaction that holds the row and waits for it.
+    db.session.flush()
     event = AuditEvent(
         # Taken now, not at flush time: the event happened when it was recorded.
         occurred_at=clock.now(),

@@ -125,6 +125,15 @@ class Bid(db.Model):
             return Offer(**{name: getattr(self, name) for name in OFFER_COLUMNS})
         return Offer.from_json(sealing.open_sealed(self.envelope, self._context()))
 
+    @property
+    def readable_offer(self) -> Offer | None:
+        """The offer, or None when the configured key cannot open the envelope (a page lists the bid
+        without its contents instead of failing; the bid's own page says why)."""
+        try:
+            return self.offer
+        except sealing.EnvelopeError:
+            return None
+
     def open_envelope(self) -> None:
         """The opening: the offer moves into the plain columns, the envelope is dropped."""
         offer = self.offer

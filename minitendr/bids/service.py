@@ -29,6 +29,7 @@ from minitendr.bids.models import VAT_RATES, Bid, BidAttachment, BidStatus, Enve
 from minitendr.contracts import service as contracts
 from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
+from minitendr.demands import service as demands
 from minitendr.demands.models import Demand, DemandStatus, Invitation
 from minitendr.demands.service import check_no_birth_numbers
 from minitendr.formatting import datetime as format_datetime
@@ -327,7 +328,7 @@ def received_bids(demand: Demand) -> list[Bid]:
 def open_envelopes(demand: Demand, opened_by: User | None) -> EnvelopeOpening:
     """After the deadline, OSPOD opens the envelopes: the live bids are decrypted into the evaluation,
     and the opening is recorded (who, when, how many). Withdrawn and replaced bids stay sealed."""
-    demand = _lock_demand(demand)  # waits for every bid still being written, then sees it
+    demand = demands.lock(demand)  # waits for every bid still being written, then sees it
     if demand.state is not DemandStatus.EVALUATION:
         if demand.is_open:
             raise DomainError(f"Obálky lze otevřít až po uplynutí lhůty ({format_datetime(demand.deadline)}).")
@@ -423,17 +424,9 @@ def ranking(demand: Demand) -> list[Ranked]:
 
 
 # --- the decision --------------------------------------------------------------------------------
-def _lock_demand(demand: Demand) -> Demand:
-    """Lock the demand's row and read it afresh: a second award (a double click, another tab) waits
-    here and then sees the first one's decision."""
-    return db.session.execute(
-        sa.select(Demand).where(Demand.id == demand.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
-
-
 def award(demand: Demand, decided_by: User | None) -> SubContract:
     """Award the best-ranked bid: a sub-contract within the framework's remaining ceiling."""
-    demand = _lock_demand(demand)
+    demand = demands.lock(demand)
     _ensure_evaluation(demand)
     rows = ranking(demand)
     unscored = [r for r in rows if r.bid.status is BidStatus.SUBMITTED and r.total_score is None]
@@ -502,7 +495,7 @@ def award(demand: Demand, decided_by: User | None) -> SubContract:
 
 def close_unsuccessful(demand: Demand, decided_by: User | None, note: str) -> None:
     """evaluation → unsuccessful, when there is no bid or none is acceptable."""
-    demand = _lock_demand(demand)
+    demand = demands.lock(demand)
     _ensure_evaluation(demand)
     rows = ranking(demand)
     if any(r.bid.status is BidStatus.SUBMITTED for r in rows):
@@ -538,7 +531,6 @@ def _tell_bidders(demand: Demand, rows: list[Ranked], winner: Bid | None) -> Non
 def reissue(demand: Demand, created_by: User) -> Demand:
     """An unsuccessful (or cancelled) demand again, as a new draft with the same content; dates that
     have passed move forward by the same span."""
-    from minitendr.demands import service as demands
 
     if demand.status not in (DemandStatus.UNSUCCESSFUL, DemandStatus.CANCELLED):
         raise DomainError("Znovu vypsat lze jen neúspěšnou nebo zrušenou poptávku.")

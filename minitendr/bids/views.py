@@ -155,13 +155,14 @@ def attachment(bid_id: int, attachment_id: int):
 @roles_required(Role.OSPOD)
 def evaluation(demand_id: int):
     demand = _demand(demand_id, manage=True)
-    if demand.deadline is None or demand.is_open:
-        flash(
-            "Nabídky jsou zapečetěné do konce lhůty; hodnotit je lze až potom."
-            if demand.is_open
-            else "Tato poptávka nebyla zveřejněna, nemá tedy žádné nabídky k hodnocení.",
-            "warning",
-        )
+    if demand.deadline is None or demand.is_open or demand.status is DemandStatus.CANCELLED:
+        if demand.is_open:
+            message = "Nabídky jsou zapečetěné do konce lhůty; hodnotit je lze až potom."
+        elif demand.status is DemandStatus.CANCELLED:
+            message = "Minitendr byl zrušen; jeho nabídky se neotevírají ani nehodnotí."
+        else:
+            message = "Tato poptávka nebyla zveřejněna, nemá tedy žádné nabídky k hodnocení."
+        flash(message, "warning")
         return redirect(url_for("demands.detail", demand_id=demand.id))
     opening = service.opening_of(demand)
     if opening is None:

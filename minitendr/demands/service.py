@@ -240,8 +240,18 @@ def publish(demand: Demand) -> list[Invitation]:
     return invitations
 
 
+def lock(demand: Demand) -> Demand:
+    """Lock the demand's row and read it afresh. Every change of its course takes this lock: the
+    opening of the envelopes, the award, a cancellation, a new deadline; so one waits for the other and
+    then sees its result (a deadline cannot move once the envelopes are being opened)."""
+    return db.session.execute(
+        sa.select(Demand).where(Demand.id == demand.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 def cancel(demand: Demand, reason: str) -> None:
     """draft | published → cancelled; the invited providers are told why."""
+    demand = lock(demand)
     was_published = demand.status is DemandStatus.PUBLISHED
     check_no_birth_numbers({"reason": reason}, ("reason",))
     demand.cancel(reason)
@@ -284,7 +294,7 @@ def ask(demand: Demand, provider: Provider, question: str) -> Clarification:
 
 def answer(clarification: Clarification, text: str, new_deadline: dt.datetime | None = None) -> None:
     """OSPOD answers for every invited provider (without saying who asked); may extend the deadline."""
-    demand = clarification.demand
+    demand = lock(clarification.demand)
     text = (text or "").strip()
     if not demand.is_open:
         raise DomainError("Odpovídat lze jen do konce lhůty pro nabídky.")

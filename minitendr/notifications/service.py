@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, url_for
 
 from minitendr import clock
 from minitendr.auth.models import Role, User
@@ -47,6 +47,15 @@ def link(endpoint: str, **values) -> str:
         base.netloc or "localhost", script_name=base.path or "/", url_scheme=base.scheme or "http"
     )
     return adapter.build(endpoint, values)
+
+
+def absolute_link(endpoint: str, **values) -> str:
+    """A full URL of a page (the open-data package names its own): under ``BASE_URL`` when it is set,
+    so a forged Host header cannot put another site's address into a public, cacheable file."""
+    base = urlsplit(current_app.config.get("BASE_URL") or "")
+    if not base.netloc:
+        return url_for(endpoint, _external=True, **values)
+    return f"{base.scheme}://{base.netloc}{link(endpoint, **values)}"
 
 
 def notify(users: Iterable[User], title: str, body: str, link: str = "") -> int:

@@ -22,6 +22,7 @@ from flask_login import current_user
 from minitendr import clock
 from minitendr.auth.models import Role
 from minitendr.db import db
+from minitendr.notifications.service import absolute_link
 from minitendr.permissions import ensure, roles_required
 from minitendr.registry.models import Kraj, ServiceCategory
 from minitendr.reports import charts, exports, jobs, ocds, service
@@ -142,6 +143,6 @@ def spend_csv():
 def ocds_package():
     """Public open data: no login; awarded minitenders only, nothing about families."""
     return Response(
-        stream_with_context(ocds.package_chunks(url_for("reports.ocds_package", _external=True))),
+        stream_with_context(ocds.package_chunks(absolute_link("reports.ocds_package"))),
         mimetype="application/json",
     )
