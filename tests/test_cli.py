@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -61,9 +62,16 @@ def test_short_password_is_refused_on_the_command_line(run_cli):
     assert result.exit_code != 0 and "alespoň 10 znaků" in result.output
 
 
-def test_demo_prepares_a_database_with_the_demo_accounts(tmp_path):
-    path = tmp_path / "demo.db"
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory):
+    """``minitendr demo --no-serve`` once for the module: replaying the pilot is the slow part."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
     result = CliRunner().invoke(cli, ["demo", "--database", str(path), "--no-serve"], catch_exceptions=False)
+    return path, result
+
+
+def test_demo_prepares_a_database_with_the_demo_accounts(demo_database):
+    path, result = demo_database
     assert result.exit_code == 0, result.output
     for email in (
         "admin@demo.cz",
@@ -108,8 +116,9 @@ def test_demo_accounts_log_in_with_the_password_demo(app, client):
     assert "Pardubický kraj" in client.get("/").get_data(as_text=True)
 
 
-def test_demo_serves_the_application(tmp_path):
-    """The README's first command: ``minitendr demo`` prepares the database and serves on a port."""
+def test_demo_serves_the_application(demo_database):
+    """The README's first command: ``minitendr demo`` serves on a port (here on the database the fixture
+    prepared, kept with ``--keep``, so the pilot is not replayed twice)."""
     import socket
     import subprocess
     import sys
@@ -122,7 +131,7 @@ def test_demo_serves_the_application(tmp_path):
         port = probe.getsockname()[1]
     command = Path(sys.executable).parent / "minitendr"
     server = subprocess.Popen(
-        [str(command), "demo", "--database", str(tmp_path / "demo.db"), "--port", str(port)],
+        [str(command), "demo", "--keep", "--database", str(demo_database[0]), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
