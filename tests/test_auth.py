@@ -294,3 +294,14 @@ def test_login_limits_are_shared_between_hosts(separate_app):
         for n in range(2):
             assert post_login(clients[n % 2], f"jiny{n}@test.cz", "spatne").status_code == 200
         assert post_login(clients[0], "dalsi@test.cz", "spatne").status_code == 429
+
+
+def test_an_ipv6_guesser_gains_nothing_by_changing_the_last_64_bits(client, personas):
+    """One /64 is one household or machine: its addresses share their waits."""
+    with at(0):
+        for n in range(3):
+            address = f"2001:db8:1:2::{n + 1:x}"
+            assert post_login(client, "admin@test.cz", "spatne", **from_address(address)).status_code == 200
+        refused = post_login(client, "admin@test.cz", **from_address("2001:db8:1:2:ffff::9"))
+        assert refused.status_code == 429
+        assert post_login(client, "admin@test.cz", **from_address("2001:db8:1:3::1")).status_code == 302

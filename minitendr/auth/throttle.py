@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import math
 
 import sqlalchemy as sa
@@ -42,8 +43,22 @@ def _key(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+def _network(address: str) -> str:
+    """Whom an address stands for: an IPv4 address itself, but an IPv6 address by its /64, which one
+    household or machine gets whole (counting per /128 would give a guesser endless fresh addresses)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+
+
 def _pair_key(email: str, address: str) -> str:
-    return _key("pair", normalize_email(email), address)
+    return _key("pair", normalize_email(email), _network(address))
 
 
 def _account_key(email: str) -> str:
@@ -51,7 +66,7 @@ def _account_key(email: str) -> str:
 
 
 def _address_key(address: str) -> str:
-    return _key("address", address)
+    return _key("address", _network(address))
 
 
 def _limit(setting: str) -> tuple[int, dt.timedelta]:
