@@ -17,6 +17,7 @@ from minitendr.bids import service
 from minitendr.bids.models import Bid, BidStatus, EnvelopeOpening
 from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
+from minitendr.demands import service as demands
 from minitendr.demands.models import Demand, DemandStatus
 from minitendr.frameworks import service as frameworks
 from minitendr.notifications.models import Notification, OutboxEmail
@@ -463,7 +464,7 @@ def test_the_demand_row_lock_reads_the_decision_afresh(world, personas):
     with after_deadline():
         service.award(world["demand"], personas.ospod)
     stale = db.session.get(Demand, world["demand"].id)
-    assert service._lock_demand(stale).status is DemandStatus.AWARDED
+    assert demands.lock(stale).status is DemandStatus.AWARDED
 
 
 def test_the_framework_page_shows_the_sub_contract_and_what_it_commits(login, world, personas):
