@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,9 +18,9 @@ from minitendr.audit.models import AuditEvent
 from minitendr.audit.service import record, verify_chain
 from minitendr.db import db
 from minitendr.registry.models import Kraj
-from minitendr.registry.service import load_reference_data
 from tests.conftest import PG_URL, config_for_tests
 from tests.factories import ProviderFactory, make_demand, make_framework
+from tests.test_races import race_app  # noqa: F401  (a fixture: an application that commits for real)
 
 
 def events(personas, count: int = 3) -> list[AuditEvent]:
@@ -158,27 +157,7 @@ def test_the_migration_chains_existing_events_and_the_triggers_survive(tmp_path)
 
 
 # --- appending at the same moment -----------------------------------------------------------------
-@pytest.fixture
-def chain_app(tmp_path):
-    """An application of its own that commits for real; its audit rows are removed afterwards the only
-    way the database allows, with the triggers off (PostgreSQL: replica mode, superuser only)."""
-    url = PG_URL or f"sqlite:///{tmp_path}/chain-race.db"
-    app = create_app(config_for_tests(url))
-    with app.app_context():
-        if not PG_URL:
-            upgrade(directory=app.config["MIGRATIONS_DIR"])
-            load_reference_data(Path(app.config["SEED_DIR"]))
-            db.session.commit()
-    yield app
-    with app.app_context():
-        if PG_URL:
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-                conn.execute(sa.text("DELETE FROM audit_event"))
-        db.engine.dispose()
-
-
-def test_two_transactions_appending_at_once_keep_one_chain(chain_app, monkeypatch):
+def test_two_transactions_appending_at_once_keep_one_chain(race_app, monkeypatch):  # noqa: F811
     """Each thread appends events in transactions of its own; reading the last hash is slowed so that
     without the chain lock both would continue from the same event."""
     read_last_hash = audit._last_hash
@@ -192,7 +171,7 @@ def test_two_transactions_appending_at_once_keep_one_chain(chain_app, monkeypatc
     barrier, failures = threading.Barrier(2, timeout=30), []
 
     def append(worker: int) -> None:
-        with chain_app.app_context():
+        with race_app.app_context():
             barrier.wait()
             for n in range(8):
                 try:
@@ -210,7 +189,7 @@ def test_two_transactions_appending_at_once_keep_one_chain(chain_app, monkeypatc
     for thread in threads:
         thread.join(timeout=120)
     assert failures == []
-    with chain_app.app_context():
+    with race_app.app_context():
         report = verify_chain()
         assert report.ok, report.problem
         assert report.count == 32
