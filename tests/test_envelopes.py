@@ -515,3 +515,53 @@ def test_a_wrong_key_leaves_the_bidders_demand_page_readable(app, login, persona
     monkeypatch.setitem(app.config, "BID_KEYS", [sealing._decode(sealing.new_key())])
     page = login(personas.provider).get(f"/demands/{world['demand'].id}")
     assert page.status_code == 200 and "obsah nelze přečíst" in page.get_data(as_text=True)
+
+
+def test_a_withdrawal_and_a_replacement_at_once_end_in_one_consistent_state(deadline_app, monkeypatch):
+    """Two sessions of one provider: one withdraws the bid while the other replaces it. They run one
+    after the other (the invitation's lock), neither deadlocks on the audit chain's lock, and an
+    acknowledged withdrawal is never overwritten as a replacement."""
+    from minitendr.providers.models import Provider
+    from tests.test_races import run_together, slowed
+
+    app = deadline_app
+    with app.app_context():
+        kraj = db.session.execute(sa.select(Kraj).where(Kraj.code == "CZ053")).scalar_one()
+        provider = ProviderFactory()
+        make_framework(kraj, providers=[provider])
+        orp = db.session.execute(sa.select(Orp).where(Orp.code == "5309")).scalar_one()
+        demand = make_demand(UserFactory(email="ospod.souboj@test.cz", role=Role.OSPOD, orp=orp), publish=True)
+        bid = make_bid(demand, provider, unit_price="500")
+        db.session.commit()
+        demand_id, provider_id, bid_id = demand.id, provider.id, bid.id
+    slowed(monkeypatch, service, "record", 0.3)
+
+    def withdraw():
+        service.withdraw_bid(db.session.get(Bid, bid_id))
+        return "withdrawn"
+
+    def replace():
+        demand = db.session.get(Demand, demand_id)
+        service.submit_bid(
+            demand,
+            db.session.get(Provider, provider_id),
+            unit_price=Decimal("480"),
+            units=demand.volume,
+            vat_rate=0,
+            proposed_start=demand.start_date,
+            team="Tým.",
+            approach="Postup.",
+        )
+        return "replaced"
+
+    results = run_together(app, withdraw, replace)
+    assert all(r in ("withdrawn", "replaced") or isinstance(r, DomainError) for r in results), results
+    with app.app_context():
+        old = db.session.get(Bid, bid_id)
+        live = db.session.scalars(
+            sa.select(Bid).where(Bid.demand_id == demand_id, Bid.status == BidStatus.SUBMITTED)
+        ).all()
+        if results[0] == "withdrawn":
+            assert old.status is BidStatus.WITHDRAWN
+        if results[1] == "replaced":
+            assert len(live) == 1 and live[0].id != bid_id

@@ -126,14 +126,19 @@ def _before_deadline(demand: Demand, moment: dt.datetime) -> None:
         raise DomainError(DEADLINE_PASSED)
 
 
-def _check_may_bid(demand: Demand, provider: Provider) -> None:
-    _before_deadline(demand, clock.now())
-    # Lock the invitation: the same provider's two submissions at once are serialised.
-    invitation = db.session.scalar(
+def _lock_invitation(demand: Demand, provider_id: int) -> Invitation | None:
+    """Lock the provider's invitation: its submissions, replacements and withdrawals in one minitender
+    (two sessions of one account, a double click) run one after the other, each seeing the last."""
+    return db.session.scalar(
         sa.select(Invitation)
-        .where(Invitation.demand_id == demand.id, Invitation.provider_id == provider.id)
+        .where(Invitation.demand_id == demand.id, Invitation.provider_id == provider_id)
         .with_for_update()
     )
+
+
+def _check_may_bid(demand: Demand, provider: Provider) -> None:
+    _before_deadline(demand, clock.now())
+    invitation = _lock_invitation(demand, provider.id)
     if invitation is None:
         raise DomainError("Do tohoto minitendru nejste pozváni.")
     party = db.session.scalar(
@@ -273,6 +278,8 @@ def _still_before_deadline(demand: Demand) -> None:
 def withdraw_bid(bid: Bid) -> None:
     """Withdraw a submitted bid before the deadline; its envelope is never opened."""
     demand = _lock_for_bidding(bid.demand)
+    _lock_invitation(demand, bid.provider_id)
+    db.session.refresh(bid)  # a replacement that committed meanwhile has closed it
     bid.close(BidStatus.WITHDRAWN, clock.now())
     record("bid.withdrawn", bid, {"demand": demand.number})
     _still_before_deadline(demand)
