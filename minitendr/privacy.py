@@ -32,10 +32,9 @@ BIRTH_NUMBER_MESSAGE = (
 _GLUE = frozenset("\u00a0\u2007\u202f")
 # Separators people put between the parts of a number (after NFKC: full-width forms become these).
 _MARKS = frozenset("/\\-._\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2044\u2215")
-_LINE_BREAKS = frozenset("\t\n\r\v\f\x85\u2028\u2029")
-# One join between digit groups: a few spaces (or line breaks) around at most two marks ("/", " / ",
-# ". ", " - ", "/\r\n").
-_JOIN = re.compile(r" {0,4}(?:[/]{1,2} {0,4})?")
+# One join between digit groups: a few spaces around at most two marks ("/", " / ", ". ", " - "). A line
+# break ends a number: a date at the end of a line and an amount on the next are not a birth number.
+_JOIN = re.compile(r" {0,3}(?:[/]{1,2} {0,3})?")
 # Where a birth number's digits may be split by a visible separator: after the date, in the middle
 # of a four-digit serial, and inside the date only after both the year and the month.
 _CUTS = frozenset({2, 4, 6, 8})
@@ -77,8 +76,8 @@ def _classify(char: str) -> str:
         return "x"
     if folded.isdecimal():  # full-width digits and other scripts' digits are digits too
         return str(unicodedata.decimal(folded))
-    if folded in _LINE_BREAKS or unicodedata.category(folded) == "Zs":
-        return " "  # a textarea wraps pasted text: a line break parts groups as a space does
+    if folded == "\t" or unicodedata.category(folded) == "Zs":
+        return " "
     if folded in _MARKS:
         return "/"
     return "+" if folded == "+" else "x"

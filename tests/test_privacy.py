@@ -285,12 +285,3 @@ def test_a_demand_form_with_phone_numbers_dates_and_amounts_is_accepted(login, p
     response = login(personas.ospod).post("/demands/new", data=demand_form(need_description=description))
     assert response.status_code == 302, field_error(response.get_data(as_text=True), "need_description")
     assert db.session.execute(sa.select(Demand)).scalar_one().need_description == description
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["015101\n1234", "015101\r\n1234", "015101 /\n1234", "015101    1234", "015101\u2028/1234", "015101\t/\t1234"],
-    ids=["lf", "crlf", "slash-lf", "four-spaces", "line-separator", "tab"],
-)
-def test_a_birth_number_broken_over_lines_is_found(text):
-    assert find_birth_number(text)
