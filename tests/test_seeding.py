@@ -119,6 +119,14 @@ def test_synthetic_data_covers_the_country_and_keeps_every_invariant(app):
         .having(sa.func.sum(SubContract.value) > FrameworkContract.ceiling)
     ).all()
     assert over_ceiling == []
+    # Every awarded minitender had its envelopes opened, with every one of its bids.
+    from minitendr.bids.models import EnvelopeOpening
+
+    unopened = db.session.scalar(
+        sa.select(sa.func.count(Demand.id)).where(~sa.exists().where(EnvelopeOpening.demand_id == Demand.id))
+    )
+    opened_bids = db.session.scalar(sa.select(sa.func.sum(EnvelopeOpening.bids_opened)))
+    assert unopened == 0 and opened_bids == db.session.scalar(sa.select(sa.func.count(Bid.id)))
     # One live bid per provider and minitender, exactly one winner, and it is the sub-contract's bid.
     twins = db.session.execute(
         sa.select(Bid.demand_id, Bid.provider_id).group_by(Bid.demand_id, Bid.provider_id).having(sa.func.count() > 1)

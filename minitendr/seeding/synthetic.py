@@ -20,7 +20,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from minitendr import clock
-from minitendr.bids.models import Bid
+from minitendr.bids.models import Bid, EnvelopeOpening
 from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, SubContract
 from minitendr.db import db
 from minitendr.demands.models import NEEDS, Demand, Invitation
@@ -31,6 +31,8 @@ from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 from minitendr.reports import summary
 
 BATCH = 5000
+# The tables the loader fills row by row, in the order their foreign keys need.
+BULK = (Demand, Invitation, Bid, EnvelopeOpening, SubContract, Drawdown)
 CATEGORY_SHARE = {"pobytove": 0.18, "poradenstvi": 0.30, "terenni": 0.52}
 MONTHS = {"pobytove": (1, 6), "poradenstvi": (1, 6), "terenni": (3, 12)}
 MEDIAN_VALUE = {"pobytove": 90000.0, "poradenstvi": 15000.0, "terenni": 45000.0}
@@ -225,7 +227,7 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
         k.id: db.session.scalar(sa.select(Orp.name).where(Orp.kraj_id == k.id).order_by(Orp.code)) for k in kraje
     }
     writer = Writer()
-    deferred = writer.defer_indexes((Demand, Invitation, Bid, SubContract, Drawdown))
+    deferred = writer.defer_indexes(BULK)
     try:
         parties = _providers(writer, rng, size.providers, kraje, weights, orp_names)
 
@@ -312,11 +314,11 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
             )
         }
         abbr = {k.id: k.abbr for k in kraje}
-        ids = {model: _next_id(model) for model in (Demand, Invitation, Bid, SubContract, Drawdown)}
+        ids = {model: _next_id(model) for model in BULK}
         needs = list(NEEDS)
         done = 0
         for start in range(0, subcontracts, BATCH):
-            batch = {Demand: [], Invitation: [], Bid: [], SubContract: [], Drawdown: []}
+            batch = {model: [] for model in BULK}
             for kraj_id, category, published, service_type_id, price, units in picks[start : start + BATCH]:
                 period = 0 if published <= PERIODS[0][1] else 1
                 framework_id = framework_ids[(kraj_id, category, period)]
@@ -402,6 +404,17 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
                         }
                     )
                     ids[Bid] += 1
+                # Awarded, so its envelopes were opened (by the office, after the deadline).
+                batch[EnvelopeOpening].append(
+                    {
+                        "id": ids[EnvelopeOpening],
+                        "demand_id": demand_id,
+                        "opened_at": deadline + dt.timedelta(hours=1),
+                        "opened_by_id": None,
+                        "bids_opened": len(bidders),
+                    }
+                )
+                ids[EnvelopeOpening] += 1
                 subcontract_id = ids[SubContract]
                 ids[SubContract] += 1
                 completed = ends < today
@@ -468,14 +481,14 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
                         }
                     )
                     ids[Drawdown] += 1
-            for model in (Demand, Invitation, Bid, SubContract, Drawdown):
+            for model in BULK:
                 writer.write(model, batch[model])
             db.session.commit()
             writer.connection = db.session.connection()
             done += len(batch[SubContract])
             if progress:
                 progress(done)
-        writer.finish((Provider, FrameworkContract, FrameworkParty, Demand, Invitation, Bid, SubContract, Drawdown))
+        writer.finish((Provider, FrameworkContract, FrameworkParty, *BULK))
     finally:
         # Whatever happened, the indexes and the report summaries come back (a half-done load stays
         # usable and consistent).
