@@ -18,7 +18,13 @@ from minitendr.db import DomainError, db
 from minitendr.sealing import key_beside
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, load_dotenv=False, set_debug_flag=False)
+def create_cli_app() -> Flask:
+    """The application as the `minitendr` command builds it: schema and data commands run without the
+    bid key (the server refuses to start without it)."""
+    return create_app({"CLI": True})
+
+
+@click.group(cls=FlaskGroup, create_app=create_cli_app, load_dotenv=False, set_debug_flag=False)
 def cli() -> None:
     """minitendr – minitendry pro OSPOD: rámcové smlouvy, nabídky, dílčí smlouvy a čerpání."""
 

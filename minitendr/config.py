@@ -71,6 +71,7 @@ def from_environment(instance_path: str) -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,  # no CDN: the application works offline
         "PROXY_FIX_HOPS": int(os.environ.get("MINITENDR_PROXY_HOPS", 0)),
         "DEMO": False,
+        "CLI": False,  # the `minitendr` command, not a server: see sealing.check_key
         "TESTING": False,
         "PASSWORD_MIN_LENGTH": 10,
         # E-mail: sent by SMTP when a host is set, otherwise kept in the outbox (admin can read it).

@@ -28,6 +28,7 @@ VERSION = b"\x01"
 KEY_BYTES = 32
 KEY_ID_BYTES = 8
 NONCE_BYTES = 12
+MISSING = "Klíč pro zapečetění nabídek (MINITENDR_BID_KEY) není nastaven."
 HOW_TO = (
     "Vytvořte klíč mimo databázi a nastavte jej, např.\n"
     "  export MINITENDR_BID_KEY=$(python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
@@ -73,8 +74,13 @@ def check_key(config: dict) -> None:
     that bring no key get one for this process (the demo keeps its own in the instance folder)."""
     text = _configured_text(config)
     if text is None:
+        if config.get("CLI"):
+            # Commands that only manage the schema or data (db upgrade, db check, users) need no key;
+            # one that seals or opens a bid says that it is missing when it gets there.
+            config["BID_KEYS"] = []
+            return
         if not (config.get("TESTING") or config.get("DEMO")):
-            raise ConfigurationError(f"Klíč pro zapečetění nabídek (MINITENDR_BID_KEY) není nastaven.\n{HOW_TO}")
+            raise ConfigurationError(f"{MISSING}\n{HOW_TO}")
         text = new_key()
         config["BID_KEY"] = text
     keys = [_decode(part) for part in text.split(",") if part.strip()]
@@ -88,7 +94,10 @@ def _key_id(key: bytes) -> bytes:
 
 
 def _keys() -> list[bytes]:
-    return current_app.config["BID_KEYS"]
+    keys = current_app.config["BID_KEYS"]
+    if not keys:
+        raise EnvelopeError(f"{MISSING} {HOW_TO}")
+    return keys
 
 
 def seal(plaintext: bytes, context: str) -> bytes:

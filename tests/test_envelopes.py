@@ -565,3 +565,23 @@ def test_a_withdrawal_and_a_replacement_at_once_end_in_one_consistent_state(dead
             assert old.status is BidStatus.WITHDRAWN
         if results[1] == "replaced":
             assert len(live) == 1 and live[0].id != bid_id
+
+
+def test_schema_commands_need_no_bid_key_and_sealing_without_one_says_so(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from minitendr.cli import cli
+
+    monkeypatch.delenv("MINITENDR_BID_KEY", raising=False)
+    monkeypatch.delenv("MINITENDR_BID_KEY_FILE", raising=False)
+    monkeypatch.setenv("MINITENDR_SECRET_KEY", "x")
+    monkeypatch.setenv("MINITENDR_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    for command in (["db", "upgrade"], ["db", "check"]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 0, result.output
+    from minitendr.cli import create_cli_app
+
+    with create_cli_app().app_context(), pytest.raises(sealing.EnvelopeError, match="MINITENDR_BID_KEY"):
+        sealing.seal(b"nabidka", "kontext")
+    with pytest.raises(ConfigurationError, match="není nastaven"):
+        create_app()  # the server does not start without it
