@@ -127,10 +127,13 @@ def register_errors(app: Flask) -> None:
 
 def register_templating(app: Flask) -> None:
     from minitendr.audit.labels import action_label, field_label, value_text
+    from minitendr.auth.models import Role
     from minitendr.formatting import FILTERS
     from minitendr.navigation import navigation
+    from minitendr.permissions import may
 
     app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals.update(may=may, Role=Role)
     app.jinja_env.filters.update(audit_action=action_label, audit_field=field_label, audit_value=value_text)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,32 +1,64 @@
-"""The one way a button on an object's page changes it: run the domain action, commit once, and
-come back to the page with a message — the refusal when a rule says no, nothing half-stored."""
+"""The one way a request changes data: validate the form, run the service, commit once, and either
+go on with a message or show the refusal — at its field, on the page the form was typed on, with what
+was typed kept. Services only flush; nothing else in a view commits or rolls back."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import flash, redirect
-from werkzeug.wrappers import Response
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
 
 from minitendr.db import DomainError, db
 
+T = TypeVar("T")
+Message = str | tuple[str, str]  # a text, or (text, flash category) when it is not a plain success
 
-def run_action(action: Callable[[], object], success: str, back_to: str) -> Response:
+
+def act(
+    action: Callable[[], T],
+    *,
+    success: Message | Callable[[T], Message],
+    back: str,
+    then: str | Callable[[T], str] | None = None,
+    form: FlaskForm | None = None,
+    page: Callable[[], ResponseReturnValue] | None = None,
+) -> ResponseReturnValue:
+    """Run ``action`` for a POST and commit once.
+
+    ``form``, when the action takes input, is validated first; ``page`` renders the page it was typed
+    on with that form bound, so a refusal (the form's own or the service's ``DomainError``) shows its
+    message at the field and keeps the input. A button without input has no ``form``: its refusal is a
+    message on the page it was pressed on, ``back``. ``then`` is where a success goes (``back`` by
+    default); it and ``success`` may depend on what the action returned (a new object's page)."""
+    if form is not None and page is None:
+        raise TypeError("a form needs the page it is re-rendered on when refused")
+    if form is not None and not form.validate():
+        return page()  # type: ignore[misc]
     try:
-        action()
+        result = action()
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(back_to)
+        if form is None:
+            flash(error.message, "danger")
+            return redirect(back)
+        form.add_domain_error(error)  # type: ignore[attr-defined]
+        return page()  # type: ignore[misc]
+    db.session.commit()
+    message = success(result) if callable(success) else success
+    text, category = (message, "success") if isinstance(message, str) else message
+    flash(text, category)
+    return redirect(then(result) if callable(then) else (then or back))
+
+
+# Superseded by ``act``; kept until every view has moved over (issue 15), then removed.
+def run_action(action: Callable[[], object], success: str, back_to: str) -> ResponseReturnValue:
+    return act(action, success=success, back=back_to)
 
 
 def form_problem(form) -> str | None:
-    """Validate a small form posted from a page it is not rendered on (a button with a reason, a score
-    on the evaluation page): None when valid, otherwise its errors in one flash message, each after the
-    label of its field."""
     if form.validate():
         return None
     return " ".join(f"{getattr(form, name).label.text}: {e}" for name, errors in form.errors.items() for e in errors)

@@ -19,7 +19,12 @@ from minitendr.db import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Named role sets: views say ``roles_required(*OFFICIALS)``, never a list of roles of their own.
+EVERYONE = frozenset(Role)
 NATIONAL_READERS = frozenset({Role.ADMIN, Role.MINISTRY})
+OFFICIALS = frozenset({Role.ADMIN, Role.MINISTRY, Role.KRAJ, Role.OSPOD})
+FRAMEWORK_MANAGERS = frozenset({Role.ADMIN, Role.KRAJ})
+REGISTER_KEEPERS = frozenset({Role.ADMIN})  # users, providers, service types, the outbox
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:
@@ -46,6 +51,42 @@ def ensure(allowed: bool) -> None:
 
 def reads_nationally(user: User) -> bool:
     return user.role in NATIONAL_READERS
+
+
+# --- what a role may do anywhere (menus, buttons, filters) -----------------------------------------
+def can_keep_register(user: User) -> bool:
+    """Admin keeps the registers: users, providers, service types, the e-mail outbox."""
+    return user.role in REGISTER_KEEPERS
+
+
+def can_file_demands(user: User) -> bool:
+    """Only an OSPOD office files demands (for its own ORP)."""
+    return user.role is Role.OSPOD
+
+
+def can_follow_registry(user: User) -> bool:
+    """Officials follow what remains to publish in the register of contracts; providers do not."""
+    return user.role in OFFICIALS
+
+
+def can_see_ceilings(user: User) -> bool:
+    """Framework ceilings and their use are the contracting authorities' figures, not a provider's."""
+    return user.role in OFFICIALS
+
+
+def can_choose_kraj(user: User) -> bool:
+    """A filter by kraj makes sense to those who read more than one kraj."""
+    return reads_nationally(user)
+
+
+def can_choose_orp(user: User) -> bool:
+    """An OSPOD office sees its own ORP only: no filter by ORP."""
+    return user.role is not Role.OSPOD
+
+
+def can_choose_provider(user: User) -> bool:
+    """A provider sees its own figures only: no filter by provider."""
+    return user.role is not Role.PROVIDER
 
 
 def can_read_kraj(user: User, kraj_id: int) -> bool:
@@ -258,3 +299,63 @@ def subcontract_scope(user: User, table=None) -> sa.ColumnElement[bool]:
     if user.role is Role.PROVIDER:
         return table.provider_id == user.provider_id
     return sa.false()
+
+
+
+def can_read_subcontract(user: User, subcontract) -> bool:
+    from minitendr.contracts.models import SubContract
+
+    stmt = sa.select(SubContract.id).where(SubContract.id == subcontract.id, subcontract_scope(user))
+    return db.session.scalar(stmt) is not None
+
+
+def can_manage_subcontract(user: User, subcontract) -> bool:
+    """The OSPOD office of the sub-contract's ORP amends, confirms drawdowns, completes and terminates."""
+    return can_act_for_orp(user, subcontract.orp_id)
+
+
+def can_report_drawdowns(user: User, subcontract) -> bool:
+    """The provider that holds the sub-contract reports what it delivered."""
+    return can_act_for_provider(user, subcontract.provider_id)
+
+
+# --- things of one user, and histories -----------------------------------------------------------
+def owns(user: User, thing) -> bool:
+    """A notification or an export job belongs to the one user it was made for."""
+    return thing.user_id == user.id
+
+
+def can_read_history(user: User, thing) -> bool:
+    """Who reads an object's audit trail (the caller has checked that ``user`` may read the object).
+
+    A framework's and a sub-contract's trail: everyone who reads them (providers follow the contracts
+    they are bound by). A minitender's: officials only, for its trail records the bids' life. A
+    provider's register record: admin only, who keeps the register."""
+    from minitendr.contracts.models import SubContract
+    from minitendr.demands.models import Demand
+    from minitendr.frameworks.models import FrameworkContract
+    from minitendr.providers.models import Provider
+
+    if isinstance(thing, FrameworkContract | SubContract):
+        return True
+    if isinstance(thing, Demand):
+        return user.role in OFFICIALS
+    if isinstance(thing, Provider):
+        return can_keep_register(user)
+    return False
+
+
+# --- templates ------------------------------------------------------------------------------------
+def may(rule: str, *objects: Any) -> bool:
+    """The one permission helper templates use: ``may("manage_demand", demand)`` asks
+    ``can_manage_demand(current_user, demand)``. An anonymous visitor may nothing; a misspelt rule is
+    an error, not a silent no."""
+    check = RULES[rule]
+    return bool(current_user.is_authenticated) and check(current_user, *objects)
+
+
+RULES: dict[str, Callable[..., bool]] = {
+    name.removeprefix("can_"): function
+    for name, function in list(globals().items())
+    if callable(function) and (name.startswith("can_") or name in {"owns", "reads_nationally"})
+}

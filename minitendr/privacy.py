@@ -19,6 +19,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from minitendr import clock
 
@@ -189,3 +190,12 @@ def required_text(value: str | None, field: str, missing: str) -> str:
     if find_birth_number(text):
         raise DomainError(BIRTH_NUMBER_MESSAGE, field=field)
     return text
+
+
+def check_no_birth_numbers(values: dict[str, Any], fields: tuple[str, ...]) -> None:
+    """Refuse, at its field, the first of ``fields`` in ``values`` whose text holds a birth number."""
+    from minitendr.db import DomainError
+
+    for name in fields:
+        if isinstance(values.get(name), str) and find_birth_number(values[name]):
+            raise DomainError(BIRTH_NUMBER_MESSAGE, field=name)

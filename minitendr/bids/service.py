@@ -31,14 +31,13 @@ from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands import service as demands
 from minitendr.demands.models import Demand, DemandStatus, Invitation
-from minitendr.demands.service import check_no_birth_numbers
 from minitendr.formatting import datetime as format_datetime
 from minitendr.formatting import money as format_money
 from minitendr.frameworks import service as frameworks
 from minitendr.frameworks.models import FrameworkParty, PartyStatus
 from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
-from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number, required_text
+from minitendr.privacy import BIRTH_NUMBER_MESSAGE, check_no_birth_numbers, find_birth_number, required_text
 from minitendr.providers.models import Provider
 from minitendr.reports import summary
 

@@ -19,12 +19,11 @@ from minitendr.audit.service import record
 from minitendr.auth.models import Role, User
 from minitendr.contracts.models import Amendment, Drawdown, DrawdownStatus, SubContract
 from minitendr.db import DomainError, db
-from minitendr.demands.service import check_no_birth_numbers
 from minitendr.formatting import money as format_money
 from minitendr.frameworks import service as frameworks
 from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
-from minitendr.privacy import required_text
+from minitendr.privacy import check_no_birth_numbers, required_text
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj
 from minitendr.reports import summary

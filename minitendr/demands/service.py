@@ -21,7 +21,7 @@ from minitendr.formatting import datetime as format_datetime
 from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
 from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
-from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number
+from minitendr.privacy import check_no_birth_numbers
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 from minitendr.reports import summary
@@ -74,12 +74,6 @@ def check_year(day: dt.date | None, field: str) -> None:
     """Refuse a date outside 2000–2100 at its field (the form does too; this guards every other caller)."""
     if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise DomainError(f"Zadejte datum mezi lety {FIRST_YEAR} a {LAST_YEAR}.", field=field)
-
-
-def check_no_birth_numbers(values: dict[str, Any], fields: tuple[str, ...]) -> None:
-    for field in fields:
-        if isinstance(values.get(field), str) and find_birth_number(values[field]):
-            raise DomainError(BIRTH_NUMBER_MESSAGE, field=field)
 
 
 def _check(values: dict[str, Any], category: ServiceCategory, service_type: ServiceType) -> dict[str, Any]:
