@@ -301,7 +301,6 @@ def subcontract_scope(user: User, table=None) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
-
 def can_read_subcontract(user: User, subcontract) -> bool:
     from minitendr.contracts.models import SubContract
 

@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from flask_login.utils import _create_identifier
 from flask_migrate import upgrade
 
-from minitendr import create_app
+from minitendr import clock, create_app
 from minitendr.auth import sessions
 from minitendr.auth.models import Role, User
 from minitendr.db import db
@@ -34,6 +34,8 @@ from minitendr.sealing import new_key
 from tests.factories import ProviderFactory, UserFactory
 
 PG_URL = os.environ.get("MINITENDR_TEST_DATABASE_URL")
+# A working Monday morning in Prague: a minitender published now gets the default deadline 7. 12. 12:00.
+MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
 # Each run seals its bids under a key of its own, as production does under MINITENDR_BID_KEY.
 TEST_BID_KEY = new_key()
 
@@ -160,6 +162,13 @@ def _transaction(app: Flask):
 
 
 @pytest.fixture
+def monday():
+    """The clock stands still at ``MONDAY`` for the test: ``pytestmark = pytest.mark.usefixtures("monday")``."""
+    with clock.frozen_at(MONDAY):
+        yield MONDAY
+
+
+@pytest.fixture
 def kraj_pak() -> Kraj:
     return db.session.execute(sa.select(Kraj).where(Kraj.code == "CZ053")).scalar_one()
 
@@ -243,7 +252,6 @@ def login(app, client):
 def objects(  # one of every kind of object, for the route tables
     personas, kraj_pak
 ):
-    from minitendr import clock
     from minitendr.bids.service import award, open_envelopes, score_bid
     from minitendr.contracts.service import report_drawdown
     from minitendr.db import db
