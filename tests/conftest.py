@@ -11,12 +11,16 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login.utils import _create_identifier
@@ -25,6 +29,7 @@ from flask_migrate import upgrade
 from minitendr import clock, create_app
 from minitendr.auth import sessions
 from minitendr.auth.models import Role, User
+from minitendr.cli import cli
 from minitendr.db import db
 from minitendr.extensions import limiter
 from minitendr.providers.models import Provider
@@ -124,6 +129,69 @@ def separate_app(app: Flask, tmp_path):
             db.engine.dispose()
     limiter.init_app(app)
     limiter._storage_dead = False  # the flag of the in-memory fallback is the limiter's, not an app's
+
+
+@dataclass(frozen=True)
+class DemoDatabase:
+    """The pilot demo as ``minitendr demo --no-serve`` left it: a SQLite file, the bid key in a file
+    beside it (as the command keeps it), and what the command printed."""
+
+    path: Path
+    exit_code: int
+    output: str
+
+    @property
+    def key_file(self) -> Path:
+        return self.path.with_name(self.path.name + ".bid-key")
+
+    @property
+    def key(self) -> str:
+        return self.key_file.read_text().strip()
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.path}"
+
+    def copy_to(self, folder: Path) -> DemoDatabase:
+        """A copy of the database and its key that a test may change (SQLite's online backup, so the
+        copy is whole whatever the write-ahead log still holds)."""
+        target = folder / self.path.name
+        source, copy = sqlite3.connect(self.path), sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            source.close()
+            copy.close()
+        shutil.copy2(self.key_file, target.with_name(self.key_file.name))
+        return DemoDatabase(target, self.exit_code, self.output)
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> DemoDatabase:
+    """``minitendr demo --no-serve`` once for the whole run (replaying the pilot is the slowest thing the
+    suite does), into a SQLite file of its own. Shared by every test that needs the pilot, so it is
+    read, never written: a test that writes works on ``demo_database.copy_to(tmp_path)`` or ``demo_app``."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = CliRunner().invoke(cli, ["demo", "--database", str(path), "--no-serve"], catch_exceptions=False)
+    return DemoDatabase(path, result.exit_code, result.output)
+
+
+@pytest.fixture
+def demo_app(app: Flask, demo_database: DemoDatabase, tmp_path) -> Iterator[Flask]:
+    """The application on a copy of the demo database, under the demo's bid key, its context pushed
+    (``db.session`` is the demo's for the test). Afterwards the shared rate limiter goes back to the
+    suite's application."""
+    copy = demo_database.copy_to(tmp_path)
+    demo = create_app(config_for_tests(copy.url) | {"BID_KEY": copy.key})
+    demo.test_client_class = IsolatedClient
+    try:
+        with demo.app_context():
+            yield demo
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        limiter.init_app(app)
+        limiter._storage_dead = False
 
 
 @pytest.fixture
