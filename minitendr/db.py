@@ -8,7 +8,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from flask import abort, has_request_context, request
@@ -79,6 +79,8 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+_Row = TypeVar("_Row")
+
 # No list comes near it (50 rows a page: five million rows); a bigger page number is no page at all.
 MAX_PAGE = 100_000
 
@@ -99,15 +101,23 @@ class MinitendrSQLAlchemy(SQLAlchemy):
                 page = 1
         return super().paginate(select, page=page, error_out=error_out, **kwargs)
 
-    def get_or_404(self, entity, ident, *, description=None):
+    def get_or_404(self, entity: type[_Row], ident: Any, *, description: str | None = None, **kwargs: Any) -> _Row:
         """404 for an id no row can have: ``/demands/99999999999999999999`` would overflow the id
         column (INTEGER: 32 bits on PostgreSQL, an OverflowError past 64 bits on SQLite) instead."""
         if isinstance(ident, int) and not -(2**31) <= ident < 2**31:
             abort(404, description=description)
-        return super().get_or_404(entity, ident, description=description)
+        return super().get_or_404(entity, ident, description=description, **kwargs)
 
 
 db = MinitendrSQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
+
+# The base class of every model. Flask-SQLAlchemy builds ``db.Model`` at run time (``Base`` with its
+# table-name and bind-key mixins), and a type checker cannot take an attribute of the ``db`` object as
+# a base class: models subclass ``Model``, which the checker reads as ``Base``.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 intpk = Annotated[int, mapped_column(primary_key=True)]
 money = Annotated[Decimal, mapped_column(Money())]

@@ -34,10 +34,19 @@ from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 SEED = 2013
 PILOT_START, PILOT_END = dt.date(2013, 1, 1), dt.date(2015, 12, 31)
 
+
 # The published table: sub-contracts per category, and confirmed drawdowns in Kč.
+@dataclass(frozen=True)
+class Published:
+    """What the pilot's evaluation published for one kraj: sub-contracts per category, money drawn."""
+
+    subcontracts: dict[str, int]
+    drawn: Decimal
+
+
 PILOT = {
-    "CZ053": {"pobytove": 33, "poradenstvi": 74, "terenni": 144, "drawn": Decimal("15000000")},
-    "CZ041": {"pobytove": 66, "poradenstvi": 16, "terenni": 63, "drawn": Decimal("25000000")},
+    "CZ053": Published({"pobytove": 33, "poradenstvi": 74, "terenni": 144}, Decimal("15000000")),
+    "CZ041": Published({"pobytove": 66, "poradenstvi": 16, "terenni": 63}, Decimal("25000000")),
 }
 # How money divides between categories (relative size of one sub-contract), and how long they run.
 CATEGORY_WEIGHT = {"pobytove": 6.0, "poradenstvi": 1.0, "terenni": 2.2}
@@ -109,9 +118,9 @@ def plan_pilot(seed_dir: Path, rng: random.Random) -> list[Plan]:
     plans: list[Plan] = []
     for kraj, table in PILOT.items():
         kraj_orps = [o["orp_code"] for o in orps if o["kraj_code"] == kraj]
-        slots = [(category, n) for category in CATEGORY_WEIGHT for n in range(table[category])]
+        slots = [(category, n) for category in CATEGORY_WEIGHT for n in range(table.subcontracts[category])]
         weights = [CATEGORY_WEIGHT[c] * rng.lognormvariate(0, 0.45) for c, _ in slots]
-        scale = table["drawn"] / Decimal(str(sum(weights)))
+        scale = table.drawn / Decimal(str(sum(weights)))
         for (category, _), weight in zip(slots, weights, strict=True):
             target = Decimal(str(weight)) * scale
             service_type = rng.choice([t for t in types if t["category"] == category])
@@ -184,7 +193,9 @@ def _at(day: dt.date, hour: int = 9) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=clock.PRAGUE)
 
 
-def _frameworks(plans: list[Plan], parties: dict[str, list[Provider]]) -> dict[tuple[str, str], FrameworkContract]:
+def _frameworks(
+    plans: list[Plan], parties: dict[tuple[str, str], list[Provider]]
+) -> dict[tuple[str, str], FrameworkContract]:
     """One framework per kraj and category, for the pilot years, with a ceiling above what it will commit."""
     found = {}
     with clock.frozen_at(_at(PILOT_START)):
@@ -267,9 +278,11 @@ def _play(plan: Plan, n: int, rng: random.Random, providers: dict[str, Provider]
                 approach="Individuální plán podpory, pravidelné konzultace s OSPOD.",
             )
             placed.append((bid, quality))
-    with clock.frozen_at(demand.deadline + dt.timedelta(hours=1)):
+    deadline = demand.deadline
+    assert deadline is not None, "publishing set the deadline"
+    with clock.frozen_at(deadline + dt.timedelta(hours=1)):
         bids.open_envelopes(demand, officer)
-    with clock.frozen_at(demand.deadline + dt.timedelta(hours=2)):
+    with clock.frozen_at(deadline + dt.timedelta(hours=2)):
         if plan.outcome == "unsuccessful":
             for bid, _ in placed:
                 bids.exclude_bid(bid, "Nabídka nesplnila požadavky na kvalifikaci týmu.")
@@ -310,7 +323,7 @@ def seed_pilot(seed_dir: Path, progress=None) -> dict[str, int]:
         for kraj in PILOT
         for category in CATEGORY_WEIGHT
     }
-    ospod = {u.orp.code: u for u in db.session.scalars(sa.select(User).where(User.role == Role.OSPOD))}
+    ospod = {u.orp.code: u for u in db.session.scalars(sa.select(User).where(User.role == Role.OSPOD)) if u.orp}
     with outbox_silenced():
         _frameworks(plans, parties)
         for n, plan in enumerate(plans, start=1):
@@ -334,6 +347,8 @@ def seed_present(seed_dir: Path) -> dict[str, str]:
     rows = [r for r in _rows(seed_dir / "demo_providers.csv") if r["kraj"] == "CZ053" and "terenni" in r["categories"]]
     providers = list(db.session.scalars(sa.select(Provider).where(Provider.ico.in_([r["ico"] for r in rows]))))
     officer = db.session.execute(sa.select(User).where(User.email == "ospod.pardubice@demo.cz")).scalar_one()
+    assert officer.orp is not None, "an OSPOD account is bound to its ORP"
+    office = officer.orp
     sas = db.session.execute(sa.select(ServiceType).where(ServiceType.code == "SAS")).scalar_one()
     start = dt.date(today.year - 1, 1, 1)
     with clock.frozen_at(_at(start)):
@@ -369,7 +384,7 @@ def seed_present(seed_dir: Path) -> dict[str, str]:
         )
         with clock.frozen_at(_at(plan.published)):
             demand = demands.create_demand(
-                orp=officer.orp,
+                orp=office,
                 created_by=officer,
                 category=terenni,
                 service_type=sas,
@@ -383,7 +398,9 @@ def seed_present(seed_dir: Path) -> dict[str, str]:
         draft = filed(0, publish=False)
         open_now = filed(1, publish=True)
         in_evaluation = filed(30, publish=True)
-        for demand, moment in ((open_now, clock.now()), (in_evaluation, _at(in_evaluation.published_at.date()))):
+        published = in_evaluation.published_at
+        assert published is not None, "publishing set the time"
+        for demand, moment in ((open_now, clock.now()), (in_evaluation, _at(published.date()))):
             with clock.frozen_at(moment + dt.timedelta(hours=1)):
                 for provider, price in zip(providers[:3], ("495", "520", "548"), strict=False):
                     bids.submit_bid(

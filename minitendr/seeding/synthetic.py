@@ -76,7 +76,7 @@ class Writer:
         self.rows = 0
         if not self.postgres:
             # A bulk load: a page cache big enough to keep the indexes being filled in memory.
-            self.connection.connection.driver_connection.execute("PRAGMA cache_size = -262144")
+            self.connection.exec_driver_sql("PRAGMA cache_size = -262144")
 
     def write(self, model, rows: list[dict]) -> None:
         if not rows:
@@ -86,6 +86,7 @@ class Writer:
             columns = list(rows[0])
             processors = {c: table.c[c].type.bind_processor(self.connection.dialect) for c in columns}
             raw = self.connection.connection.driver_connection
+            assert raw is not None, "a pooled connection holds psycopg's"
             with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(
@@ -160,7 +161,9 @@ def _plain(value):
     return value
 
 
-def _load_reference() -> tuple[list[Kraj], list[float], dict[int, list[int]], dict[str, list[ServiceType]], dict]:
+def _load_reference() -> tuple[
+    list[Kraj], list[int], dict[int, list[int]], dict[str, list[ServiceType]], dict[str, int]
+]:
     kraje = list(db.session.scalars(sa.select(Kraj).order_by(Kraj.code)))
     orps: dict[int, list[int]] = {}
     for orp_id, kraj_id in db.session.execute(sa.select(Orp.id, Orp.kraj_id)):
@@ -174,7 +177,7 @@ def _load_reference() -> tuple[list[Kraj], list[float], dict[int, list[int]], di
 
 
 def _providers(
-    writer: Writer, rng: random.Random, count: int, kraje: list[Kraj], weights: list[float], orp_names: dict[int, str]
+    writer: Writer, rng: random.Random, count: int, kraje: list[Kraj], weights: list[int], orp_names: dict[int, str]
 ) -> dict[tuple[int, str], list[int]]:
     """Providers with valid IČO, each working in one kraj and one or two categories."""
     start_id = _next_id(Provider)
@@ -224,7 +227,10 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
     size = sizes(subcontracts)
     kraje, weights, orps, types, categories = _load_reference()
     orp_names = {
-        k.id: db.session.scalar(sa.select(Orp.name).where(Orp.kraj_id == k.id).order_by(Orp.code)) for k in kraje
+        k.id: db.session.execute(
+            sa.select(Orp.name).where(Orp.kraj_id == k.id).order_by(Orp.code).limit(1)
+        ).scalar_one()
+        for k in kraje
     }
     writer = Writer()
     deferred = writer.defer_indexes(BULK)
@@ -318,7 +324,7 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
         needs = list(NEEDS)
         done = 0
         for start in range(0, subcontracts, BATCH):
-            batch = {model: [] for model in BULK}
+            batch: dict[type, list[dict]] = {model: [] for model in BULK}
             for kraj_id, category, published, service_type_id, price, units in picks[start : start + BATCH]:
                 period = 0 if published <= PERIODS[0][1] else 1
                 framework_id = framework_ids[(kraj_id, category, period)]
@@ -419,8 +425,8 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
                 ids[SubContract] += 1
                 completed = ends < today
                 signed = decided.date()
-                key = (abbr[kraj_id], signed.year)
-                subcontract_seq = subcontract_sequences[key] = subcontract_sequences.get(key, 0) + 1
+                numbering = (abbr[kraj_id], signed.year)
+                subcontract_seq = subcontract_sequences[numbering] = subcontract_sequences.get(numbering, 0) + 1
                 batch[SubContract].append(
                     {
                         "id": subcontract_id,
