@@ -10,9 +10,17 @@ from minitendr.db import db
 
 
 def test_seed_reference_twice_changes_nothing(run_cli):
+    from minitendr.registry.models import Kraj, Orp, ServiceType
+
+    def counts() -> tuple[int | None, ...]:
+        return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Kraj, Orp, ServiceType))
+
+    before = counts()
     result = run_cli("seed", "reference")
     assert result.exit_code == 0
     assert "0 nových, 0 změněných" in result.output
+    db.session.expire_all()
+    assert counts() == before and before[:2] == (14, 206)
 
 
 def test_users_create_binds_an_ospod_user_to_its_orp(run_cli):
@@ -32,7 +40,9 @@ def test_users_create_binds_an_ospod_user_to_its_orp(run_cli):
     )
     assert result.exit_code == 0, result.output
     user = db.session.execute(sa.select(User).where(User.email == "nova@cheb.cz")).scalar_one()
-    assert user.role is Role.OSPOD and user.orp.name == "Cheb"
+    assert user.role is Role.OSPOD and user.orp is not None and user.orp.name == "Cheb"
+    assert user.name == "Nová" and user.active and user.check_password("dlouhe-heslo-1")
+    assert user.kraj_id is None and user.provider_id is None
 
 
 def test_users_create_refuses_bad_input_with_czech_messages(run_cli, personas):
@@ -56,6 +66,7 @@ def test_short_password_is_refused_on_the_command_line(run_cli):
         "users", "create", "--email", "a@b.cz", "--name", "X", "--role", "ministry", "--password", "kratke"
     )
     assert result.exit_code != 0 and "alespoň 10 znaků" in result.output
+    assert db.session.execute(sa.select(User).where(User.email == "a@b.cz")).scalar_one_or_none() is None
 
 
 DEMO_ACCOUNTS = (

@@ -15,6 +15,7 @@ from minitendr.audit.models import AppendOnlyError
 from minitendr.audit.service import history, record
 from minitendr.config import ConfigurationError
 from minitendr.db import Money, UTCDateTime, db
+from minitendr.providers.models import Provider
 from minitendr.sealing import new_key
 from tests.conftest import config_for_tests
 
@@ -29,13 +30,15 @@ def test_secret_key_is_required_outside_tests_and_demo(monkeypatch, database_url
 
 def test_settings_come_from_the_environment(monkeypatch, database_url):
     monkeypatch.setenv("MINITENDR_SECRET_KEY", "z-prostredi")
-    monkeypatch.setenv("MINITENDR_BID_KEY", new_key())
+    bid_key = new_key()
+    monkeypatch.setenv("MINITENDR_BID_KEY", bid_key)
     monkeypatch.setenv("MINITENDR_DATABASE_URL", "sqlite:////tmp/jinde.db")
     monkeypatch.setenv("MINITENDR_REDIS_URL", "redis://127.0.0.1:6379/3")
     app = create_app()
     assert app.config["SECRET_KEY"] == "z-prostredi"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:////tmp/jinde.db"
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+    assert app.config["BID_KEY"] == bid_key
 
 
 def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
@@ -173,7 +176,16 @@ def test_security_headers(client):
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
     assert headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in headers  # only behind HTTPS (MINITENDR_SECURE_COOKIES)
+
+
+def test_what_a_logged_in_person_sees_is_never_cached(login, personas):
+    """A shared or proxy cache must not hand one official's page to the next person; style sheets may be."""
+    client = login(personas.ospod)
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/static/app.css").headers.get("Cache-Control", "")
 
 
 def test_pages_load_bootstrap_from_this_server(client):
@@ -232,4 +244,5 @@ def test_text_with_nul_characters_is_a_400_not_a_database_error(login, personas)
     client = login(personas.admin)
     response = client.post("/providers/new", data={"ico": "00216208", "name": "Poradna\x00", "active": "y"})
     assert response.status_code == 400
+    assert db.session.scalar(db.select(Provider).where(Provider.ico == "00216208")) is None
     assert client.get("/reports/spend?kraj=CZ\x00").status_code == 400

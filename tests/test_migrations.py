@@ -45,11 +45,15 @@ def test_upgrading_keeps_rows_that_hang_on_recreated_tables(tmp_path):
                     "VALUES (1, 1, 1, '2026-11-01 10:00:00')"
                 )
             )
+        invitation = "SELECT demand_id, provider_id FROM invitation"
         upgrade(directory=directory)
         with db.engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT count(*) FROM invitation")).scalar() == 1
+            assert conn.execute(sa.text(invitation)).all() == [(1, 1)]
+            assert conn.execute(sa.text("SELECT number, status FROM demand")).all() == [("PAK-2026-0001", "published")]
+            assert conn.execute(sa.text("SELECT ico FROM provider")).scalars().all() == ["26742101"]
             assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1  # back on for the application
+            assert conn.execute(sa.text("PRAGMA foreign_key_check")).all() == []
         downgrade(directory=directory, revision="0003")
         with db.engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT count(*) FROM invitation")).scalar() == 1
+            assert conn.execute(sa.text(invitation)).all() == [(1, 1)]
         db.engine.dispose()

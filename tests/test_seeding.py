@@ -184,3 +184,4 @@ def test_seed_synthetic_command_reports_rows_per_second(run_cli):
     result = run_cli("seed", "synthetic", "--subcontracts", "200", "--seed", "3")
     assert result.exit_code == 0, result.output
     assert "200 dílčích smluv" in result.output and "řádků/s" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(SubContract.id))) == 200
