@@ -97,7 +97,7 @@ def app(database_url: str, tmp_path_factory) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    """A plain test client (pytest-flask's keeps request contexts alive between requests)."""
+    """A test client whose every request runs in a fresh context (see ``IsolatedClient``)."""
     return app.test_client()
 
 
@@ -207,7 +207,18 @@ def run_cli(app: Flask):
 
 
 @pytest.fixture(autouse=True)
-def _transaction(app: Flask):
+def _request_context(app: Flask) -> Iterator[None]:
+    """Each test runs inside a GET request context of the suite's application (as it did when the
+    pytest-flask plugin pushed one): code a test calls directly sees ``has_request_context()`` and an
+    anonymous ``current_user``, and on SQLite begins its transactions as a reader (deferred, not
+    ``BEGIN IMMEDIATE``), so a test may write through a second connection while its session reads
+    (tests/test_audit.py's migration test does)."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _transaction(app: Flask, _request_context: None):
     """Everything a test writes, its requests included, is rolled back when it ends."""
     with app.app_context():
         engines = db.engines
