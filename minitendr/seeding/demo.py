@@ -54,7 +54,9 @@ def seed_demo_accounts(seed_dir: Path) -> list[DemoAccount]:
                 password=DEMO_PASSWORD,
                 role=role,
                 enforce_password_policy=False,
-                **({role.binding: binding} if role.binding else {}),
+                kraj=binding if isinstance(binding, Kraj) else None,
+                orp=binding if isinstance(binding, Orp) else None,
+                provider=binding if isinstance(binding, Provider) else None,
             )
         result.append(DemoAccount(user.email, role, str(binding) if binding else "celá republika"))
     return result
