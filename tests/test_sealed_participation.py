@@ -30,6 +30,7 @@ from minitendr import clock
 from minitendr.bids import service as bids
 from minitendr.contracts.service import confirm_drawdown, report_drawdown
 from minitendr.db import db
+from minitendr.demands import evaluation
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.reports import jobs, summary
 from tests.conftest import Personas, log_in
@@ -79,10 +80,10 @@ def scenario(personas, kraj_pak) -> Scenario:
             make_bid(past, bidder, "500", attachments=[("nabidka.pdf", MINIMAL_PDF)]),
             make_bid(past, interloper, "550", attachments=[("cenik.pdf", MINIMAL_PDF + b"%2")]),
         ]
-    bids.open_envelopes(past, personas.ospod)
+    evaluation.open_envelopes(past, personas.ospod)
     for bid in past_bids:
         bids.score_bid(bid, 80, "Splňuje zadání.")
-    subcontract = bids.award(past, personas.ospod)
+    subcontract = evaluation.award(past, personas.ospod)
     with clock.frozen_at(MONDAY + dt.timedelta(days=21)):
         drawdown = report_drawdown(
             subcontract, bidder, period=clock.today().replace(day=1), units=Decimal("2"), amount=Decimal("1000.00")
