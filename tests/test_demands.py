@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -12,30 +13,35 @@ import sqlalchemy as sa
 
 from minitendr import clock
 from minitendr.audit.models import AuditEvent
-from minitendr.auth.models import Role
+from minitendr.auth.models import Role, User
 from minitendr.db import DomainError, db
 from minitendr.demands import service
 from minitendr.demands.models import Demand, DemandStatus, Invitation
 from minitendr.frameworks import service as frameworks
+from minitendr.frameworks.models import FrameworkContract
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.privacy import find_birth_number
+from minitendr.providers.models import Provider
 from minitendr.registry.models import ServiceType
+from tests.conftest import MONDAY
 from tests.factories import ProviderFactory, UserFactory, demand_form, demand_values, make_demand, make_framework
 
-# A Monday in term time, 09:00 in Prague.
-MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
+pytestmark = pytest.mark.usefixtures("monday")
 
 
-@pytest.fixture(autouse=True)
-def _monday():
-    with clock.frozen_at(MONDAY):
-        yield
+@dataclass
+class World:
+    """Pardubický kraj's SAS framework: the persona provider and ``second`` active, ``suspended``
+    suspended; plus an inactive account at the persona provider, who must not be told anything."""
+
+    framework: FrameworkContract
+    second: Provider
+    second_user: User
+    suspended: Provider
 
 
 @pytest.fixture
-def world(personas, kraj_pak):
-    """Pardubický kraj's SAS framework: the persona provider and a second provider active, a third
-    suspended; plus an inactive account at the persona provider, who must not be told anything."""
+def world(personas, kraj_pak) -> World:
     second, suspended = ProviderFactory(name="Druhý poskytovatel"), ProviderFactory(name="Pozastavený")
     second_user = UserFactory(email="druhy@test.cz", role=Role.PROVIDER, provider=second)
     UserFactory(email="pozastaveny@test.cz", role=Role.PROVIDER, provider=suspended)
@@ -43,7 +49,7 @@ def world(personas, kraj_pak):
     framework = make_framework(kraj_pak, providers=[personas.provider.provider, second, suspended])
     frameworks.suspend_party(framework.parties[2], "neplnění povinností")
     db.session.flush()
-    return {"framework": framework, "second": second, "second_user": second_user, "suspended": suspended}
+    return World(framework=framework, second=second, second_user=second_user, suspended=suspended)
 
 
 def audit(demand) -> list[str]:
@@ -86,11 +92,11 @@ def test_a_deadline_leaves_at_least_one_full_working_day(moment, earliest):
 def test_publishing_invites_exactly_the_active_parties_and_tells_their_active_users(personas, world):
     demand = make_demand(personas.ospod)
     invitations = service.publish(demand)
-    assert {i.provider_id for i in invitations} == {personas.provider.provider_id, world["second"].id}
-    assert demand.status is DemandStatus.PUBLISHED and demand.framework is world["framework"]
+    assert {i.provider_id for i in invitations} == {personas.provider.provider_id, world.second.id}
+    assert demand.status is DemandStatus.PUBLISHED and demand.framework is world.framework
     assert demand.deadline == dt.datetime(2026, 12, 7, 11, tzinfo=dt.UTC)  # 10 working days, 12:00 Prague
     told = set(db.session.scalars(sa.select(Notification.user_id)))
-    assert told == {personas.provider.id, world["second_user"].id}
+    assert told == {personas.provider.id, world.second_user.id}
     mailed = set(db.session.scalars(sa.select(OutboxEmail.recipient)))
     assert mailed == {"poskytovatel@test.cz", "druhy@test.cz"}
     assert audit(demand) == ["demand.created", "demand.published"]
@@ -118,7 +124,7 @@ def test_publishing_without_a_framework_in_force_is_refused(personas, world):
 
 
 def test_publishing_under_a_framework_without_active_parties_is_refused(personas, world):
-    for party in world["framework"].active_parties:
+    for party in world.framework.active_parties:
         frameworks.suspend_party(party, "kontrola")
     demand = make_demand(personas.ospod)
     with pytest.raises(DomainError, match="nemá žádnou aktivní smluvní stranu"):
@@ -127,7 +133,7 @@ def test_publishing_under_a_framework_without_active_parties_is_refused(personas
 
 def test_a_terminated_or_expired_framework_is_not_used(personas, world):
     demand = make_demand(personas.ospod)
-    frameworks.terminate_framework(world["framework"], "výpověď")
+    frameworks.terminate_framework(world.framework, "výpověď")
     with pytest.raises(DomainError, match="nemá k dnešnímu dni platnou"):
         service.publish(demand)
 
@@ -336,8 +342,8 @@ def test_a_question_is_answered_for_everyone_without_saying_who_asked(login, per
     demand = db.session.get(Demand, demand.id)
     assert demand.deadline == dt.datetime(2026, 12, 10, 11, 0, tzinfo=dt.UTC)
     told = set(db.session.scalars(sa.select(Notification.user_id).where(Notification.title.like("Odpověď%"))))
-    assert told == {personas.provider.id, world["second_user"].id}
-    other_page = login(world["second_user"]).get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert told == {personas.provider.id, world.second_user.id}
+    other_page = login(world.second_user).get(f"/demands/{demand.id}").get_data(as_text=True)
     assert "Je možné začít později?" in other_page and "Ano, nejpozději o dva týdny." in other_page
     assert "váš dotaz" not in other_page and personas.provider.provider.name not in other_page
     assert "váš dotaz" in login(personas.provider).get(f"/demands/{demand.id}").get_data(as_text=True)
@@ -356,7 +362,7 @@ def test_the_deadline_can_only_be_extended(personas, world):
 def test_only_invited_providers_ask(login, personas, world):
     demand = make_demand(personas.ospod, publish=True)
     with pytest.raises(DomainError, match="jen pozvaní"):
-        service.ask(demand, world["suspended"], "Můžu se také ucházet?")
+        service.ask(demand, world.suspended, "Můžu se také ucházet?")
     db.session.commit()
     assert login(personas.interloper).post(f"/demands/{demand.id}/questions", data={"question": "?"}).status_code == 403
 
@@ -497,7 +503,7 @@ def test_publishing_through_the_page_stores_the_invitations(login, personas, wor
     db.session.commit()
     assert login(personas.ospod).post(f"/demands/{demand.id}/publish").status_code == 302
     invited = db.session.scalars(sa.select(Invitation.provider_id).where(Invitation.demand_id == demand.id)).all()
-    assert sorted(invited) == sorted([personas.provider.provider_id, world["second"].id])
+    assert sorted(invited) == sorted([personas.provider.provider_id, world.second.id])
 
 
 # --- a party that is no longer active ------------------------------------------------------------
@@ -515,7 +521,7 @@ def test_a_suspended_or_withdrawn_party_neither_sees_an_open_minitender_nor_its_
         untouched = make_demand(personas.ospod, publish=True)  # invited, never bid
     open_now = make_demand(personas.ospod, publish=True)
     own_bid = make_bid(open_now, provider)
-    party = next(p for p in world["framework"].parties if p.provider_id == provider.id)
+    party = next(p for p in world.framework.parties if p.provider_id == provider.id)
     getattr(frameworks, f"{change}_party")(party, "Neplní podmínky rámcové smlouvy.")
     db.session.commit()
 
@@ -530,7 +536,7 @@ def test_a_suspended_or_withdrawn_party_neither_sees_an_open_minitender_nor_its_
     assert client.get(f"/bids/{own_bid.id}").status_code == 200
     assert client.get(f"/demands/{untouched.id}").status_code == 403
     # The other, still active party sees and may bid as before.
-    other = login(world["second_user"])
+    other = login(world.second_user)
     assert other.get(f"/demands/{open_now.id}").status_code == 200
     assert other.get(f"/demands/{open_now.id}/bid").status_code == 200
     assert bids.live_bid(open_now, provider.id) is not None  # nothing of its own was taken away
@@ -539,7 +545,7 @@ def test_a_suspended_or_withdrawn_party_neither_sees_an_open_minitender_nor_its_
 def test_reinstated_party_sees_the_open_minitender_again(login, world, personas):
     provider = personas.provider.provider
     open_now = make_demand(personas.ospod, publish=True)
-    party = next(p for p in world["framework"].parties if p.provider_id == provider.id)
+    party = next(p for p in world.framework.parties if p.provider_id == provider.id)
     frameworks.suspend_party(party, "Prověřujeme stížnost.")
     db.session.commit()
     assert login(personas.provider).get(f"/demands/{open_now.id}").status_code == 403

@@ -33,10 +33,9 @@ from minitendr.db import db
 from minitendr.demands import evaluation
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.reports import jobs, summary
-from tests.conftest import Personas, log_in
+from tests.conftest import MONDAY, Personas, log_in
 from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework
 
-MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
 OBSERVERS = ("admin", "ministry", "kraj", "kraj_other", "ospod", "ospod_other", "interloper", "anonymous")
 STAGES = ("před nabídkou", "po podání nabídky", "po nahrazení nabídky", "po stažení nabídky")
 # An id no bid has: before the bid exists, its pages are asked for under this id, so that "no such
@@ -51,10 +50,7 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 PUBLISHED = re.compile(r"Zveřejněné minitendry</dt>\s*<dd[^>]*>([^<]*)</dd>")
 
 
-@pytest.fixture(autouse=True)
-def _monday():
-    with clock.frozen_at(MONDAY):
-        yield
+pytestmark = pytest.mark.usefixtures("monday")
 
 
 @dataclass
