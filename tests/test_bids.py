@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -496,3 +497,90 @@ def test_bid_submissions_are_rate_limited_per_account(app, login, world, persona
     assert blocked.status_code == 429 and "Příliš mnoho pokusů" in blocked.get_data(as_text=True)
     # Another provider's account is counted on its own.
     assert login(world.b_user).post(f"/demands/{world.demand.id}/bid", data=data).status_code == 302
+
+
+# --- a refused form on the evaluation page -------------------------------------------------------
+def message_at(page: str, input_id: str) -> str | None:
+    """The message at the input ``input_id`` of a refused form, once the input says it is invalid."""
+    tag = re.search(rf'<(?:textarea|input)[^>]*\bid="{input_id}"[^>]*>', page)
+    message = re.search(rf'id="{input_id}-error">([^<]*)<', page)
+    if tag is None or message is None:
+        return None
+    assert 'aria-invalid="true"' in tag.group(0) and f'aria-describedby="{input_id}-error"' in tag.group(0)
+    return message.group(1).strip()
+
+
+def test_a_refused_score_comes_back_in_its_bids_row_with_what_was_typed(login, world, personas):
+    refused, other = (make_bid(world.demand, provider) for provider in (world.a, world.b))
+    with after_deadline():
+        db.session.commit()
+        response = login(personas.ospod).post(
+            f"/bids/{refused.id}/score", data={"quality_score": "150", "justification": "Velmi dobrý tým."}
+        )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Hodnocení nabídek" in page
+    assert message_at(page, f"q-{refused.id}") == "Číslo musí být v rozmezí 0 až 100."
+    assert 'value="150"' in page and ">Velmi dobrý tým.</textarea>" in page
+    assert message_at(page, f"q-{other.id}") is None  # the other bid's row is as it was
+    assert page.count("<details open>") == 1 and f'href="#q-{refused.id}"' in page
+    assert db.session.get(Bid, refused.id).quality_score is None
+
+
+def test_a_refused_exclusion_and_a_refused_unsuccessful_end_say_why(login, world, personas):
+    bid = make_bid(world.demand, world.a)
+    with after_deadline():
+        db.session.commit()
+        client = login(personas.ospod)
+        excluded = client.post(f"/bids/{bid.id}/exclude", data={"reason": ""}).get_data(as_text=True)
+        closed = client.post(f"/demands/{world.demand.id}/unsuccessful", data={"note": "Nikdo nevyhověl."})
+    assert message_at(excluded, f"x-{bid.id}") == "Toto pole je povinné."
+    page = closed.get_data(as_text=True)
+    assert closed.status_code == 200 and "stále ve hře" in page and ">Nikdo nevyhověl.</textarea>" in page
+    assert db.session.get(Demand, world.demand.id).status is DemandStatus.PUBLISHED
+
+
+def test_a_refused_bid_form_keeps_what_was_typed(login, world, personas):
+    db.session.commit()
+    data = bid_form("800", team="Tým se supervizí.")  # 800 × 40 = 32 000 > 30 000, the demand's maximum
+    response = login(personas.provider).post(f"/demands/{world.demand.id}/bid", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "přesahuje předpokládanou maximální hodnotu" in page
+    assert 'value="800"' in page and "Tým se supervizí.</textarea>" in page
+
+
+# --- bid transitions on the model ----------------------------------------------------------------
+def test_score_and_exclude_refuse_a_bid_that_is_not_in_play(world):
+    bid = make_bid(world.demand, world.a)
+    service.withdraw_bid(bid)
+    with pytest.raises(DomainError, match="Hodnotit lze jen podané nabídky"):
+        bid.score(80, "ok")
+    with pytest.raises(DomainError, match="Vyřadit lze jen podanou nabídku"):
+        bid.exclude("Nesplňuje kvalifikaci.")
+    assert bid.status is BidStatus.WITHDRAWN and bid.quality_score is None
+
+
+def test_score_and_exclude_need_their_reason_at_its_field(world):
+    bid = make_bid(world.demand, world.a)
+    for move, field in ((lambda: bid.score(80, " "), "justification"), (lambda: bid.exclude(""), "reason")):
+        with pytest.raises(DomainError) as refused:
+            move()
+        assert refused.value.field == field
+    with pytest.raises(DomainError, match="rodného čísla"):
+        bid.exclude("Vedoucí týmu 850101/1233 nemá praxi.")
+    bid.exclude("Nesplňuje kvalifikaci.")
+    with pytest.raises(DomainError, match="Vyřadit lze jen podanou"):
+        bid.exclude("Znovu.")
+    bid.score(60, "Po přezkoumání splňuje.")  # an exclusion may be undone by a score
+    assert bid.status is BidStatus.SUBMITTED and bid.excluded_reason is None and bid.quality_score == 60
+
+
+def test_only_a_scored_bid_is_awarded_or_not_awarded(world):
+    bid = make_bid(world.demand, world.a)
+    for move in (bid.mark_awarded, bid.mark_not_awarded):
+        with pytest.raises(DomainError, match="jen u ohodnocené nabídky"):
+            move()
+    bid.score(70, "ok")
+    bid.mark_awarded()
+    with pytest.raises(DomainError, match="jen u ohodnocené nabídky"):
+        bid.mark_not_awarded()
+    assert bid.status is BidStatus.AWARDED

@@ -16,7 +16,7 @@ from minitendr.audit.models import AuditEvent
 from minitendr.auth.models import Role, User
 from minitendr.db import DomainError, db
 from minitendr.demands import service
-from minitendr.demands.models import Demand, DemandStatus, Invitation
+from minitendr.demands.models import Clarification, Demand, DemandStatus, Invitation
 from minitendr.frameworks import service as frameworks
 from minitendr.frameworks.models import FrameworkContract
 from minitendr.notifications.models import Notification, OutboxEmail
@@ -568,9 +568,11 @@ def test_answering_with_a_new_deadline_in_year_one_gets_a_czech_message(login, p
     response = login(personas.ospod).post(
         f"/demands/{demand.id}/questions/{clarification.id}/answer",
         data={"answer": "Ano.", "new_deadline": "0001-01-01T00:00"},
-        follow_redirects=True,
     )
-    assert response.status_code == 200 and "mezi lety 2000 a 2100" in response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message_at(response.get_data(as_text=True), f"deadline-{clarification.id}") == (
+        "Zadejte datum mezi lety 2000 a 2100."
+    )
 
 
 @pytest.mark.parametrize(
@@ -582,3 +584,84 @@ def test_a_page_number_past_any_list_is_404_not_500(login, personas, url, page):
     assert response.status_code in (200, 404), (url, page, response.status_code)
     if len(page) >= 6 and page.isdigit():
         assert response.status_code == 404
+
+
+# --- a refused form comes back on the demand's page ----------------------------------------------
+def message_at(page: str, input_id: str) -> str | None:
+    """The message shown at the input ``input_id`` of a refused form (None when it has none), after
+    checking that the input says it is invalid and points to the message."""
+    tag = re.search(rf'<(?:textarea|input)[^>]*\bid="{input_id}"[^>]*>', page)
+    message = re.search(rf'id="{input_id}-error">([^<]*)<', page)
+    if tag is None or message is None:
+        return None
+    assert 'aria-invalid="true"' in tag.group(0) and f'aria-describedby="{input_id}-error"' in tag.group(0)
+    return message.group(1).strip()
+
+
+def test_a_refused_cancellation_keeps_the_reason_and_says_why_at_the_field(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    db.session.commit()
+    typed = "Rodina (dítě 150315/1243) se odstěhovala."
+    response = login(personas.ospod).post(f"/demands/{demand.id}/cancel", data={"reason": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "rodného čísla" in message_at(page, "cancel-reason")
+    assert f">{typed}</textarea>" in page and '<details class="mb-4" open>' in page
+    assert 'class="alert alert-danger error-summary"' in page and 'href="#cancel-reason"' in page
+    assert db.session.get(Demand, demand.id).status is DemandStatus.PUBLISHED
+    empty = login(personas.ospod).post(f"/demands/{demand.id}/cancel", data={"reason": ""}).get_data(as_text=True)
+    assert message_at(empty, "cancel-reason") == "Toto pole je povinné."
+
+
+def test_a_refused_question_keeps_its_text_at_the_field(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    db.session.commit()
+    typed = "Jde o dítě 150315/1243?"
+    response = login(personas.provider).post(f"/demands/{demand.id}/questions", data={"question": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "rodného čísla" in message_at(page, "question")
+    assert f">{typed}</textarea>" in page
+    assert db.session.scalar(sa.select(sa.func.count(Clarification.id))) == 0
+
+
+def test_a_refused_answer_keeps_the_text_and_shows_the_service_message_at_the_new_deadline(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    clarification = service.ask(demand, personas.provider.provider, "Lze začít později?")
+    db.session.commit()
+    response = login(personas.ospod).post(
+        f"/demands/{demand.id}/questions/{clarification.id}/answer",
+        data={"answer": "Ano, o týden.", "new_deadline": "2026-12-01T12:00"},  # before the deadline of 7. 12.
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message_at(page, f"deadline-{clarification.id}") == "Novou lhůtu lze jen prodloužit, ne zkrátit."
+    assert ">Ano, o týden.</textarea>" in page and 'value="2026-12-01T12:00"' in page
+    assert message_at(page, f"answer-{clarification.id}") is None
+    db.session.expire_all()
+    assert db.session.get(Demand, demand.id).clarifications[0].answer is None
+
+
+# --- transitions on the model --------------------------------------------------------------------
+def test_the_cancel_transition_refuses_a_missing_reason_and_a_demand_in_evaluation(personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    assert demand.can_be_cancelled
+    with pytest.raises(DomainError, match="Uveďte důvod zrušení") as refused:
+        demand.cancel("  ")
+    assert refused.value.field == "reason" and demand.status is DemandStatus.PUBLISHED
+    with clock.frozen_at(demand.deadline + dt.timedelta(minutes=1)):
+        assert not demand.can_be_cancelled
+        with pytest.raises(DomainError, match="Zrušit lze jen koncept nebo zveřejněnou"):
+            demand.cancel("Pozdě.")
+    demand.cancel("  Rodina se odstěhovala. ")
+    assert demand.cancel_reason == "Rodina se odstěhovala." and demand.can_be_reissued
+
+
+def test_a_decision_before_the_deadline_or_a_second_one_is_refused(personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    with pytest.raises(DomainError, match="až po uplynutí lhůty"):
+        demand.mark_awarded(personas.ospod)
+    with clock.frozen_at(demand.deadline + dt.timedelta(minutes=1)):
+        assert demand.in_evaluation and not demand.is_decided
+        demand.mark_unsuccessful(personas.ospod, "Nikdo nepodal nabídku.")
+        with pytest.raises(DomainError, match="už bylo rozhodnuto"):
+            demand.mark_awarded(personas.ospod)
+    assert demand.is_unsuccessful and demand.can_be_reissued
