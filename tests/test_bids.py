@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +27,16 @@ from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.permissions import bid_scope
 from minitendr.providers.models import Provider
 from tests.conftest import MONDAY
-from tests.factories import MINIMAL_PDF, ProviderFactory, UserFactory, bid_form, make_bid, make_demand, make_framework
+from tests.factories import (
+    MINIMAL_PDF,
+    ProviderFactory,
+    UserFactory,
+    bid_form,
+    make_bid,
+    make_demand,
+    make_framework,
+    message_at,
+)
 
 AFTER_DEADLINE = dt.datetime(2026, 12, 7, 12, 30, tzinfo=clock.PRAGUE)  # the default deadline is 7. 12. 12:00
 
@@ -500,16 +508,6 @@ def test_bid_submissions_are_rate_limited_per_account(app, login, world, persona
 
 
 # --- a refused form on the evaluation page -------------------------------------------------------
-def message_at(page: str, input_id: str) -> str | None:
-    """The message at the input ``input_id`` of a refused form, once the input says it is invalid."""
-    tag = re.search(rf'<(?:textarea|input)[^>]*\bid="{input_id}"[^>]*>', page)
-    message = re.search(rf'id="{input_id}-error">([^<]*)<', page)
-    if tag is None or message is None:
-        return None
-    assert 'aria-invalid="true"' in tag.group(0) and f'aria-describedby="{input_id}-error"' in tag.group(0)
-    return message.group(1).strip()
-
-
 def test_a_refused_score_comes_back_in_its_bids_row_with_what_was_typed(login, world, personas):
     refused, other = (make_bid(world.demand, provider) for provider in (world.a, world.b))
     with after_deadline():

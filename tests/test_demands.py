@@ -24,7 +24,15 @@ from minitendr.privacy import find_birth_number
 from minitendr.providers.models import Provider
 from minitendr.registry.models import ServiceType
 from tests.conftest import MONDAY
-from tests.factories import ProviderFactory, UserFactory, demand_form, demand_values, make_demand, make_framework
+from tests.factories import (
+    ProviderFactory,
+    UserFactory,
+    demand_form,
+    demand_values,
+    make_demand,
+    make_framework,
+    message_at,
+)
 
 pytestmark = pytest.mark.usefixtures("monday")
 
@@ -587,17 +595,6 @@ def test_a_page_number_past_any_list_is_404_not_500(login, personas, url, page):
 
 
 # --- a refused form comes back on the demand's page ----------------------------------------------
-def message_at(page: str, input_id: str) -> str | None:
-    """The message shown at the input ``input_id`` of a refused form (None when it has none), after
-    checking that the input says it is invalid and points to the message."""
-    tag = re.search(rf'<(?:textarea|input)[^>]*\bid="{input_id}"[^>]*>', page)
-    message = re.search(rf'id="{input_id}-error">([^<]*)<', page)
-    if tag is None or message is None:
-        return None
-    assert 'aria-invalid="true"' in tag.group(0) and f'aria-describedby="{input_id}-error"' in tag.group(0)
-    return message.group(1).strip()
-
-
 def test_a_refused_cancellation_keeps_the_reason_and_says_why_at_the_field(login, personas, world):
     demand = make_demand(personas.ospod, publish=True)
     db.session.commit()
