@@ -326,3 +326,15 @@ def test_the_decisions_moved_to_the_demand_keep_their_urls(app, endpoint, url):
     with app.test_request_context():
         assert url_for(endpoint, demand_id=7) == url
     assert not any(rule.endpoint == "bids." + endpoint.split(".")[1] for rule in app.url_map.iter_rules())
+
+
+def test_only_officials_who_read_a_minitender_see_whom_it_invited_and_its_evaluation_records(personas, objects):
+    from minitendr.db import db
+    from minitendr.demands.models import Demand
+    from minitendr.permissions import can_read_evaluation_records, can_see_invited_providers
+
+    demand = db.session.get(Demand, objects["past_demand_id"])
+    logged_in = ("admin", "ministry", "kraj", "ospod", "provider", "interloper", "kraj_other", "ospod_other")
+    for rule in (can_see_invited_providers, can_read_evaluation_records):
+        allowed = {persona for persona in logged_in if rule(personas[persona], demand)}
+        assert allowed == {"admin", "ministry", "kraj", "ospod"}, rule.__name__
