@@ -237,6 +237,18 @@ def can_count_bids(user: User, demand) -> bool:
     )
 
 
+def can_see_invited_providers(user: User, demand) -> bool:
+    """Who was invited is the officials' to know; a provider sees how many competitors it has, not
+    who they are (that would tell it whom to agree prices with)."""
+    return user.role in OFFICIALS and can_read_demand(user, demand)
+
+
+def can_read_evaluation_records(user: User, demand) -> bool:
+    """The opening record and the evaluation protocol: the officials who read the minitender. A
+    provider learns its own scores and the winner from the result notification and the demand's page."""
+    return user.role in OFFICIALS and can_read_demand(user, demand)
+
+
 def can_bid_on_demand(user: User, demand) -> bool:
     """A provider account whose organisation is invited and still an active party of the demand's
     framework (the bid form; the service refuses a late or otherwise wrong bid itself)."""

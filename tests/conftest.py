@@ -331,9 +331,10 @@ def login(app, client):
 def objects(  # one of every kind of object, for the route tables
     personas, kraj_pak
 ):
-    from minitendr.bids.service import award, open_envelopes, score_bid
+    from minitendr.bids.service import score_bid
     from minitendr.contracts.service import report_drawdown
     from minitendr.db import db
+    from minitendr.demands.evaluation import award, open_envelopes
     from minitendr.demands.service import ask
     from minitendr.notifications.models import Notification
     from minitendr.registry.models import ServiceType

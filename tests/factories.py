@@ -1,6 +1,9 @@
-"""factory_boy factories; they flush into the test's transaction, never commit."""
+"""factory_boy factories and objects made through the services (they flush into the test's transaction, never
+commit); the forms a browser posts, and what a refused one shows at its field."""
 
 from __future__ import annotations
+
+import re
 
 import factory
 from werkzeug.security import generate_password_hash
@@ -177,6 +180,17 @@ def bid_form(unit_price: str = "500", units: str = "40", start: str = "2026-12-1
         "team": "Dva sociální pracovníci s praxí.",
         "approach": "Návštěvy dvakrát týdně podle plánu podpory.",
     } | overrides
+
+
+def message_at(page: str, input_id: str) -> str | None:
+    """The message shown at the input ``input_id`` of a refused form (None when it has none), after
+    checking that the input says it is invalid and points to the message."""
+    tag = re.search(rf'<(?:textarea|input)[^>]*\bid="{input_id}"[^>]*>', page)
+    message = re.search(rf'id="{input_id}-error">([^<]*)<', page)
+    if tag is None or message is None:
+        return None
+    assert 'aria-invalid="true"' in tag.group(0) and f'aria-describedby="{input_id}-error"' in tag.group(0)
+    return message.group(1).strip()
 
 
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

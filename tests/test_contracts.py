@@ -16,6 +16,7 @@ from minitendr.bids import service as bids
 from minitendr.contracts import service
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract, SubContractStatus
 from minitendr.db import DomainError, db
+from minitendr.demands import evaluation
 from minitendr.frameworks.service import committed_amount
 from tests.factories import make_bid, make_demand, make_framework
 
@@ -38,9 +39,9 @@ def awarded(personas, kraj_pak, unit_price="500", ceiling="100000", framework=No
         demand = make_demand(personas.ospod, publish=True, estimated_max_value=None)
         bid = make_bid(demand, personas.provider.provider, unit_price=unit_price)
     with clock.frozen_at(SEPTEMBER + dt.timedelta(days=16)):
-        bids.open_envelopes(demand, personas.ospod)
+        evaluation.open_envelopes(demand, personas.ospod)
         bids.score_bid(bid, 80, "Splňuje zadání.")
-        subcontract = bids.award(demand, personas.ospod)
+        subcontract = evaluation.award(demand, personas.ospod)
     db.session.flush()
     return subcontract
 
@@ -391,7 +392,7 @@ def test_the_database_refuses_two_sub_contracts_with_one_number(personas, kraj_p
         db.session.flush()
 
 
-# Goes through bids.service.award: passes with the numbering done where the row is written, whether
+# Goes through demands.evaluation.award: passes with the numbering done where the row is written, whether
 # the award calls contracts.allocate_number itself or leaves it to the flush.
 def test_award_numbers_sub_contracts_without_gaps_after_unsuccessful_and_refused_awards(personas, kraj_pak):
     with clock.frozen_at(SEPTEMBER):
@@ -400,13 +401,13 @@ def test_award_numbers_sub_contracts_without_gaps_after_unsuccessful_and_refused
         too_dear = make_demand(personas.ospod, publish=True, estimated_max_value=None)
         bid = make_bid(too_dear, personas.provider.provider, unit_price="1500")  # 60 000 > 50 000 ceiling
     with clock.frozen_at(SEPTEMBER + dt.timedelta(days=16)):
-        bids.open_envelopes(nobody, personas.ospod)
-        bids.close_unsuccessful(nobody, personas.ospod, "Nikdo nepodal nabídku.")
-        bids.open_envelopes(too_dear, personas.ospod)
+        evaluation.open_envelopes(nobody, personas.ospod)
+        evaluation.close_unsuccessful(nobody, personas.ospod, "Nikdo nepodal nabídku.")
+        evaluation.open_envelopes(too_dear, personas.ospod)
         bids.score_bid(bid, 80, "Splňuje zadání.")
         db.session.flush()
         with db.session.begin_nested(), pytest.raises(DomainError, match="strop"):
-            bids.award(too_dear, personas.ospod)
+            evaluation.award(too_dear, personas.ospod)
     numbers = [awarded(personas, kraj_pak, framework=framework).number for _ in range(2)]
     assert numbers == ["DS-PAK-2026-0001", "DS-PAK-2026-0002"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -12,30 +13,43 @@ import sqlalchemy as sa
 
 from minitendr import clock
 from minitendr.audit.models import AuditEvent
-from minitendr.auth.models import Role
+from minitendr.auth.models import Role, User
 from minitendr.db import DomainError, db
 from minitendr.demands import service
-from minitendr.demands.models import Demand, DemandStatus, Invitation
+from minitendr.demands.models import Clarification, Demand, DemandStatus, Invitation
 from minitendr.frameworks import service as frameworks
+from minitendr.frameworks.models import FrameworkContract
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.privacy import find_birth_number
+from minitendr.providers.models import Provider
 from minitendr.registry.models import ServiceType
-from tests.factories import ProviderFactory, UserFactory, demand_form, demand_values, make_demand, make_framework
+from tests.conftest import MONDAY
+from tests.factories import (
+    ProviderFactory,
+    UserFactory,
+    demand_form,
+    demand_values,
+    make_demand,
+    make_framework,
+    message_at,
+)
 
-# A Monday in term time, 09:00 in Prague.
-MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
+pytestmark = pytest.mark.usefixtures("monday")
 
 
-@pytest.fixture(autouse=True)
-def _monday():
-    with clock.frozen_at(MONDAY):
-        yield
+@dataclass
+class World:
+    """Pardubický kraj's SAS framework: the persona provider and ``second`` active, ``suspended``
+    suspended; plus an inactive account at the persona provider, who must not be told anything."""
+
+    framework: FrameworkContract
+    second: Provider
+    second_user: User
+    suspended: Provider
 
 
 @pytest.fixture
-def world(personas, kraj_pak):
-    """Pardubický kraj's SAS framework: the persona provider and a second provider active, a third
-    suspended; plus an inactive account at the persona provider, who must not be told anything."""
+def world(personas, kraj_pak) -> World:
     second, suspended = ProviderFactory(name="Druhý poskytovatel"), ProviderFactory(name="Pozastavený")
     second_user = UserFactory(email="druhy@test.cz", role=Role.PROVIDER, provider=second)
     UserFactory(email="pozastaveny@test.cz", role=Role.PROVIDER, provider=suspended)
@@ -43,7 +57,7 @@ def world(personas, kraj_pak):
     framework = make_framework(kraj_pak, providers=[personas.provider.provider, second, suspended])
     frameworks.suspend_party(framework.parties[2], "neplnění povinností")
     db.session.flush()
-    return {"framework": framework, "second": second, "second_user": second_user, "suspended": suspended}
+    return World(framework=framework, second=second, second_user=second_user, suspended=suspended)
 
 
 def audit(demand) -> list[str]:
@@ -86,11 +100,11 @@ def test_a_deadline_leaves_at_least_one_full_working_day(moment, earliest):
 def test_publishing_invites_exactly_the_active_parties_and_tells_their_active_users(personas, world):
     demand = make_demand(personas.ospod)
     invitations = service.publish(demand)
-    assert {i.provider_id for i in invitations} == {personas.provider.provider_id, world["second"].id}
-    assert demand.status is DemandStatus.PUBLISHED and demand.framework is world["framework"]
+    assert {i.provider_id for i in invitations} == {personas.provider.provider_id, world.second.id}
+    assert demand.status is DemandStatus.PUBLISHED and demand.framework is world.framework
     assert demand.deadline == dt.datetime(2026, 12, 7, 11, tzinfo=dt.UTC)  # 10 working days, 12:00 Prague
     told = set(db.session.scalars(sa.select(Notification.user_id)))
-    assert told == {personas.provider.id, world["second_user"].id}
+    assert told == {personas.provider.id, world.second_user.id}
     mailed = set(db.session.scalars(sa.select(OutboxEmail.recipient)))
     assert mailed == {"poskytovatel@test.cz", "druhy@test.cz"}
     assert audit(demand) == ["demand.created", "demand.published"]
@@ -118,7 +132,7 @@ def test_publishing_without_a_framework_in_force_is_refused(personas, world):
 
 
 def test_publishing_under_a_framework_without_active_parties_is_refused(personas, world):
-    for party in world["framework"].active_parties:
+    for party in world.framework.active_parties:
         frameworks.suspend_party(party, "kontrola")
     demand = make_demand(personas.ospod)
     with pytest.raises(DomainError, match="nemá žádnou aktivní smluvní stranu"):
@@ -127,7 +141,7 @@ def test_publishing_under_a_framework_without_active_parties_is_refused(personas
 
 def test_a_terminated_or_expired_framework_is_not_used(personas, world):
     demand = make_demand(personas.ospod)
-    frameworks.terminate_framework(world["framework"], "výpověď")
+    frameworks.terminate_framework(world.framework, "výpověď")
     with pytest.raises(DomainError, match="nemá k dnešnímu dni platnou"):
         service.publish(demand)
 
@@ -336,8 +350,8 @@ def test_a_question_is_answered_for_everyone_without_saying_who_asked(login, per
     demand = db.session.get(Demand, demand.id)
     assert demand.deadline == dt.datetime(2026, 12, 10, 11, 0, tzinfo=dt.UTC)
     told = set(db.session.scalars(sa.select(Notification.user_id).where(Notification.title.like("Odpověď%"))))
-    assert told == {personas.provider.id, world["second_user"].id}
-    other_page = login(world["second_user"]).get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert told == {personas.provider.id, world.second_user.id}
+    other_page = login(world.second_user).get(f"/demands/{demand.id}").get_data(as_text=True)
     assert "Je možné začít později?" in other_page and "Ano, nejpozději o dva týdny." in other_page
     assert "váš dotaz" not in other_page and personas.provider.provider.name not in other_page
     assert "váš dotaz" in login(personas.provider).get(f"/demands/{demand.id}").get_data(as_text=True)
@@ -356,7 +370,7 @@ def test_the_deadline_can_only_be_extended(personas, world):
 def test_only_invited_providers_ask(login, personas, world):
     demand = make_demand(personas.ospod, publish=True)
     with pytest.raises(DomainError, match="jen pozvaní"):
-        service.ask(demand, world["suspended"], "Můžu se také ucházet?")
+        service.ask(demand, world.suspended, "Můžu se také ucházet?")
     db.session.commit()
     assert login(personas.interloper).post(f"/demands/{demand.id}/questions", data={"question": "?"}).status_code == 403
 
@@ -497,7 +511,7 @@ def test_publishing_through_the_page_stores_the_invitations(login, personas, wor
     db.session.commit()
     assert login(personas.ospod).post(f"/demands/{demand.id}/publish").status_code == 302
     invited = db.session.scalars(sa.select(Invitation.provider_id).where(Invitation.demand_id == demand.id)).all()
-    assert sorted(invited) == sorted([personas.provider.provider_id, world["second"].id])
+    assert sorted(invited) == sorted([personas.provider.provider_id, world.second.id])
 
 
 # --- a party that is no longer active ------------------------------------------------------------
@@ -515,7 +529,7 @@ def test_a_suspended_or_withdrawn_party_neither_sees_an_open_minitender_nor_its_
         untouched = make_demand(personas.ospod, publish=True)  # invited, never bid
     open_now = make_demand(personas.ospod, publish=True)
     own_bid = make_bid(open_now, provider)
-    party = next(p for p in world["framework"].parties if p.provider_id == provider.id)
+    party = next(p for p in world.framework.parties if p.provider_id == provider.id)
     getattr(frameworks, f"{change}_party")(party, "Neplní podmínky rámcové smlouvy.")
     db.session.commit()
 
@@ -530,7 +544,7 @@ def test_a_suspended_or_withdrawn_party_neither_sees_an_open_minitender_nor_its_
     assert client.get(f"/bids/{own_bid.id}").status_code == 200
     assert client.get(f"/demands/{untouched.id}").status_code == 403
     # The other, still active party sees and may bid as before.
-    other = login(world["second_user"])
+    other = login(world.second_user)
     assert other.get(f"/demands/{open_now.id}").status_code == 200
     assert other.get(f"/demands/{open_now.id}/bid").status_code == 200
     assert bids.live_bid(open_now, provider.id) is not None  # nothing of its own was taken away
@@ -539,7 +553,7 @@ def test_a_suspended_or_withdrawn_party_neither_sees_an_open_minitender_nor_its_
 def test_reinstated_party_sees_the_open_minitender_again(login, world, personas):
     provider = personas.provider.provider
     open_now = make_demand(personas.ospod, publish=True)
-    party = next(p for p in world["framework"].parties if p.provider_id == provider.id)
+    party = next(p for p in world.framework.parties if p.provider_id == provider.id)
     frameworks.suspend_party(party, "Prověřujeme stížnost.")
     db.session.commit()
     assert login(personas.provider).get(f"/demands/{open_now.id}").status_code == 403
@@ -562,9 +576,11 @@ def test_answering_with_a_new_deadline_in_year_one_gets_a_czech_message(login, p
     response = login(personas.ospod).post(
         f"/demands/{demand.id}/questions/{clarification.id}/answer",
         data={"answer": "Ano.", "new_deadline": "0001-01-01T00:00"},
-        follow_redirects=True,
     )
-    assert response.status_code == 200 and "mezi lety 2000 a 2100" in response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message_at(response.get_data(as_text=True), f"deadline-{clarification.id}") == (
+        "Zadejte datum mezi lety 2000 a 2100."
+    )
 
 
 @pytest.mark.parametrize(
@@ -576,3 +592,73 @@ def test_a_page_number_past_any_list_is_404_not_500(login, personas, url, page):
     assert response.status_code in (200, 404), (url, page, response.status_code)
     if len(page) >= 6 and page.isdigit():
         assert response.status_code == 404
+
+
+# --- a refused form comes back on the demand's page ----------------------------------------------
+def test_a_refused_cancellation_keeps_the_reason_and_says_why_at_the_field(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    db.session.commit()
+    typed = "Rodina (dítě 150315/1243) se odstěhovala."
+    response = login(personas.ospod).post(f"/demands/{demand.id}/cancel", data={"reason": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "rodného čísla" in message_at(page, "cancel-reason")
+    assert f">{typed}</textarea>" in page and '<details class="mb-4" open>' in page
+    assert 'class="alert alert-danger error-summary"' in page and 'href="#cancel-reason"' in page
+    assert db.session.get(Demand, demand.id).status is DemandStatus.PUBLISHED
+    empty = login(personas.ospod).post(f"/demands/{demand.id}/cancel", data={"reason": ""}).get_data(as_text=True)
+    assert message_at(empty, "cancel-reason") == "Toto pole je povinné."
+
+
+def test_a_refused_question_keeps_its_text_at_the_field(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    db.session.commit()
+    typed = "Jde o dítě 150315/1243?"
+    response = login(personas.provider).post(f"/demands/{demand.id}/questions", data={"question": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "rodného čísla" in message_at(page, "question")
+    assert f">{typed}</textarea>" in page
+    assert db.session.scalar(sa.select(sa.func.count(Clarification.id))) == 0
+
+
+def test_a_refused_answer_keeps_the_text_and_shows_the_service_message_at_the_new_deadline(login, personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    clarification = service.ask(demand, personas.provider.provider, "Lze začít později?")
+    db.session.commit()
+    response = login(personas.ospod).post(
+        f"/demands/{demand.id}/questions/{clarification.id}/answer",
+        data={"answer": "Ano, o týden.", "new_deadline": "2026-12-01T12:00"},  # before the deadline of 7. 12.
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message_at(page, f"deadline-{clarification.id}") == "Novou lhůtu lze jen prodloužit, ne zkrátit."
+    assert ">Ano, o týden.</textarea>" in page and 'value="2026-12-01T12:00"' in page
+    assert message_at(page, f"answer-{clarification.id}") is None
+    db.session.expire_all()
+    assert db.session.get(Demand, demand.id).clarifications[0].answer is None
+
+
+# --- transitions on the model --------------------------------------------------------------------
+def test_the_cancel_transition_refuses_a_missing_reason_and_a_demand_in_evaluation(personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    assert demand.can_be_cancelled
+    with pytest.raises(DomainError, match="Uveďte důvod zrušení") as refused:
+        demand.cancel("  ")
+    assert refused.value.field == "reason" and demand.status is DemandStatus.PUBLISHED
+    with clock.frozen_at(demand.deadline + dt.timedelta(minutes=1)):
+        assert not demand.can_be_cancelled
+        with pytest.raises(DomainError, match="Zrušit lze jen koncept nebo zveřejněnou"):
+            demand.cancel("Pozdě.")
+    demand.cancel("  Rodina se odstěhovala. ")
+    assert demand.cancel_reason == "Rodina se odstěhovala." and demand.can_be_reissued
+
+
+def test_a_decision_before_the_deadline_or_a_second_one_is_refused(personas, world):
+    demand = make_demand(personas.ospod, publish=True)
+    with pytest.raises(DomainError, match="až po uplynutí lhůty"):
+        demand.mark_awarded(personas.ospod)
+    with clock.frozen_at(demand.deadline + dt.timedelta(minutes=1)):
+        assert demand.in_evaluation and not demand.is_decided
+        demand.mark_unsuccessful(personas.ospod, "Nikdo nepodal nabídku.")
+        with pytest.raises(DomainError, match="už bylo rozhodnuto"):
+            demand.mark_awarded(personas.ospod)
+    assert demand.is_unsuccessful and demand.can_be_reissued

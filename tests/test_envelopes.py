@@ -24,10 +24,11 @@ from minitendr.bids.models import Bid, BidAttachment, BidStatus, EnvelopeOpening
 from minitendr.config import ConfigurationError
 from minitendr.contracts import service as contracts
 from minitendr.db import DomainError, db
+from minitendr.demands import evaluation
 from minitendr.demands.models import Demand
 from minitendr.formatting import datetime as format_datetime
 from minitendr.registry.models import Kraj, Orp
-from tests.conftest import config_for_tests
+from tests.conftest import MONDAY, config_for_tests
 from tests.factories import (
     MINIMAL_PDF,
     ProviderFactory,
@@ -37,7 +38,7 @@ from tests.factories import (
     make_demand,
     make_framework,
 )
-from tests.test_bids import AFTER_DEADLINE, MONDAY, after_deadline, world  # noqa: F401  (fixture)
+from tests.test_bids import AFTER_DEADLINE, after_deadline, world  # noqa: F401  (fixture)
 from tests.test_races import race_app  # noqa: F401  (fixture)
 
 PRICE = "487.65"  # × 40 units = 19 506,00
@@ -53,17 +54,15 @@ def running_clock():
 
 
 @pytest.fixture(autouse=True)
-def _monday(request):
-    if "running_clock" in request.fixturenames:
-        yield
-        return
-    with clock.frozen_at(MONDAY):
-        yield
+def _clock(request):
+    """Monday's frozen clock (conftest's ``monday``), unless the test lets real time run."""
+    if "running_clock" not in request.fixturenames:
+        request.getfixturevalue("monday")
 
 
 def marked_bid(world_):
     return make_bid(
-        world_["demand"], world_["a"], unit_price=PRICE, team=TEAM, approach=APPROACH, attachments=[("n.pdf", FILE)]
+        world_.demand, world_.a, unit_price=PRICE, team=TEAM, approach=APPROACH, attachments=[("n.pdf", FILE)]
     )
 
 
@@ -90,12 +89,12 @@ def test_a_database_dump_reveals_no_price_text_or_file_before_the_opening(app, w
     assert b"ZNACKA-SOUBOR-4471" not in files
     with after_deadline(opened=False):
         assert not [m for m in MARKERS if m in raw_dump()]  # the deadline alone opens nothing
-        service.open_envelopes(world["demand"], personas.ospod)
+        evaluation.open_envelopes(world.demand, personas.ospod)
         db.session.flush()
         opened = raw_dump()
         assert "487.65" in opened and "ZNACKA-TYM-7731" in opened  # the scan would see them
         service.score_bid(bid, 80, "Dobrý tým.")
-        subcontract = service.award(world["demand"], personas.ospod)
+        subcontract = evaluation.award(world.demand, personas.ospod)
     assert subcontract.value == Decimal("19506.00") and bid.team == TEAM
     assert service.attachment_content(bid.attachments[0]) == FILE
     assert b"ZNACKA-SOUBOR-4471" not in stored_files(app)  # files stay encrypted at rest, served decrypted
@@ -113,17 +112,17 @@ def test_the_bidder_reads_its_own_sealed_bid_and_nobody_else_does(login, persona
         assert not [m for m in ("19\xa0506", "487,65", "ZNACKA") if m in text]
         download = login(personas.ospod).get(f"/bids/{bid.id}/attachments/{bid.attachments[0].id}")
         assert download.status_code == 403
-        evaluation = login(personas.ospod).get(f"/demands/{world['demand'].id}/evaluation").get_data(as_text=True)
-        assert "Otevřít obálky" in evaluation and "487,65" not in evaluation and "19\xa0506" not in evaluation
+        unopened = login(personas.ospod).get(f"/demands/{world.demand.id}/evaluation").get_data(as_text=True)
+        assert "Otevřít obálky" in unopened and "487,65" not in unopened and "19\xa0506" not in unopened
         for record in ("protocol", "opening"):
-            response = login(personas.kraj).get(f"/demands/{world['demand'].id}/{record}", follow_redirects=True)
+            response = login(personas.kraj).get(f"/demands/{world.demand.id}/{record}", follow_redirects=True)
             assert "dosud nebyly otevřeny" in response.get_data(as_text=True)
-    assert login(personas.ospod).get(f"/demands/{world['demand'].id}/opening").status_code == 404  # sealed
+    assert login(personas.ospod).get(f"/demands/{world.demand.id}/opening").status_code == 404  # sealed
 
 
 def test_an_envelope_copied_onto_another_bid_does_not_open(world):
-    first = make_bid(world["demand"], world["a"], unit_price="450")
-    second = make_bid(world["demand"], world["b"], unit_price="520")
+    first = make_bid(world.demand, world.a, unit_price="450")
+    second = make_bid(world.demand, world.b, unit_price="520")
     second.envelope = first.envelope
     with pytest.raises(sealing.EnvelopeError, match="neodpovídá"):
         second.offer  # noqa: B018
@@ -132,12 +131,12 @@ def test_an_envelope_copied_onto_another_bid_does_not_open(world):
 
 # --- the opening -----------------------------------------------------------------------------------
 def test_ospod_opens_the_envelopes_once_after_the_deadline_and_it_is_recorded(login, personas, world):
-    replaced = make_bid(world["demand"], world["a"], unit_price="500", attachments=[("a.pdf", MINIMAL_PDF)])
-    live = make_bid(world["demand"], world["a"], unit_price="480")
-    withdrawn = make_bid(world["demand"], world["b"], unit_price="470")
+    replaced = make_bid(world.demand, world.a, unit_price="500", attachments=[("a.pdf", MINIMAL_PDF)])
+    live = make_bid(world.demand, world.a, unit_price="480")
+    withdrawn = make_bid(world.demand, world.b, unit_price="470")
     service.withdraw_bid(withdrawn)
     db.session.commit()
-    url = f"/demands/{world['demand'].id}/open"
+    url = f"/demands/{world.demand.id}/open"
     early = login(personas.ospod).post(url, follow_redirects=True).get_data(as_text=True)
     assert "až po uplynutí lhůty" in early
     with after_deadline(opened=False):
@@ -151,7 +150,7 @@ def test_ospod_opens_the_envelopes_once_after_the_deadline_and_it_is_recorded(lo
         assert "19\xa0200,00" in response.get_data(as_text=True)  # 480 × 40 in the evaluation
         again = login(personas.ospod).post(url, follow_redirects=True).get_data(as_text=True)
         assert "už byly otevřeny" in again
-        record = login(personas.ospod).get(f"/demands/{world['demand'].id}/opening").get_data(as_text=True)
+        record = login(personas.ospod).get(f"/demands/{world.demand.id}/opening").get_data(as_text=True)
     db.session.expire_all()
     opening = db.session.scalar(sa.select(EnvelopeOpening))
     assert opening.opened_by_id == personas.ospod.id and opening.bids_opened == 1
@@ -167,22 +166,22 @@ def test_ospod_opens_the_envelopes_once_after_the_deadline_and_it_is_recorded(lo
 
 
 def test_a_wrong_key_is_a_clear_message_not_a_500(app, login, personas, world, monkeypatch):
-    bid = make_bid(world["demand"], world["a"])
+    bid = make_bid(world.demand, world.a)
     db.session.commit()
     monkeypatch.setitem(app.config, "BID_KEYS", [sealing._decode(sealing.new_key())])
     page = login(personas.provider).get(f"/bids/{bid.id}")
     assert page.status_code == 200 and "jiným klíčem" in page.get_data(as_text=True)
     with after_deadline(opened=False):
-        response = login(personas.ospod).post(f"/demands/{world['demand'].id}/open", follow_redirects=True)
+        response = login(personas.ospod).post(f"/demands/{world.demand.id}/open", follow_redirects=True)
         assert response.status_code == 200 and "jiným klíčem" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(EnvelopeOpening)) is None  # nothing half-opened
 
 
 def test_a_rotated_key_still_opens_envelopes_sealed_under_the_old_one(app, world, personas, monkeypatch):
-    bid = make_bid(world["demand"], world["a"], unit_price="455")
+    bid = make_bid(world.demand, world.a, unit_price="455")
     monkeypatch.setitem(app.config, "BID_KEYS", [sealing._decode(sealing.new_key()), *app.config["BID_KEYS"]])
     with after_deadline(opened=False):
-        service.open_envelopes(world["demand"], personas.ospod)
+        evaluation.open_envelopes(world.demand, personas.ospod)
     assert bid.unit_price == Decimal("455.00")
 
 
@@ -199,9 +198,9 @@ def test_start_up_refuses_a_missing_or_malformed_key(database_url, key, message)
 
 # --- the deadline where the row is written ------------------------------------------------------
 def test_the_database_refuses_a_bid_row_received_after_the_deadline(world):
-    bid = make_bid(world["demand"], world["a"])
-    deadline = world["demand"].deadline
-    values = {"demand_id": bid.demand_id, "provider_id": world["b"].id, "envelope": bid.envelope}
+    bid = make_bid(world.demand, world.a)
+    deadline = world.demand.deadline
+    values = {"demand_id": bid.demand_id, "provider_id": world.b.id, "envelope": bid.envelope}
     with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
         db.session.execute(sa.insert(Bid).values(**values, status="submitted", submitted_at=deadline))
     db.session.execute(
@@ -214,7 +213,7 @@ def test_the_database_refuses_a_bid_row_received_after_the_deadline(world):
 
 
 def test_a_slow_upload_cannot_carry_a_bid_past_the_deadline(running_clock, world, monkeypatch):
-    deadline = world["demand"].deadline
+    deadline = world.demand.deadline
     original = service.store_attachment
 
     def slow_store(content):
@@ -226,11 +225,11 @@ def test_a_slow_upload_cannot_carry_a_bid_past_the_deadline(running_clock, world
     with clock.moved_by(deadline - dt.datetime.now(dt.UTC) - dt.timedelta(seconds=0.15)):
         assert clock.now() < deadline
         with pytest.raises(DomainError, match="Lhůta pro nabídky skončila"):
-            make_bid(world["demand"], world["a"], attachments=[("pomalu.pdf", MINIMAL_PDF)])
+            make_bid(world.demand, world.a, attachments=[("pomalu.pdf", MINIMAL_PDF)])
 
 
 def test_a_bid_written_slowly_is_not_acknowledged_after_the_deadline(running_clock, world, monkeypatch):
-    deadline = world["demand"].deadline
+    deadline = world.demand.deadline
     original = service.record
 
     def slow_record(*args, **kwargs):
@@ -238,10 +237,10 @@ def test_a_bid_written_slowly_is_not_acknowledged_after_the_deadline(running_clo
         return original(*args, **kwargs)
 
     monkeypatch.setattr(service, "record", slow_record)
-    first = make_bid(world["demand"], world["a"], unit_price="500")
+    first = make_bid(world.demand, world.a, unit_price="500")
     with clock.moved_by(deadline - dt.datetime.now(dt.UTC) - dt.timedelta(seconds=0.15)):
         with pytest.raises(DomainError, match="Lhůta pro nabídky skončila"):
-            make_bid(world["demand"], world["b"])
+            make_bid(world.demand, world.b)
         with pytest.raises(DomainError, match="Lhůta pro nabídky skončila"):
             service.withdraw_bid(first)
 
@@ -303,7 +302,7 @@ def test_providers_racing_the_deadline_never_get_a_late_bid_in(running_clock, de
         while clock.now() < deadline:
             time.sleep(0.005)
         with app.app_context():
-            service.open_envelopes(db.session.get(Demand, demand_id), db.session.get(User, ospod_id))
+            evaluation.open_envelopes(db.session.get(Demand, demand_id), db.session.get(User, ospod_id))
             db.session.commit()
 
     with clock.moved_by(deadline - dt.datetime.now(dt.UTC) - dt.timedelta(seconds=2)):
@@ -339,14 +338,14 @@ def test_providers_racing_the_deadline_never_get_a_late_bid_in(running_clock, de
 )
 def test_bids_that_broke_a_database_limit_get_a_czech_message(login, personas, world, overrides, message):
     db.session.commit()
-    response = login(personas.provider).post(f"/demands/{world['demand'].id}/bid", data=bid_form(**overrides))
+    response = login(personas.provider).post(f"/demands/{world.demand.id}/bid", data=bid_form(**overrides))
     assert response.status_code == 200 and message in response.get_data(as_text=True).replace("\xa0", " ")
     assert db.session.scalar(sa.select(sa.func.count(Bid.id))) == 0
 
 
 def test_a_tiny_total_is_refused_by_the_service_too(world):
     with pytest.raises(DomainError, match="0,00 Kč"):
-        make_bid(world["demand"], world["a"], unit_price="0.01", units="0.01")
+        make_bid(world.demand, world.a, unit_price="0.01", units="0.01")
 
 
 @pytest.mark.parametrize(
@@ -362,7 +361,7 @@ def test_a_tiny_total_is_refused_by_the_service_too(world):
     ids=["nul", "crlf", "path", "rtl", "blank", "long"],
 )
 def test_attachment_names_are_cleaned_at_upload_and_download(login, personas, world, name, stored):
-    bid = make_bid(world["demand"], world["a"], attachments=[(name, MINIMAL_PDF)])
+    bid = make_bid(world.demand, world.a, attachments=[(name, MINIMAL_PDF)])
     db.session.commit()
     assert bid.attachments[0].filename == stored
     response = login(personas.provider).get(f"/bids/{bid.id}/attachments/{bid.attachments[0].id}")
@@ -371,7 +370,7 @@ def test_attachment_names_are_cleaned_at_upload_and_download(login, personas, wo
 
 
 def test_a_name_stored_before_cleaning_is_still_served(login, personas, world):
-    bid = make_bid(world["demand"], world["a"], attachments=[("ok.pdf", MINIMAL_PDF)])
+    bid = make_bid(world.demand, world.a, attachments=[("ok.pdf", MINIMAL_PDF)])
     db.session.execute(
         sa.update(BidAttachment).where(BidAttachment.bid_id == bid.id).values(filename="zlý\r\nnázev\t.pdf")
     )
@@ -385,7 +384,7 @@ def test_a_birth_number_in_an_attachment_name_is_refused(login, personas, world)
     db.session.commit()
     data = bid_form(attachments=[(io.BytesIO(MINIMAL_PDF), "zprava_850101-1233.pdf")])
     response = login(personas.provider).post(
-        f"/demands/{world['demand'].id}/bid", data=data, content_type="multipart/form-data"
+        f"/demands/{world.demand.id}/bid", data=data, content_type="multipart/form-data"
     )
     assert response.status_code == 200 and "rodné" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Bid.id))) == 0
@@ -400,10 +399,10 @@ def test_evaluating_a_draft_demand_says_why_instead_of_a_500(login, personas):
 
 
 def test_the_protocol_keeps_the_award_value_when_the_sub_contract_is_amended(login, personas, world):
-    bid = make_bid(world["demand"], world["a"], unit_price="500")
+    bid = make_bid(world.demand, world.a, unit_price="500")
     with after_deadline():
         service.score_bid(bid, 80, "ok")
-        subcontract = service.award(world["demand"], personas.ospod)
+        subcontract = evaluation.award(world.demand, personas.ospod)
         contracts.amend(
             subcontract,
             new_value=Decimal("25000.00"),
@@ -414,7 +413,7 @@ def test_the_protocol_keeps_the_award_value_when_the_sub_contract_is_amended(log
             consent_on=clock.today(),
         )
         db.session.commit()
-        text = login(personas.ospod).get(f"/demands/{world['demand'].id}/protocol").get_data(as_text=True)
+        text = login(personas.ospod).get(f"/demands/{world.demand.id}/protocol").get_data(as_text=True)
     assert "za 20\xa0000,00\xa0Kč bez DPH (hodnota vítězné nabídky při zadání)" in text
     assert "po dodatcích: 25\xa0000,00\xa0Kč" in text
 
@@ -422,9 +421,9 @@ def test_the_protocol_keeps_the_award_value_when_the_sub_contract_is_amended(log
 def test_time_is_taken_once_and_stored_as_the_receipt(world):
     moment = MONDAY + dt.timedelta(hours=3, microseconds=123456)
     with clock.frozen_at(moment):
-        bid = make_bid(world["demand"], world["a"])
+        bid = make_bid(world.demand, world.a)
     assert bid.submitted_at == moment.astimezone(dt.UTC)
-    assert world["demand"].deadline < AFTER_DEADLINE
+    assert world.demand.deadline < AFTER_DEADLINE
 
 
 # --- existing data --------------------------------------------------------------------------------
@@ -494,26 +493,26 @@ def test_the_migration_seals_bids_still_before_their_deadline_and_opens_the_rest
 def test_a_minitender_cancelled_before_its_deadline_keeps_who_bid_sealed(login, personas, world):
     from minitendr.demands import service as demands
 
-    bid = make_bid(world["demand"], world["a"])
-    demands.cancel(world["demand"], "Rodina se odstěhovala.")
+    bid = make_bid(world.demand, world.a)
+    demands.cancel(world.demand, "Rodina se odstěhovala.")
     db.session.commit()
-    evaluation = login(personas.ospod).get(f"/demands/{world['demand'].id}/evaluation", follow_redirects=True)
-    assert evaluation.status_code == 200 and "byl zrušen" in evaluation.get_data(as_text=True)
+    evaluation_page = login(personas.ospod).get(f"/demands/{world.demand.id}/evaluation", follow_redirects=True)
+    assert evaluation_page.status_code == 200 and "byl zrušen" in evaluation_page.get_data(as_text=True)
     with after_deadline(opened=False):
         for persona in ("admin", "ministry", "kraj"):
-            page = login(personas[persona]).get(f"/demands/{world['demand'].id}").get_data(as_text=True)
+            page = login(personas[persona]).get(f"/demands/{world.demand.id}").get_data(as_text=True)
             assert "Počet podaných nabídek" not in page, persona
             assert login(personas[persona]).get(f"/bids/{bid.id}").status_code == 404, persona
-        response = login(personas.ospod).post(f"/demands/{world['demand'].id}/open", follow_redirects=True)
+        response = login(personas.ospod).post(f"/demands/{world.demand.id}/open", follow_redirects=True)
         assert "není ve fázi hodnocení" in response.get_data(as_text=True)
     assert db.session.get(Bid, bid.id).is_sealed
 
 
 def test_a_wrong_key_leaves_the_bidders_demand_page_readable(app, login, personas, world, monkeypatch):
-    make_bid(world["demand"], world["a"])
+    make_bid(world.demand, world.a)
     db.session.commit()
     monkeypatch.setitem(app.config, "BID_KEYS", [sealing._decode(sealing.new_key())])
-    page = login(personas.provider).get(f"/demands/{world['demand'].id}")
+    page = login(personas.provider).get(f"/demands/{world.demand.id}")
     assert page.status_code == 200 and "obsah nelze přečíst" in page.get_data(as_text=True)
 
 

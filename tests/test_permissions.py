@@ -118,13 +118,14 @@ TABLE = [
     ("POST", "demands.edit", "/demands/{draft_id}/edit", DEMAND_MANAGER),
     ("POST", "demands.delete", "/demands/{demand_id}/delete", DEMAND_ACTION),
     ("POST", "demands.publish", "/demands/{demand_id}/publish", DEMAND_ACTION),
-    ("POST", "demands.cancel", "/demands/{demand_id}/cancel", DEMAND_ACTION),
-    ("POST", "demands.ask", "/demands/{demand_id}/questions", expect(403, provider=302, suspended=403)),
+    # A form refused (here: empty) comes back on its page, 200, with the message at the field.
+    ("POST", "demands.cancel", "/demands/{demand_id}/cancel", DEMAND_MANAGER),
+    ("POST", "demands.ask", "/demands/{demand_id}/questions", expect(403, provider=200, suspended=403)),
     (
         "POST",
         "demands.answer",
         "/demands/{demand_id}/questions/{clarification_id}/answer",
-        DEMAND_ACTION,
+        DEMAND_MANAGER,
     ),
     ("GET", "notifications.index", "/notifications/", EVERYONE),
     ("GET", "notifications.follow", "/notifications/{notification_id}", expect(403, provider=302)),
@@ -138,22 +139,25 @@ TABLE = [
     ("GET", "bids.attachment", "/bids/{bid_id}/attachments/{attachment_id}", SEALED),
     ("GET", "bids.attachment", "/bids/{past_bid_id}/attachments/{past_attachment_id}", UNSEALED),
     ("POST", "bids.withdraw", "/bids/{bid_id}/withdraw", expect(403, provider=302, interloper=404)),
-    ("GET", "bids.evaluation", "/demands/{past_demand_id}/evaluation", DEMAND_MANAGER),
-    ("POST", "bids.score", "/bids/{past_bid_id}/score", DEMAND_ACTION),
-    ("POST", "bids.exclude", "/bids/{past_bid_id}/exclude", DEMAND_ACTION),
-    ("POST", "bids.award", "/demands/{past_demand_id}/award", DEMAND_ACTION),
-    ("POST", "bids.unsuccessful", "/demands/{past_demand_id}/unsuccessful", DEMAND_ACTION),
-    ("POST", "bids.reissue", "/demands/{past_demand_id}/reissue", DEMAND_ACTION),
-    ("POST", "bids.open_envelopes", "/demands/{past_demand_id}/open", DEMAND_ACTION),
+    # Scoring or excluding one bid: refused here (empty), it comes back in its row of the evaluation.
+    ("POST", "bids.score", "/bids/{past_bid_id}/score", DEMAND_MANAGER),
+    ("POST", "bids.exclude", "/bids/{past_bid_id}/exclude", DEMAND_MANAGER),
+    # The decisions on a minitender after its deadline (the past demand is awarded already: a button is
+    # refused back to the page it was pressed on, the unsuccessful note comes back on the evaluation).
+    ("GET", "demands.evaluation", "/demands/{past_demand_id}/evaluation", DEMAND_MANAGER),
+    ("POST", "demands.award", "/demands/{past_demand_id}/award", DEMAND_ACTION),
+    ("POST", "demands.unsuccessful", "/demands/{past_demand_id}/unsuccessful", DEMAND_MANAGER),
+    ("POST", "demands.reissue", "/demands/{past_demand_id}/reissue", DEMAND_ACTION),
+    ("POST", "demands.open_envelopes", "/demands/{past_demand_id}/open", DEMAND_ACTION),
     (
         "GET",
-        "bids.opening",
+        "demands.opening",
         "/demands/{past_demand_id}/opening",
         expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
     ),
     (
         "GET",
-        "bids.protocol",
+        "demands.protocol",
         "/demands/{past_demand_id}/protocol",
         expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
     ),
@@ -301,3 +305,36 @@ def test_inactive_user_is_treated_as_logged_out(login, personas):
 
 def test_every_role_has_a_persona():
     assert {r.value for r in Role} <= set(PERSONAS)
+
+
+MOVED_TO_THE_DEMAND = [
+    ("demands.evaluation", "/demands/7/evaluation"),
+    ("demands.open_envelopes", "/demands/7/open"),
+    ("demands.award", "/demands/7/award"),
+    ("demands.unsuccessful", "/demands/7/unsuccessful"),
+    ("demands.reissue", "/demands/7/reissue"),
+    ("demands.opening", "/demands/7/opening"),
+    ("demands.protocol", "/demands/7/protocol"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "url"), MOVED_TO_THE_DEMAND)
+def test_the_decisions_moved_to_the_demand_keep_their_urls(app, endpoint, url):
+    """Decisions on a minitender are the demand's pages now; bookmarks and e-mailed links still work."""
+    from flask import url_for
+
+    with app.test_request_context():
+        assert url_for(endpoint, demand_id=7) == url
+    assert not any(rule.endpoint == "bids." + endpoint.split(".")[1] for rule in app.url_map.iter_rules())
+
+
+def test_only_officials_who_read_a_minitender_see_whom_it_invited_and_its_evaluation_records(personas, objects):
+    from minitendr.db import db
+    from minitendr.demands.models import Demand
+    from minitendr.permissions import can_read_evaluation_records, can_see_invited_providers
+
+    demand = db.session.get(Demand, objects["past_demand_id"])
+    logged_in = ("admin", "ministry", "kraj", "ospod", "provider", "interloper", "kraj_other", "ospod_other")
+    for rule in (can_see_invited_providers, can_read_evaluation_records):
+        allowed = {persona for persona in logged_in if rule(personas[persona], demand)}
+        assert allowed == {"admin", "ministry", "kraj", "ospod"}, rule.__name__

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from minitendr import clock
 from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand
 from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number, is_birth_number, required_text
@@ -21,7 +20,6 @@ from tests.factories import demand_form, make_framework
 
 # Generated birth dates end before any day the suite may run on: a future birth is no birth number.
 LAST_BIRTH = dt.date(2025, 12, 31)
-MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
 
 
 # --- the rules ------------------------------------------------------------------------------------
@@ -241,12 +239,6 @@ def test_ordinary_text_with_numbers_is_accepted(parts):
 
 
 # --- in the forms ---------------------------------------------------------------------------------
-@pytest.fixture
-def _monday():
-    with clock.frozen_at(MONDAY):
-        yield
-
-
 def field_error(page: str, field: str) -> str | None:
     """The error message rendered right after the field ``field`` (Bootstrap's invalid-feedback)."""
     match = re.search(
@@ -255,7 +247,7 @@ def field_error(page: str, field: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-@pytest.mark.usefixtures("_monday")
+@pytest.mark.usefixtures("monday")
 @pytest.mark.parametrize(
     ("field", "text"),
     [
@@ -275,7 +267,7 @@ def test_a_demand_form_with_a_disguised_birth_number_is_refused_at_the_field(log
     assert db.session.scalar(sa.select(sa.func.count(Demand.id))) == 0
 
 
-@pytest.mark.usefixtures("_monday")
+@pytest.mark.usefixtures("monday")
 def test_a_demand_form_with_phone_numbers_dates_and_amounts_is_accepted(login, personas, kraj_pak):
     make_framework(kraj_pak, providers=[personas.provider.provider])
     description = (

@@ -136,6 +136,7 @@ def _two_minitenders_in_evaluation(race_app, ceiling: str, price: str):
     from minitendr import clock
     from minitendr.auth.models import Role
     from minitendr.bids import service as bids
+    from minitendr.demands import evaluation
     from minitendr.registry.models import Orp
     from tests.factories import UserFactory, make_bid, make_demand
 
@@ -150,8 +151,8 @@ def _two_minitenders_in_evaluation(race_app, ceiling: str, price: str):
             for demand in demands:
                 make_bid(demand, provider, unit_price=price)
         for demand in demands:
-            bids.open_envelopes(demand, ospod)
-            bids.score_bid(bids.live_bids(demand)[0], 80, "Splňuje zadání.")
+            evaluation.open_envelopes(demand, ospod)
+            bids.score_bid(evaluation.live_bids(demand)[0], 80, "Splňuje zadání.")
         db.session.commit()
         return [d.id for d in demands]
 
@@ -159,8 +160,8 @@ def _two_minitenders_in_evaluation(race_app, ceiling: str, price: str):
 def test_two_awards_racing_for_the_last_of_a_ceiling_leave_one_winner(race_app, monkeypatch):
     from decimal import Decimal
 
-    from minitendr.bids import service as bids
     from minitendr.contracts.models import SubContract
+    from minitendr.demands import evaluation
     from minitendr.demands.models import Demand
 
     # 100 000 ceiling; each award is 60 000: only one of them fits.
@@ -168,7 +169,7 @@ def test_two_awards_racing_for_the_last_of_a_ceiling_leave_one_winner(race_app, 
     slowed(monkeypatch, service, "remaining")
 
     def award(demand_id):
-        return lambda: bids.award(db.session.get(Demand, demand_id), None)
+        return lambda: evaluation.award(db.session.get(Demand, demand_id), None)
 
     results = run_together(race_app, award(ids[0]), award(ids[1]))
     refused = [r for r in results if isinstance(r, DomainError)]
@@ -180,15 +181,15 @@ def test_two_awards_racing_for_the_last_of_a_ceiling_leave_one_winner(race_app, 
 
 
 def test_a_double_clicked_award_makes_one_sub_contract(race_app, monkeypatch):
-    from minitendr.bids import service as bids
     from minitendr.contracts.models import SubContract
+    from minitendr.demands import evaluation
     from minitendr.demands.models import Demand
 
     ids = _two_minitenders_in_evaluation(race_app, ceiling="1000000", price="100")
     slowed(monkeypatch, service, "remaining")
 
     def award():
-        return bids.award(db.session.get(Demand, ids[0]), None)
+        return evaluation.award(db.session.get(Demand, ids[0]), None)
 
     results = run_together(race_app, award, award)
     refused = [r for r in results if isinstance(r, DomainError)]
@@ -201,15 +202,15 @@ def test_two_amendments_racing_for_the_last_of_a_ceiling_leave_one(race_app, mon
     from decimal import Decimal
 
     from minitendr import clock
-    from minitendr.bids import service as bids
     from minitendr.contracts import service as contracts
     from minitendr.contracts.models import SubContract
+    from minitendr.demands import evaluation
     from minitendr.demands.models import Demand
 
     # 130 000 ceiling, two awards of 60 000: 10 000 left, and each amendment asks for 8 000 more.
     ids = _two_minitenders_in_evaluation(race_app, ceiling="130000", price="1500")
     with race_app.app_context():
-        subcontracts = [bids.award(db.session.get(Demand, demand_id), None).id for demand_id in ids]
+        subcontracts = [evaluation.award(db.session.get(Demand, demand_id), None).id for demand_id in ids]
         db.session.commit()
     slowed(monkeypatch, service, "remaining")
 
@@ -246,6 +247,7 @@ def test_two_awards_in_one_kraj_at_once_take_consecutive_sub_contract_numbers(ra
     from minitendr.bids import service as bids
     from minitendr.contracts import service as contracts
     from minitendr.contracts.models import SubContract
+    from minitendr.demands import evaluation
     from minitendr.demands.models import Demand
     from minitendr.registry.models import Orp
     from tests.factories import UserFactory, make_bid, make_demand
@@ -262,14 +264,14 @@ def test_two_awards_in_one_kraj_at_once_take_consecutive_sub_contract_numbers(ra
                 demands.append(make_demand(ospod, service_type, publish=True, estimated_max_value=None))
                 make_bid(demands[-1], provider, unit_price="100")
         for demand in demands:
-            bids.open_envelopes(demand, ospod)
-            bids.score_bid(bids.live_bids(demand)[0], 80, "Splňuje zadání.")
+            evaluation.open_envelopes(demand, ospod)
+            bids.score_bid(evaluation.live_bids(demand)[0], 80, "Splňuje zadání.")
         db.session.commit()
         ids = [d.id for d in demands]
     slowed(monkeypatch, contracts, "_allocate")
 
     def award(demand_id):
-        return lambda: bids.award(db.session.get(Demand, demand_id), None).number
+        return lambda: evaluation.award(db.session.get(Demand, demand_id), None).number
 
     results = run_together(race_app, award(ids[0]), award(ids[1]))
     year = clock.today().year

@@ -321,6 +321,7 @@ needs_schema = pytest.mark.skipif(not OCDS_DIR.exists(), reason=f"the OCDS schem
 @needs_schema
 def test_the_ocds_package_validates_and_says_nothing_about_families(client, personas, kraj_pak):
     from minitendr.bids import service as bids
+    from minitendr.demands import evaluation
     from tests.factories import ProviderFactory, make_bid, make_demand, make_framework
 
     second = ProviderFactory()
@@ -331,10 +332,10 @@ def test_the_ocds_package_validates_and_says_nothing_about_families(client, pers
         )
         winner = make_bid(awarded, personas.provider.provider, unit_price="480")
         loser = make_bid(awarded, second, unit_price="520")
-    bids.open_envelopes(awarded, personas.ospod)
+    evaluation.open_envelopes(awarded, personas.ospod)
     bids.score_bid(winner, 80, "ok")
     bids.score_bid(loser, 70, "ok")
-    bids.award(awarded, personas.ospod)
+    evaluation.award(awarded, personas.ospod)
     open_now = make_demand(personas.ospod, publish=True)
     make_bid(open_now, personas.provider.provider, unit_price="613.17")  # sealed: must not appear
     db.session.commit()
@@ -389,6 +390,7 @@ def test_cli_exports_spend_with_filters(synthetic, run_cli, tmp_path):
 # --- competition health --------------------------------------------------------------------------
 def test_competition_health_on_a_known_story(personas, kraj_pak):
     from minitendr.bids import service as bids
+    from minitendr.demands import evaluation
     from tests.factories import ProviderFactory, make_bid, make_demand, make_framework
 
     second = ProviderFactory()
@@ -399,16 +401,16 @@ def test_competition_health_on_a_known_story(personas, kraj_pak):
         single = make_bid(one, personas.provider.provider)
         pair = [make_bid(two, personas.provider.provider), make_bid(two, second, unit_price="520")]
     with clock.frozen_at(start + dt.timedelta(days=20)):
-        bids.open_envelopes(one, personas.ospod)
+        evaluation.open_envelopes(one, personas.ospod)
         bids.score_bid(single, 80, "ok")
-        bids.award(one, personas.ospod)
+        evaluation.award(one, personas.ospod)
     with clock.frozen_at(start + dt.timedelta(days=30)):
-        bids.open_envelopes(two, personas.ospod)
+        evaluation.open_envelopes(two, personas.ospod)
         for bid in pair:
             bids.score_bid(bid, 80, "ok")
-        bids.award(two, personas.ospod)
-        bids.open_envelopes(none, personas.ospod)
-        bids.close_unsuccessful(none, personas.ospod, "")
+        evaluation.award(two, personas.ospod)
+        evaluation.open_envelopes(none, personas.ospod)
+        evaluation.close_unsuccessful(none, personas.ospod, "")
     health = service.competition(service.parse_filters({}, personas.ospod), personas.ospod)
     assert health["published"] == 3 and health["decided"] == 3
     assert health["average_bids"] == Decimal("1.00")  # (1 + 2 + 0) / 3
@@ -421,9 +423,9 @@ def test_competition_health_on_a_known_story(personas, kraj_pak):
 def test_the_totals_kept_by_every_service_equal_a_rebuild(objects, personas):
     """Award, amendment, confirmed and rejected drawdowns, publication, an unsuccessful close: what the
     services added up equals what a rebuild computes from the records."""
-    from minitendr.bids import service as bids
     from minitendr.contracts import service as contracts
     from minitendr.contracts.models import Drawdown, SubContract
+    from minitendr.demands import evaluation
 
     subcontract = db.session.get(SubContract, objects["subcontract_id"])
     contracts.confirm_drawdown(db.session.get(Drawdown, objects["drawdown_id"]))
@@ -452,8 +454,8 @@ def test_the_totals_kept_by_every_service_equal_a_rebuild(objects, personas):
 
     with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
         empty = make_demand(personas.ospod, publish=True)
-    bids.open_envelopes(empty, personas.ospod)
-    bids.close_unsuccessful(empty, personas.ospod, "")
+    evaluation.open_envelopes(empty, personas.ospod)
+    evaluation.close_unsuccessful(empty, personas.ospod, "")
     db.session.flush()
 
     kept = summary.snapshot()

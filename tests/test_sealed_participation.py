@@ -30,12 +30,12 @@ from minitendr import clock
 from minitendr.bids import service as bids
 from minitendr.contracts.service import confirm_drawdown, report_drawdown
 from minitendr.db import db
+from minitendr.demands import evaluation
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.reports import jobs, summary
-from tests.conftest import Personas, log_in
+from tests.conftest import MONDAY, Personas, log_in
 from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework
 
-MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
 OBSERVERS = ("admin", "ministry", "kraj", "kraj_other", "ospod", "ospod_other", "interloper", "anonymous")
 STAGES = ("před nabídkou", "po podání nabídky", "po nahrazení nabídky", "po stažení nabídky")
 # An id no bid has: before the bid exists, its pages are asked for under this id, so that "no such
@@ -50,10 +50,7 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 PUBLISHED = re.compile(r"Zveřejněné minitendry</dt>\s*<dd[^>]*>([^<]*)</dd>")
 
 
-@pytest.fixture(autouse=True)
-def _monday():
-    with clock.frozen_at(MONDAY):
-        yield
+pytestmark = pytest.mark.usefixtures("monday")
 
 
 @dataclass
@@ -79,10 +76,10 @@ def scenario(personas, kraj_pak) -> Scenario:
             make_bid(past, bidder, "500", attachments=[("nabidka.pdf", MINIMAL_PDF)]),
             make_bid(past, interloper, "550", attachments=[("cenik.pdf", MINIMAL_PDF + b"%2")]),
         ]
-    bids.open_envelopes(past, personas.ospod)
+    evaluation.open_envelopes(past, personas.ospod)
     for bid in past_bids:
         bids.score_bid(bid, 80, "Splňuje zadání.")
-    subcontract = bids.award(past, personas.ospod)
+    subcontract = evaluation.award(past, personas.ospod)
     with clock.frozen_at(MONDAY + dt.timedelta(days=21)):
         drawdown = report_drawdown(
             subcontract, bidder, period=clock.today().replace(day=1), units=Decimal("2"), amount=Decimal("1000.00")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
 import json
 from decimal import Decimal
 
@@ -21,30 +20,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from minitendr import clock, sealing
 from minitendr.db import DomainError, Money, UTCDateTime, db, enum_column, intpk, timestamp
 from minitendr.demands.models import Demand
+from minitendr.enums import LabelledEnum
+from minitendr.privacy import required_text
 from minitendr.providers.models import Provider
 
 VAT_RATES = (0, 12, 21)
-LIVE = ("submitted", "awarded", "not_awarded", "excluded")
 
 
-class BidStatus(enum.StrEnum):
-    SUBMITTED = "submitted"
-    WITHDRAWN = "withdrawn"
-    REPLACED = "replaced"
-    AWARDED = "awarded"
-    NOT_AWARDED = "not_awarded"
-    EXCLUDED = "excluded"
+class BidStatus(LabelledEnum):
+    SUBMITTED = "submitted", "podána"
+    WITHDRAWN = "withdrawn", "stažena"
+    REPLACED = "replaced", "nahrazena novější"
+    AWARDED = "awarded", "vítězná"
+    NOT_AWARDED = "not_awarded", "nevybrána"
+    EXCLUDED = "excluded", "vyřazena"
 
-    @property
-    def label(self) -> str:
-        return {
-            "submitted": "podána",
-            "withdrawn": "stažena",
-            "replaced": "nahrazena novější",
-            "awarded": "vítězná",
-            "not_awarded": "nevybrána",
-            "excluded": "vyřazena",
-        }[self.value]
+
+# A live bid takes part in the minitender (the database's one-live-bid index lists the same states).
+LIVE = frozenset({BidStatus.SUBMITTED, BidStatus.AWARDED, BidStatus.NOT_AWARDED, BidStatus.EXCLUDED})
 
 
 class Bid(db.Model):
@@ -102,7 +95,7 @@ class Bid(db.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.status.value in LIVE
+        return self.status in LIVE
 
     @property
     def is_sealed(self) -> bool:
@@ -141,6 +134,12 @@ class Bid(db.Model):
             setattr(self, name, getattr(offer, name))
         self.envelope = None
 
+    # --- transitions -----------------------------------------------------------------------------
+    @property
+    def can_be_withdrawn(self) -> bool:
+        """Submitted and the minitender still open: its provider may withdraw or replace it."""
+        return self.status is BidStatus.SUBMITTED and self.demand.is_open
+
     def close(self, status: BidStatus, at: dt.datetime) -> None:
         """Withdraw or replace a bid: only a submitted bid, and only before the deadline (``at`` is the
         time the request was received, taken once by the caller)."""
@@ -150,6 +149,53 @@ class Bid(db.Model):
             raise DomainError("Lhůta pro nabídky skončila; nabídky jsou uzamčeny.")
         self.status = status
         self.closed_at = at
+
+    @property
+    def can_be_scored(self) -> bool:
+        """A submitted bid is scored; an excluded one may be scored after all (the exclusion undone)."""
+        return self.status in (BidStatus.SUBMITTED, BidStatus.EXCLUDED)
+
+    @property
+    def can_be_excluded(self) -> bool:
+        return self.status is BidStatus.SUBMITTED
+
+    def score(self, quality_score: int | None, justification: str | None) -> None:
+        """OSPOD's quality score 0–100 with a written justification (the demand's evaluation is the
+        caller's to check: it knows whether the envelopes were opened)."""
+        if not self.can_be_scored:
+            raise DomainError(f"Hodnotit lze jen podané nabídky; tato je {self.status.label}.")
+        if quality_score is None or not 0 <= quality_score <= 100:
+            raise DomainError("Hodnocení kvality musí být 0 až 100 bodů.", field="quality_score")
+        self.quality_justification = required_text(
+            justification, "justification", "Hodnocení kvality písemně zdůvodněte."
+        )
+        self.status = BidStatus.SUBMITTED
+        self.excluded_reason = None
+        self.quality_score = quality_score
+        self.evaluated_at = clock.now()
+
+    def exclude(self, reason: str | None) -> None:
+        """submitted → excluded from the evaluation, with a reason the provider is told."""
+        if not self.can_be_excluded:
+            raise DomainError(f"Vyřadit lze jen podanou nabídku; tato je {self.status.label}.")
+        self.excluded_reason = required_text(reason, "reason", "Uveďte důvod vyřazení.")
+        self.status = BidStatus.EXCLUDED
+        self.quality_score = None
+        self.evaluated_at = clock.now()
+
+    def _ensure_ranked(self) -> None:
+        if self.status is not BidStatus.SUBMITTED or self.quality_score is None:
+            raise DomainError(f"O výsledku lze rozhodnout jen u ohodnocené nabídky; tato je {self.status.label}.")
+
+    def mark_awarded(self) -> None:
+        """submitted (scored) → awarded: the winner of the minitender."""
+        self._ensure_ranked()
+        self.status = BidStatus.AWARDED
+
+    def mark_not_awarded(self) -> None:
+        """submitted (scored) → not awarded: ranked below the winner."""
+        self._ensure_ranked()
+        self.status = BidStatus.NOT_AWARDED
 
 
 def envelope_context(demand_id: int, provider_id: int, submitted_at: dt.datetime) -> str:

@@ -1,6 +1,7 @@
-"""Bids: submitting, replacing and withdrawing them while sealed; opening the envelopes, evaluating
-and awarding after the deadline. Functions flush, never commit; every step is audited (bid contents are
-kept out of the audit data until the opening, so no history table can unseal them).
+"""Bids: submitting, replacing and withdrawing them while sealed; scoring or excluding one in the
+evaluation (the opening, the ranking and the decision are the demand's: ``demands.evaluation``).
+Functions flush, never commit; every step is audited (bid contents are kept out of the audit data until
+the opening, so no history table can unseal them).
 
 The deadline is enforced where the row is written: the demand's row is locked for the whole
 submission (the opening of the envelopes waits for it), the time of receipt is taken once, just before
@@ -16,7 +17,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,27 +25,19 @@ from flask import current_app
 
 from minitendr import clock, sealing
 from minitendr.audit.service import record
-from minitendr.auth.models import User
-from minitendr.bids.models import VAT_RATES, Bid, BidAttachment, BidStatus, EnvelopeOpening, Offer
-from minitendr.contracts import service as contracts
-from minitendr.contracts.models import SubContract
+from minitendr.bids.models import LIVE, VAT_RATES, Bid, BidAttachment, BidStatus, Offer
 from minitendr.db import DomainError, db
-from minitendr.demands import service as demands
+from minitendr.demands import evaluation
 from minitendr.demands.models import Demand, DemandStatus, Invitation
-from minitendr.formatting import datetime as format_datetime
 from minitendr.formatting import money as format_money
-from minitendr.frameworks import service as frameworks
 from minitendr.frameworks.models import FrameworkParty, PartyStatus
 from minitendr.money import to_money
-from minitendr.notifications.service import link, notify, provider_users
-from minitendr.privacy import BIRTH_NUMBER_MESSAGE, check_no_birth_numbers, find_birth_number, required_text
+from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number, required_text
 from minitendr.providers.models import Provider
-from minitendr.reports import summary
 
 MAX_UNIT_PRICE = Decimal("10000000")
 MAX_UNITS = Decimal("100000000")
 MAX_TOTAL = Decimal("10000000000")
-SCORE = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -64,7 +57,9 @@ def _check_offer(
     proposed_start: dt.date,
     team: str,
     approach: str,
-) -> Decimal:
+) -> tuple[Decimal, str, str]:
+    """The offer's total, team and approach once every rule is met; a ``DomainError`` at the field
+    that breaks one otherwise."""
     if unit_price is None or unit_price <= 0:
         raise DomainError("Cena za jednotku musí být kladná.", field="unit_price")
     if unit_price > MAX_UNIT_PRICE:
@@ -97,12 +92,9 @@ def _check_offer(
         raise DomainError("Navržený začátek nesmí být v minulosti.", field="proposed_start")
     if proposed_start > demand.end_date:
         raise DomainError("Navržený začátek musí předcházet konci poptávaného období.", field="proposed_start")
-    if not (team or "").strip():
-        raise DomainError("Popište tým a jeho kvalifikaci.", field="team")
-    if not (approach or "").strip():
-        raise DomainError("Popište navrhovaný postup.", field="approach")
-    check_no_birth_numbers({"team": team, "approach": approach}, ("team", "approach"))
-    return total
+    team = required_text(team, "team", "Popište tým a jeho kvalifikaci.")
+    approach = required_text(approach, "approach", "Popište navrhovaný postup.")
+    return total, team, approach
 
 
 DEADLINE_PASSED = "Lhůta pro nabídky skončila; nabídku už nelze podat, nahradit ani stáhnout."
@@ -232,7 +224,7 @@ def submit_bid(
     sealed envelope; the attachments are stored encrypted."""
     demand = _lock_for_bidding(demand)
     _check_may_bid(demand, provider)
-    total = _check_offer(demand, unit_price, units, vat_rate, proposed_start, team, approach)
+    total, team, approach = _check_offer(demand, unit_price, units, vat_rate, proposed_start, team, approach)
     names = [_check_attachment(upload) for upload in attachments]
     stored = [
         (name, len(upload.content), *store_attachment(upload.content))
@@ -252,8 +244,8 @@ def submit_bid(
             total=total,
             vat_rate=vat_rate,
             proposed_start=proposed_start,
-            team=team.strip(),
-            approach=approach.strip(),
+            team=team,
+            approach=approach,
         )
     )
     db.session.add(bid)
@@ -287,284 +279,26 @@ def withdraw_bid(bid: Bid) -> None:
 def bid_count(demand: Demand) -> int:
     """How many live bids a minitender has: the only thing anyone else may know before the deadline."""
     return (
-        db.session.scalar(
-            sa.select(sa.func.count(Bid.id)).where(
-                Bid.demand_id == demand.id, Bid.status != BidStatus.WITHDRAWN, Bid.status != BidStatus.REPLACED
-            )
-        )
-        or 0
+        db.session.scalar(sa.select(sa.func.count(Bid.id)).where(Bid.demand_id == demand.id, Bid.status.in_(LIVE))) or 0
     )
 
 
-# --- evaluation ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Ranked:
-    bid: Bid
-    price_score: Decimal
-    quality_points: Decimal | None
-    total_score: Decimal | None
-    rank: int | None
-
-
-def _ensure_evaluation(demand: Demand) -> None:
-    if demand.status in (DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL):
-        raise DomainError(f"O minitendru {demand.number} už bylo rozhodnuto ({demand.state.label}).")
-    if demand.state is not DemandStatus.EVALUATION:
-        if demand.is_open:
-            raise DomainError("Nabídky lze hodnotit až po uplynutí lhůty pro nabídky.")
-        raise DomainError(f"Minitendr {demand.number} není ve fázi hodnocení ({demand.state.label}).")
-    if opening_of(demand) is None:
-        raise DomainError("Nejprve otevřete obálky s nabídkami; teprve pak je lze hodnotit.")
-
-
-# --- opening the envelopes -----------------------------------------------------------------------
-def opening_of(demand: Demand) -> EnvelopeOpening | None:
-    return db.session.scalar(sa.select(EnvelopeOpening).where(EnvelopeOpening.demand_id == demand.id))
-
-
-def received_bids(demand: Demand) -> list[Bid]:
-    """Every bid a minitender received, withdrawn and replaced ones included, in the order of receipt:
-    the opening record lists them all. Only after the deadline."""
-    if demand.deadline is None or demand.deadline > clock.now():
-        raise SealedError("Nabídky jsou zapečetěné až do konce lhůty pro nabídky.")
-    stmt = sa.select(Bid).where(Bid.demand_id == demand.id).order_by(Bid.submitted_at, Bid.id)
+def own_bids(demand: Demand, provider_id: int) -> list[Bid]:
+    """A provider's bids in one minitender, the newest first: its own to follow, withdraw or replace."""
+    stmt = sa.select(Bid).where(Bid.demand_id == demand.id, Bid.provider_id == provider_id).order_by(Bid.id.desc())
     return list(db.session.scalars(stmt))
 
 
-def open_envelopes(demand: Demand, opened_by: User | None) -> EnvelopeOpening:
-    """After the deadline, OSPOD opens the envelopes: the live bids are decrypted into the evaluation,
-    and the opening is recorded (who, when, how many). Withdrawn and replaced bids stay sealed."""
-    demand = demands.lock(demand)  # waits for every bid still being written, then sees it
-    if demand.state is not DemandStatus.EVALUATION:
-        if demand.is_open:
-            raise DomainError(f"Obálky lze otevřít až po uplynutí lhůty ({format_datetime(demand.deadline)}).")
-        raise DomainError(f"Minitendr {demand.number} není ve fázi hodnocení ({demand.state.label}).")
-    if opening_of(demand) is not None:
-        raise DomainError(f"Obálky minitendru {demand.number} už byly otevřeny.")
-    bids = [bid for bid in received_bids(demand) if bid.status is BidStatus.SUBMITTED]
-    for bid in bids:
-        bid.open_envelope()
-    opening = EnvelopeOpening(
-        demand_id=demand.id, opened_at=clock.now(), opened_by_id=getattr(opened_by, "id", None), bids_opened=len(bids)
-    )
-    db.session.add(opening)
-    db.session.flush()
-    record("demand.envelopes_opened", demand, {"bids": len(bids)}, actor=opened_by)
-    return opening
-
-
-def score_bid(bid: Bid, quality_score: int, justification: str) -> None:
+# --- scoring and excluding one bid (in the demand's evaluation) ----------------------------------
+def score_bid(bid: Bid, quality_score: int | None, justification: str | None) -> None:
     """OSPOD's quality score 0–100 with a written justification."""
-    _ensure_evaluation(bid.demand)
-    if bid.status not in (BidStatus.SUBMITTED, BidStatus.EXCLUDED):
-        raise DomainError("Hodnotit lze jen podané nabídky.")
-    if quality_score is None or not 0 <= quality_score <= 100:
-        raise DomainError("Hodnocení kvality musí být 0 až 100 bodů.", field="quality_score")
-    justification = required_text(justification, "justification", "Hodnocení kvality písemně zdůvodněte.")
-    bid.status = BidStatus.SUBMITTED
-    bid.excluded_reason = None
-    bid.quality_score = quality_score
-    bid.quality_justification = justification
-    bid.evaluated_at = clock.now()
-    record("bid.scored", bid, {"demand": bid.demand.number, "quality_score": quality_score})
+    evaluation.ensure_evaluation(bid.demand)
+    bid.score(quality_score, justification)
+    record("bid.scored", bid, {"demand": bid.demand.number, "quality_score": bid.quality_score})
 
 
-def exclude_bid(bid: Bid, reason: str) -> None:
+def exclude_bid(bid: Bid, reason: str | None) -> None:
     """Exclude a bid from the evaluation, with a reason."""
-    _ensure_evaluation(bid.demand)
-    if bid.status is not BidStatus.SUBMITTED:
-        raise DomainError("Vyřadit lze jen podanou nabídku.")
-    reason = required_text(reason, "reason", "Uveďte důvod vyřazení.")
-    bid.status = BidStatus.EXCLUDED
-    bid.excluded_reason = reason
-    bid.quality_score = None
-    bid.evaluated_at = clock.now()
-    record("bid.excluded", bid, {"demand": bid.demand.number, "reason": reason})
-
-
-class SealedError(DomainError):
-    """Someone asked for bid contents before the deadline."""
-
-
-def live_bids(demand: Demand) -> list[Bid]:
-    """The contents of a minitender's bids: only once the envelopes have been opened."""
-    if demand.deadline is None or demand.deadline > clock.now():
-        raise SealedError("Nabídky jsou zapečetěné až do konce lhůty pro nabídky.")
-    if opening_of(demand) is None:
-        raise SealedError("Obálky s nabídkami dosud nebyly otevřeny.")
-    stmt = sa.select(Bid).where(
-        Bid.demand_id == demand.id,
-        Bid.status.in_([BidStatus.SUBMITTED, BidStatus.AWARDED, BidStatus.NOT_AWARDED, BidStatus.EXCLUDED]),
-    )
-    return list(db.session.scalars(stmt.order_by(Bid.submitted_at, Bid.id)))
-
-
-def ranking(demand: Demand) -> list[Ranked]:
-    """Bids side by side: price score = lowest price / bid price × price weight; quality points =
-    score × quality weight / 100; ranked by the total, ties to the earlier bid. Excluded bids and
-    bids not yet scored have no rank."""
-    framework = demand.framework
-    bids = live_bids(demand)
-    competing = [b for b in bids if b.status is not BidStatus.EXCLUDED]
-    lowest = min((b.total for b in competing), default=None)
-    rows = []
-    for bid in bids:
-        if bid.status is BidStatus.EXCLUDED:
-            rows.append(Ranked(bid, Decimal(0), None, None, None))
-            continue
-        price = (lowest / bid.total * framework.price_weight).quantize(SCORE, ROUND_HALF_UP)
-        quality = (
-            None
-            if bid.quality_score is None
-            else (Decimal(bid.quality_score) * framework.quality_weight / 100).quantize(SCORE, ROUND_HALF_UP)
-        )
-        rows.append(Ranked(bid, price, quality, None if quality is None else price + quality, None))
-    scored = sorted(
-        (r for r in rows if r.total_score is not None), key=lambda r: (-r.total_score, r.bid.submitted_at, r.bid.id)
-    )
-    ranks = {r.bid.id: n for n, r in enumerate(scored, start=1)}
-    return sorted(
-        (Ranked(r.bid, r.price_score, r.quality_points, r.total_score, ranks.get(r.bid.id)) for r in rows),
-        key=lambda r: (r.rank is None, r.rank or 0, r.bid.submitted_at),
-    )
-
-
-# --- the decision --------------------------------------------------------------------------------
-def award(demand: Demand, decided_by: User | None) -> SubContract:
-    """Award the best-ranked bid: a sub-contract within the framework's remaining ceiling."""
-    demand = demands.lock(demand)
-    _ensure_evaluation(demand)
-    rows = ranking(demand)
-    unscored = [r for r in rows if r.bid.status is BidStatus.SUBMITTED and r.total_score is None]
-    if unscored:
-        raise DomainError(f"Ohodnoťte nebo vyřaďte všechny nabídky (chybí {len(unscored)}).")
-    ranked = [r for r in rows if r.rank is not None]
-    if not ranked:
-        raise DomainError("Žádná nabídka není přijatelná; ukončete minitendr jako neúspěšný.")
-    winner = ranked[0].bid
-    framework = frameworks.lock(demand.framework_id)
-    remaining = frameworks.remaining(framework)
-    if winner.total > remaining:
-        raise DomainError(
-            f"Vítězná nabídka ({format_money(winner.total)}) přesahuje zbývající strop rámcové smlouvy "
-            f"{framework.number} ({format_money(remaining)}). Zadat ji nelze."
-        )
-    kraj = demand.orp.kraj
-    number, year, seq = contracts.allocate_number(kraj, clock.today())
-    subcontract = SubContract(
-        number=number,
-        kraj_abbr=kraj.abbr,
-        number_year=year,
-        number_seq=seq,
-        demand_id=demand.id,
-        bid_id=winner.id,
-        framework_id=framework.id,
-        provider_id=winner.provider_id,
-        orp_id=demand.orp_id,
-        category_id=demand.category_id,
-        service_type_id=demand.service_type_id,
-        units=winner.units,
-        unit_price=winner.unit_price,
-        value=winner.total,
-        vat_rate=winner.vat_rate,
-        start_date=winner.proposed_start,
-        end_date=demand.end_date,
-        signed_on=clock.today(),
-    )
-    db.session.add(subcontract)
-    winner.status = BidStatus.AWARDED
-    for row in ranked[1:]:
-        row.bid.status = BidStatus.NOT_AWARDED
-    demand.mark_awarded(decided_by)
-    db.session.flush()
-    summary.subcontract_signed(subcontract)
-    summary.demand_decided(demand)
-    record(
-        "subcontract.created",
-        subcontract,
-        {
-            "number": subcontract.number,
-            "value": subcontract.value,
-            "framework": framework.number,
-            "provider": winner.provider.ico,
-        },
-    )
-    record(
-        "demand.awarded",
-        demand,
-        {"winner": winner.provider.ico, "value": winner.total, "subcontract": subcontract.number},
-        actor=decided_by,
-    )
-    _tell_bidders(demand, rows, winner)
-    return subcontract
-
-
-def close_unsuccessful(demand: Demand, decided_by: User | None, note: str) -> None:
-    """evaluation → unsuccessful, when there is no bid or none is acceptable."""
-    demand = demands.lock(demand)
-    _ensure_evaluation(demand)
-    rows = ranking(demand)
-    if any(r.bid.status is BidStatus.SUBMITTED for r in rows):
-        raise DomainError("Některé nabídky jsou stále ve hře: ohodnoťte je a zadejte, nebo je s odůvodněním vyřaďte.")
-    note = (note or "").strip() or ("Nebyla podána žádná nabídka." if not rows else "Žádná nabídka nebyla přijatelná.")
-    check_no_birth_numbers({"note": note}, ("note",))
-    demand.mark_unsuccessful(decided_by, note)
-    summary.demand_decided(demand)
-    record("demand.unsuccessful", demand, {"bids": len(rows), "note": note}, actor=decided_by)
-    _tell_bidders(demand, rows, None)
-
-
-def _tell_bidders(demand: Demand, rows: list[Ranked], winner: Bid | None) -> None:
-    """Each bidder learns its own scores, and who won at what price."""
-    page = link("demands.detail", demand_id=demand.id)
-    result = (
-        f"Vybrána byla nabídka poskytovatele {winner.provider.name} za {format_money(winner.total)} bez DPH."
-        if winner
-        else "Minitendr skončil bez výběru dodavatele."
-    )
-    for row in rows:
-        bid = row.bid
-        if bid.status is BidStatus.EXCLUDED:
-            own = f"Vaše nabídka byla vyřazena: {bid.excluded_reason}"
-        else:
-            own = (
-                f"Vaše nabídka: cena {row.price_score} b., kvalita {row.quality_points} b., celkem "
-                f"{row.total_score} b., pořadí {row.rank}."
-            )
-        notify(provider_users([bid.provider_id]), f"Výsledek minitendru {demand.number}", f"{own} {result}", page)
-
-
-def reissue(demand: Demand, created_by: User) -> Demand:
-    """An unsuccessful (or cancelled) demand again, as a new draft with the same content; dates that
-    have passed move forward by the same span."""
-
-    if demand.status not in (DemandStatus.UNSUCCESSFUL, DemandStatus.CANCELLED):
-        raise DomainError("Znovu vypsat lze jen neúspěšnou nebo zrušenou poptávku.")
-    start, end = demand.start_date, demand.end_date
-    earliest = clock.today() + dt.timedelta(days=14)
-    if start < earliest:
-        try:
-            end, start = end + (earliest - start), earliest
-        except OverflowError:
-            raise DomainError("Termíny poptávky nelze posunout do budoucnosti; založte novou poptávku.") from None
-    copy = demands.create_demand(
-        orp=demand.orp,
-        created_by=created_by,
-        category=demand.category,
-        service_type=demand.service_type,
-        needs=list(demand.needs),
-        case_reference=demand.case_reference,
-        need_description=demand.need_description,
-        expected_outcome=demand.expected_outcome,
-        place=demand.place,
-        volume=demand.volume,
-        start_date=start,
-        end_date=end,
-        estimated_max_value=demand.estimated_max_value,
-        deadline=None,
-        contact_name=demand.contact_name,
-        contact_email=demand.contact_email,
-        contact_phone=demand.contact_phone,
-    )
-    record("demand.reissued", demand, {"new": copy.number})
-    return copy
+    evaluation.ensure_evaluation(bid.demand)
+    bid.exclude(reason)
+    record("bid.excluded", bid, {"demand": bid.demand.number, "reason": bid.excluded_reason})

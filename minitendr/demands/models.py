@@ -4,7 +4,6 @@ with the providers it invites and the clarifications asked and answered while it
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -13,7 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minitendr import clock
 from minitendr.db import DomainError, Money, UTCDateTime, db, enum_column, intpk, timestamp
+from minitendr.enums import LabelledEnum
 from minitendr.frameworks.models import FrameworkContract
+from minitendr.privacy import required_text
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Orp, ServiceCategory, ServiceType
 
@@ -30,24 +31,13 @@ NEEDS = {
 }
 
 
-class DemandStatus(enum.StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    EVALUATION = "evaluation"
-    AWARDED = "awarded"
-    UNSUCCESSFUL = "unsuccessful"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return {
-            "draft": "koncept",
-            "published": "zveřejněno – přijímá nabídky",
-            "evaluation": "hodnocení nabídek",
-            "awarded": "zadáno",
-            "unsuccessful": "neúspěšné",
-            "cancelled": "zrušeno",
-        }[self.value]
+class DemandStatus(LabelledEnum):
+    DRAFT = "draft", "koncept"
+    PUBLISHED = "published", "zveřejněno – přijímá nabídky"
+    EVALUATION = "evaluation", "hodnocení nabídek"
+    AWARDED = "awarded", "zadáno"
+    UNSUCCESSFUL = "unsuccessful", "neúspěšné"
+    CANCELLED = "cancelled", "zrušeno"
 
 
 class Demand(db.Model):
@@ -133,6 +123,35 @@ class Demand(db.Model):
         return self.state is DemandStatus.PUBLISHED
 
     @property
+    def is_draft(self) -> bool:
+        """OSPOD's working copy: editable, deletable, not yet seen by anyone else."""
+        return self.status is DemandStatus.DRAFT
+
+    @property
+    def in_evaluation(self) -> bool:
+        """The deadline has passed and nothing is decided yet: envelopes opened, bids scored."""
+        return self.state is DemandStatus.EVALUATION
+
+    @property
+    def is_decided(self) -> bool:
+        """Awarded or closed as unsuccessful: the minitender's decision is final."""
+        return self.status in (DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL)
+
+    @property
+    def is_unsuccessful(self) -> bool:
+        return self.status is DemandStatus.UNSUCCESSFUL
+
+    @property
+    def can_be_cancelled(self) -> bool:
+        """A draft, or a published demand before its deadline (afterwards it is evaluated instead)."""
+        return self.state in (DemandStatus.DRAFT, DemandStatus.PUBLISHED)
+
+    @property
+    def can_be_reissued(self) -> bool:
+        """A minitender that ended without a contract may be filed again as a new draft."""
+        return self.status in (DemandStatus.UNSUCCESSFUL, DemandStatus.CANCELLED)
+
+    @property
     def time_left(self) -> dt.timedelta | None:
         return self.deadline - clock.now() if self.is_open else None
 
@@ -145,24 +164,35 @@ class Demand(db.Model):
 
     # --- transitions -----------------------------------------------------------------------------
     def ensure_editable(self) -> None:
-        if self.status is not DemandStatus.DRAFT:
+        if not self.is_draft:
             raise DomainError(
                 "Zveřejněnou poptávku nelze upravovat; změny a upřesnění sdělte poskytovatelům odpovědí na dotaz."
             )
 
     def publish(self, framework: FrameworkContract, deadline: dt.datetime) -> None:
         """draft → published, under ``framework``, open for bids until ``deadline``."""
-        if self.status is not DemandStatus.DRAFT:
+        if not self.is_draft:
             raise DomainError(f"Zveřejnit lze jen koncept poptávky; tato poptávka je {self.state.label}.")
         self.status = DemandStatus.PUBLISHED
         self.framework = framework
         self.deadline = deadline
         self.published_at = clock.now()
 
-    def _decide(self, status: DemandStatus, decided_by, note: str | None) -> None:
-        if self.status in (DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL):
+    def _ensure_undecided(self) -> None:
+        if self.is_decided:
             raise DomainError(f"O minitendru {self.number} už bylo rozhodnuto ({self.state.label}).")
-        if self.state is not DemandStatus.EVALUATION:
+
+    def ensure_in_evaluation(self) -> None:
+        """Refuse a step of the evaluation (scoring, excluding, deciding) outside it, saying why."""
+        self._ensure_undecided()
+        if not self.in_evaluation:
+            if self.is_open:
+                raise DomainError("Nabídky lze hodnotit až po uplynutí lhůty pro nabídky.")
+            raise DomainError(f"Minitendr {self.number} není ve fázi hodnocení ({self.state.label}).")
+
+    def _decide(self, status: DemandStatus, decided_by, note: str | None) -> None:
+        self._ensure_undecided()
+        if not self.in_evaluation:
             raise DomainError("Rozhodnout lze až po uplynutí lhůty pro nabídky.")
         self.status = status
         self.decided_at = clock.now()
@@ -179,13 +209,10 @@ class Demand(db.Model):
 
     def cancel(self, reason: str) -> None:
         """draft | published → cancelled (not once the deadline has passed: then it is evaluated)."""
-        reason = (reason or "").strip()
-        if self.state not in (DemandStatus.DRAFT, DemandStatus.PUBLISHED):
+        if not self.can_be_cancelled:
             raise DomainError(f"Zrušit lze jen koncept nebo zveřejněnou poptávku; tato je {self.state.label}.")
-        if not reason:
-            raise DomainError("Uveďte důvod zrušení.", field="reason")
+        self.cancel_reason = required_text(reason, "reason", "Uveďte důvod zrušení.")
         self.status = DemandStatus.CANCELLED
-        self.cancel_reason = reason
         self.cancelled_at = clock.now()
 
 

@@ -21,7 +21,7 @@ from minitendr.formatting import datetime as format_datetime
 from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
 from minitendr.money import to_money
 from minitendr.notifications.service import link, notify, provider_users
-from minitendr.privacy import check_no_birth_numbers
+from minitendr.privacy import check_no_birth_numbers, required_text
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 from minitendr.reports import summary
@@ -205,7 +205,7 @@ def framework_for(demand: Demand, day: dt.date) -> FrameworkContract:
 
 def publish(demand: Demand) -> list[Invitation]:
     """draft → published: invite every active party of the framework in force today and tell them."""
-    if demand.status is not DemandStatus.DRAFT:
+    if not demand.is_draft:
         raise DomainError(f"Poptávka {demand.number} už byla zveřejněna nebo ukončena ({demand.state.label}).")
     framework = framework_for(demand, clock.today())
     if demand.start_date < clock.today():
@@ -247,7 +247,6 @@ def cancel(demand: Demand, reason: str) -> None:
     """draft | published → cancelled; the invited providers are told why."""
     demand = lock(demand)
     was_published = demand.status is DemandStatus.PUBLISHED
-    check_no_birth_numbers({"reason": reason}, ("reason",))
     demand.cancel(reason)
     if was_published:
         notify(
@@ -262,14 +261,11 @@ def cancel(demand: Demand, reason: str) -> None:
 # --- clarifications ------------------------------------------------------------------------------
 def ask(demand: Demand, provider: Provider, question: str) -> Clarification:
     """An invited provider asks while the minitender is open; the ORP's OSPOD is told."""
-    question = (question or "").strip()
     if not demand.is_open:
         raise DomainError("Dotazy lze klást jen do konce lhůty pro nabídky.")
     if not demand.is_invited(provider.id):
         raise DomainError("Dotazy mohou klást jen pozvaní poskytovatelé.")
-    if not question:
-        raise DomainError("Napište dotaz.", field="question")
-    check_no_birth_numbers({"question": question}, ("question",))
+    question = required_text(question, "question", "Napište dotaz.")
     clarification = Clarification(demand=demand, asked_by_provider_id=provider.id, question=question)
     db.session.add(clarification)
     db.session.flush()
@@ -289,14 +285,11 @@ def ask(demand: Demand, provider: Provider, question: str) -> Clarification:
 def answer(clarification: Clarification, text: str, new_deadline: dt.datetime | None = None) -> None:
     """OSPOD answers for every invited provider (without saying who asked); may extend the deadline."""
     demand = lock(clarification.demand)
-    text = (text or "").strip()
     if not demand.is_open:
         raise DomainError("Odpovídat lze jen do konce lhůty pro nabídky.")
     if clarification.answer is not None:
         raise DomainError("Na tento dotaz už bylo odpovězeno.")
-    if not text:
-        raise DomainError("Napište odpověď.", field="answer")
-    check_no_birth_numbers({"answer": text}, ("answer",))
+    text = required_text(text, "answer", "Napište odpověď.")
     data: dict[str, Any] = {"clarification": clarification.id}
     if new_deadline is not None:
         check_year(new_deadline, "new_deadline")

@@ -1,37 +1,39 @@
-"""Demand pages: lists per role, the demand form, publication, cancellation and clarifications."""
+"""Demand pages: lists per role, the demand form, publication, cancellation and clarifications; after
+the deadline the decisions on the minitender: opening the envelopes, the evaluation, the award or the
+unsuccessful end, filing it again, and the printable opening record and evaluation protocol."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from minitendr import clock
-from minitendr.actions import form_problem, run_action
+from minitendr.actions import act
 from minitendr.audit.service import history
 from minitendr.auth.models import Role
 from minitendr.bids import service as bid_service
-from minitendr.bids.models import Bid
-from minitendr.contracts.models import SubContract
+from minitendr.bids.forms import ExcludeForm, NoteForm, ScoreForm
+from minitendr.bids.models import EnvelopeOpening
 from minitendr.db import DomainError, db
-from minitendr.demands import service
+from minitendr.demands import evaluation, queries, service
 from minitendr.demands.forms import AnswerForm, DemandForm, QuestionForm
 from minitendr.demands.models import Clarification, Demand, DemandStatus
 from minitendr.forms import ReasonForm
 from minitendr.permissions import (
-    can_bid_on_demand,
+    EVERYONE,
+    OFFICIALS,
     can_count_bids,
     can_manage_demand,
     can_read_demand,
-    demand_scope,
+    can_read_evaluation_records,
+    can_read_history,
     ensure,
     roles_required,
-    subcontract_scope,
 )
-from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
+from minitendr.registry.models import ServiceCategory, ServiceType
 
 bp = Blueprint("demands", __name__, url_prefix="/demands")
 
@@ -46,36 +48,14 @@ def to_local(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 @bp.get("/")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def index():
-    status = request.args.get("status", "")
-    orp_code = request.args.get("orp", "")
-    kraj_code = request.args.get("kraj", "")
-    stmt = sa.select(Demand).join(Demand.orp).join(Orp.kraj).where(demand_scope(current_user))
-    if status in {s.value for s in DemandStatus}:
-        stmt = stmt.where(Demand.state == status)
-    if orp_code:
-        stmt = stmt.where(Orp.code == orp_code)
-    if kraj_code:
-        stmt = stmt.where(Kraj.code == kraj_code)
-    if current_user.role is Role.PROVIDER:
-        # Open minitenders first, the nearest deadline on top; then the past ones, newest first.
-        is_open = Demand.state == DemandStatus.PUBLISHED.value
-        stmt = stmt.order_by(
-            sa.case((is_open, 0), else_=1), sa.case((is_open, Demand.deadline)), Demand.deadline.desc()
-        )
-    else:
-        stmt = stmt.order_by(Demand.created_at.desc(), Demand.id.desc())
-    demands = db.paginate(stmt, per_page=50, error_out=False)
-    # Grouped over a subquery: the derived state carries the clock as a parameter, and PostgreSQL
-    # would not see the SELECT and GROUP BY copies of it as the same expression.
-    states = sa.select(Demand.state.label("state")).where(demand_scope(current_user)).subquery()
-    counts = dict(db.session.execute(sa.select(states.c.state, sa.func.count()).group_by(states.c.state)).all())
+    filters = {name: request.args.get(name, "") for name in ("status", "orp", "kraj")}
     return render_template(
         "demands/index.html",
-        demands=demands,
-        counts=counts,
-        filters={"status": status, "orp": orp_code, "kraj": kraj_code},
+        demands=db.paginate(queries.demand_list(current_user, **filters), per_page=50, error_out=False),
+        counts=queries.state_counts(current_user),
+        filters=filters,
         statuses=list(DemandStatus),
     )
 
@@ -87,40 +67,39 @@ def _load(demand_id: int, manage: bool = False) -> Demand:
     return demand
 
 
+def _page(demand: Demand) -> str:
+    return url_for("demands.detail", demand_id=demand.id)
+
+
 @bp.get("/<int:demand_id>")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def detail(demand_id: int):
-    demand = _load(demand_id)
-    manage = can_manage_demand(current_user, demand)
-    provider_id = current_user.provider_id if current_user.role is Role.PROVIDER else None
-    subcontract = db.session.scalar(sa.select(SubContract).where(SubContract.demand_id == demand.id))
+    return detail_page(_load(demand_id))
+
+
+def detail_page(
+    demand: Demand,
+    *,
+    cancel_form: ReasonForm | None = None,
+    question_form: QuestionForm | None = None,
+    answer_form: AnswerForm | None = None,
+    answering: int | None = None,
+) -> str:
+    """The demand's page; a refused form (cancel, question, the answer to clarification ``answering``)
+    comes back in its place with what was typed and the message at its field."""
+    subcontract = evaluation.subcontract_of(demand)
     return render_template(
         "demands/detail.html",
         demand=demand,
         bid_count=bid_service.bid_count(demand) if can_count_bids(current_user, demand) else None,
-        own_bids=(
-            db.session.scalars(
-                sa.select(Bid).where(Bid.demand_id == demand.id, Bid.provider_id == provider_id).order_by(Bid.id.desc())
-            ).all()
-            if provider_id
-            else []
-        ),
+        own_bids=bid_service.own_bids(demand, current_user.provider_id) if current_user.provider_id else [],
         subcontract=subcontract,
-        can_see_subcontract=subcontract is not None
-        and db.session.scalar(
-            sa.select(SubContract.id).where(SubContract.id == subcontract.id, subcontract_scope(current_user))
-        )
-        is not None,
-        manage=manage,
-        may_bid=can_bid_on_demand(current_user, demand),
-        own_provider_id=provider_id,
-        earliest_deadline=service.earliest_deadline(),
-        default_deadline=_default_deadline_hint(demand) if demand.status is DemandStatus.DRAFT else None,
-        question_form=QuestionForm(formdata=None),
-        answer_form=AnswerForm(formdata=None),
-        reason_form=ReasonForm(formdata=None),
-        events=history(demand) if current_user.role is not Role.PROVIDER else [],
-        status=DemandStatus,
+        default_deadline=_default_deadline_hint(demand) if demand.is_draft else None,
+        cancel_form=cancel_form,
+        question_form=question_form,
+        answer_form=answer_form,
+        answering=answering,
+        events=history(demand) if can_read_history(current_user, demand) else [],
     )
 
 
@@ -132,18 +111,15 @@ def _default_deadline_hint(demand: Demand) -> dt.datetime | None:
     return service.default_deadline(framework.bid_period_days)
 
 
-def _fill_choices(form: DemandForm) -> None:
-    categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.position)).all()
-    form.category_id.choices = [SelectChoice(c.id, c.name) for c in categories]
-    types = db.session.execute(
-        sa.select(ServiceType, ServiceCategory.name)
-        .join(ServiceType.category)
-        .where(ServiceType.active)
-        .order_by(ServiceCategory.position, ServiceType.name)
-    )
-    form.service_type_id.choices = [
-        SelectChoice(t.id, f"{t.name} ({t.unit})", optgroup=category) for t, category in types
-    ]
+# --- the demand form -----------------------------------------------------------------------------
+def _form_page(form: DemandForm, demand: Demand | None):
+    return lambda: render_template("demands/form.html", form=form, demand=demand)
+
+
+def _demand_form(demand: Demand | None = None) -> DemandForm:
+    form = DemandForm(obj=demand)
+    form.category_id.choices, form.service_type_id.choices = queries.service_choices()
+    return form
 
 
 def _values(form: DemandForm) -> dict:
@@ -158,73 +134,61 @@ def _values(form: DemandForm) -> dict:
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.OSPOD)
 def create():
-    form = DemandForm()
-    _fill_choices(form)
+    form = _demand_form()
     if request.method == "GET":
-        form.contact_name.data = current_user.name
-        form.contact_email.data = current_user.email
-    if form.validate_on_submit():
-        try:
-            demand = service.create_demand(orp=current_user.orp, created_by=current_user, **_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash(f"Poptávka {demand.number} je uložena jako koncept. Zkontrolujte ji a zveřejněte.", "success")
-            return redirect(url_for("demands.detail", demand_id=demand.id))
-    return render_template("demands/form.html", form=form, demand=None)
+        form.contact_name.data, form.contact_email.data = current_user.name, current_user.email
+        return _form_page(form, None)()
+    return act(
+        lambda: service.create_demand(orp=current_user.orp, created_by=current_user, **_values(form)),
+        success=lambda demand: f"Poptávka {demand.number} je uložena jako koncept. Zkontrolujte ji a zveřejněte.",
+        back=url_for("demands.index"),
+        then=_page,
+        form=form,
+        page=_form_page(form, None),
+    )
 
 
 @bp.route("/<int:demand_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.OSPOD)
 def edit(demand_id: int):
     demand = _load(demand_id, manage=True)
-    if demand.status is not DemandStatus.DRAFT:
+    if not demand.is_draft:
         flash("Zveřejněnou poptávku nelze upravovat; upřesnění sdělte odpovědí na dotaz.", "warning")
-        return redirect(url_for("demands.detail", demand_id=demand.id))
-    form = DemandForm(obj=demand)
-    _fill_choices(form)
+        return redirect(_page(demand))
+    form = _demand_form(demand)
     if request.method == "GET":
         form.deadline.data = to_local(demand.deadline)
-    if form.validate_on_submit():
-        try:
-            service.update_demand(demand, **_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash("Koncept poptávky byl uložen.", "success")
-            return redirect(url_for("demands.detail", demand_id=demand.id))
-    return render_template("demands/form.html", form=form, demand=demand)
+        return _form_page(form, demand)()
+    return act(
+        lambda: service.update_demand(demand, **_values(form)),
+        success="Koncept poptávky byl uložen.",
+        back=_page(demand),
+        form=form,
+        page=_form_page(form, demand),
+    )
 
 
-def _act(demand: Demand, action, success: str):
-    return run_action(action, success, url_for("demands.detail", demand_id=demand.id))
-
-
+# --- the demand's course -------------------------------------------------------------------------
 @bp.post("/<int:demand_id>/delete")
 @roles_required(Role.OSPOD)
 def delete(demand_id: int):
     demand = _load(demand_id, manage=True)
-    try:
-        service.delete_draft(demand)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("demands.detail", demand_id=demand_id))
-    db.session.commit()
-    flash("Koncept poptávky byl smazán.", "success")
-    return redirect(url_for("demands.index"))
+    return act(
+        lambda: service.delete_draft(demand),
+        success="Koncept poptávky byl smazán.",
+        back=_page(demand),
+        then=url_for("demands.index"),
+    )
 
 
 @bp.post("/<int:demand_id>/publish")
 @roles_required(Role.OSPOD)
 def publish(demand_id: int):
     demand = _load(demand_id, manage=True)
-    return _act(
-        demand, lambda: service.publish(demand), "Poptávka je zveřejněna a pozvaní poskytovatelé dostali zprávu."
+    return act(
+        lambda: service.publish(demand),
+        success="Poptávka je zveřejněna a pozvaní poskytovatelé dostali zprávu.",
+        back=_page(demand),
     )
 
 
@@ -233,10 +197,13 @@ def publish(demand_id: int):
 def cancel(demand_id: int):
     demand = _load(demand_id, manage=True)
     form = ReasonForm()
-    if problem := form_problem(form):
-        flash(problem, "danger")
-        return redirect(url_for("demands.detail", demand_id=demand.id))
-    return _act(demand, lambda: service.cancel(demand, form.reason.data), "Poptávka byla zrušena.")
+    return act(
+        lambda: service.cancel(demand, form.reason.data),
+        success="Poptávka byla zrušena.",
+        back=_page(demand),
+        form=form,
+        page=lambda: detail_page(demand, cancel_form=form),
+    )
 
 
 @bp.post("/<int:demand_id>/questions")
@@ -244,13 +211,12 @@ def cancel(demand_id: int):
 def ask(demand_id: int):
     demand = _load(demand_id)
     form = QuestionForm()
-    if problem := form_problem(form):
-        flash(problem, "danger")
-        return redirect(url_for("demands.detail", demand_id=demand.id))
-    return _act(
-        demand,
+    return act(
         lambda: service.ask(demand, current_user.provider, form.question.data),
-        "Dotaz byl odeslán. Odpověď uvidí všichni pozvaní poskytovatelé; kdo se ptal, se nezveřejňuje.",
+        success="Dotaz byl odeslán. Odpověď uvidí všichni pozvaní poskytovatelé; kdo se ptal, se nezveřejňuje.",
+        back=_page(demand),
+        form=form,
+        page=lambda: detail_page(demand, question_form=form),
     )
 
 
@@ -262,11 +228,154 @@ def answer(demand_id: int, clarification_id: int):
     if clarification.demand_id != demand.id:
         abort(404)
     form = AnswerForm()
-    if problem := form_problem(form):
-        flash(problem, "danger")
-        return redirect(url_for("demands.detail", demand_id=demand.id))
-    return _act(
-        demand,
+    return act(
         lambda: service.answer(clarification, form.answer.data, to_utc(form.new_deadline.data)),
-        "Odpověď je zveřejněna všem pozvaným poskytovatelům.",
+        success="Odpověď je zveřejněna všem pozvaným poskytovatelům.",
+        back=_page(demand),
+        form=form,
+        page=lambda: detail_page(demand, answer_form=form, answering=clarification.id),
+    )
+
+
+# --- the evaluation (OSPOD of the demand's ORP, after the deadline) ------------------------------
+@dataclass(frozen=True)
+class RefusedBidForm:
+    """A score or exclusion form the service refused, shown again in its bid's row."""
+
+    bid_id: int
+    form: ScoreForm | ExcludeForm
+
+    def score_form(self, bid_id: int) -> ScoreForm | None:
+        return self.form if bid_id == self.bid_id and isinstance(self.form, ScoreForm) else None
+
+    def exclude_form(self, bid_id: int) -> ExcludeForm | None:
+        return self.form if bid_id == self.bid_id and isinstance(self.form, ExcludeForm) else None
+
+
+def _why_not_evaluated(demand: Demand) -> str | None:
+    if demand.is_open:
+        return "Nabídky jsou zapečetěné do konce lhůty; hodnotit je lze až potom."
+    if demand.status is DemandStatus.CANCELLED:
+        return "Minitendr byl zrušen; jeho nabídky se neotevírají ani nehodnotí."
+    if demand.deadline is None:
+        return "Tato poptávka nebyla zveřejněna, nemá tedy žádné nabídky k hodnocení."
+    return None
+
+
+def evaluation_page(demand: Demand, *, refused: RefusedBidForm | None = None, note_form: NoteForm | None = None):
+    """The evaluation: before the opening, the received bids and the button that opens them; after
+    it, the bids ranked side by side with a score and an exclusion form each, and the decision. A
+    refused form comes back in its bid's row (or, the note, under the decision)."""
+    if (why := _why_not_evaluated(demand)) is not None:
+        flash(why, "warning")
+        return redirect(_page(demand))
+    opening = evaluation.opening_of(demand)
+    if opening is None:
+        received = evaluation.received_bids(demand)
+        return render_template("demands/unopened.html", demand=demand, received=received, refused=refused)
+    return render_template(
+        "demands/evaluation.html",
+        demand=demand,
+        opening=opening,
+        rows=evaluation.ranking(demand),
+        refused=refused,
+        note_form=note_form,
+    )
+
+
+@bp.get("/<int:demand_id>/evaluation", endpoint="evaluation")
+@roles_required(Role.OSPOD)
+def evaluate(demand_id: int):
+    return evaluation_page(_load(demand_id, manage=True))
+
+
+@bp.post("/<int:demand_id>/open")
+@roles_required(Role.OSPOD)
+def open_envelopes(demand_id: int):
+    demand = _load(demand_id, manage=True)
+    return act(
+        lambda: evaluation.open_envelopes(demand, current_user),
+        success="Obálky jsou otevřeny; nabídky lze hodnotit. Záznam o otevírání obálek je připraven k tisku.",
+        back=url_for("demands.evaluation", demand_id=demand.id),
+    )
+
+
+@bp.post("/<int:demand_id>/award")
+@roles_required(Role.OSPOD)
+def award(demand_id: int):
+    demand = _load(demand_id, manage=True)
+    return act(
+        lambda: evaluation.award(demand, current_user),
+        success="Minitendr je zadán; dílčí smlouva je založena.",
+        back=_page(demand),
+    )
+
+
+@bp.post("/<int:demand_id>/unsuccessful")
+@roles_required(Role.OSPOD)
+def unsuccessful(demand_id: int):
+    demand = _load(demand_id, manage=True)
+    form = NoteForm()
+    return act(
+        lambda: evaluation.close_unsuccessful(demand, current_user, form.note.data or ""),
+        success="Minitendr je ukončen jako neúspěšný.",
+        back=_page(demand),
+        form=form,
+        page=lambda: evaluation_page(demand, note_form=form),
+    )
+
+
+@bp.post("/<int:demand_id>/reissue")
+@roles_required(Role.OSPOD)
+def reissue(demand_id: int):
+    demand = _load(demand_id, manage=True)
+    return act(
+        lambda: evaluation.reissue(demand, current_user),
+        success=lambda copy: (
+            f"Poptávka je znovu připravena jako koncept {copy.number}; zkontrolujte termíny a zveřejněte ji."
+        ),
+        back=_page(demand),
+        then=lambda copy: url_for("demands.edit", demand_id=copy.id),
+    )
+
+
+# --- the records (officials who read the minitender) ---------------------------------------------
+def _opened_record(demand_id: int) -> tuple[Demand, EnvelopeOpening | None]:
+    """The demand and the opening of its envelopes, for the records that need it: 404 while the bids
+    are sealed by the deadline (there is nothing to record), a message when only the opening is missing."""
+    demand = db.get_or_404(Demand, demand_id)
+    ensure(can_read_evaluation_records(current_user, demand))
+    if demand.deadline is None or demand.deadline > clock.now():
+        abort(404)
+    opened = evaluation.opening_of(demand)
+    if opened is None:
+        flash("Obálky s nabídkami dosud nebyly otevřeny; záznamy vzniknou po jejich otevření.", "info")
+    return demand, opened
+
+
+@bp.get("/<int:demand_id>/opening")
+@roles_required(*OFFICIALS)
+def opening(demand_id: int):
+    """The opening record (protokol o otevírání obálek): every bid received, with its time of receipt."""
+    demand, opened = _opened_record(demand_id)
+    if opened is None:
+        return redirect(_page(demand))
+    bids = evaluation.received_bids(demand)
+    return render_template("demands/opening.html", demand=demand, opening=opened, bids=bids, printed_at=clock.now())
+
+
+@bp.get("/<int:demand_id>/protocol")
+@roles_required(*OFFICIALS)
+def protocol(demand_id: int):
+    """The evaluation protocol: printable record of the bids, scores and the decision."""
+    demand, opened = _opened_record(demand_id)
+    if opened is None:
+        return redirect(_page(demand))
+    return render_template(
+        "demands/protocol.html",
+        demand=demand,
+        rows=evaluation.ranking(demand),
+        subcontract=evaluation.subcontract_of(demand),
+        opening=opened,
+        printed_at=clock.now(),
     )

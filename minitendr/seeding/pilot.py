@@ -22,6 +22,7 @@ from minitendr.auth.models import Role, User
 from minitendr.bids import service as bids
 from minitendr.contracts import service as contracts
 from minitendr.db import db
+from minitendr.demands import evaluation
 from minitendr.demands import service as demands
 from minitendr.demands.models import NEEDS, Demand
 from minitendr.frameworks import service as frameworks
@@ -281,16 +282,16 @@ def _play(plan: Plan, n: int, rng: random.Random, providers: dict[str, Provider]
     deadline = demand.deadline
     assert deadline is not None, "publishing set the deadline"
     with clock.frozen_at(deadline + dt.timedelta(hours=1)):
-        bids.open_envelopes(demand, officer)
+        evaluation.open_envelopes(demand, officer)
     with clock.frozen_at(deadline + dt.timedelta(hours=2)):
         if plan.outcome == "unsuccessful":
             for bid, _ in placed:
                 bids.exclude_bid(bid, "Nabídka nesplnila požadavky na kvalifikaci týmu.")
-            bids.close_unsuccessful(demand, officer, "Žádná nabídka nesplnila požadavky.")
+            evaluation.close_unsuccessful(demand, officer, "Žádná nabídka nesplnila požadavky.")
             return
         for bid, quality in placed:
             bids.score_bid(bid, quality, "Hodnoceno podle zkušeností týmu a navrženého postupu.")
-        subcontract = bids.award(demand, officer)
+        subcontract = evaluation.award(demand, officer)
     for month, units in enumerate(plan.delivered):
         period = _add_months(subcontract.start_date.replace(day=1), month)
         with clock.frozen_at(_at(_add_months(period, 1) + dt.timedelta(days=4))):

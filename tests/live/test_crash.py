@@ -30,9 +30,10 @@ def scenario() -> dict:
     for confirmation — all made through the services."""
     from minitendr import clock
     from minitendr.auth.models import User as Account
-    from minitendr.bids.service import award, open_envelopes, score_bid
+    from minitendr.bids.service import score_bid
     from minitendr.contracts.service import report_drawdown
     from minitendr.db import db
+    from minitendr.demands.evaluation import award, open_envelopes
     from minitendr.frameworks.models import FrameworkContract
     from tests.factories import make_bid, make_demand
 
