@@ -4,6 +4,8 @@ and the money invariants under any sequence of operations."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -18,16 +20,12 @@ from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract, Su
 from minitendr.db import DomainError, db
 from minitendr.demands import evaluation
 from minitendr.frameworks.service import committed_amount
+from minitendr.privacy import BIRTH_NUMBER_MESSAGE
 from tests.factories import make_bid, make_demand, make_framework
 
-TODAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
+pytestmark = pytest.mark.usefixtures("monday")
+
 SEPTEMBER = dt.datetime(2026, 9, 1, 9, 0, tzinfo=clock.PRAGUE)
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with clock.frozen_at(TODAY):
-        yield
 
 
 def awarded(personas, kraj_pak, unit_price="500", ceiling="100000", framework=None):
@@ -125,6 +123,44 @@ def test_only_the_sub_contracts_provider_reports(sc, personas):
         )
 
 
+def test_a_drawdown_is_decided_once_confirmed(sc, personas):
+    drawdown = report(sc, personas, month=10)
+    assert drawdown.can_be_decided
+    drawdown.confirm()
+    assert drawdown.status is DrawdownStatus.CONFIRMED and drawdown.decided_at == clock.now()
+    assert not drawdown.can_be_decided
+    with pytest.raises(DomainError, match="už bylo rozhodnuto \\(potvrzeno\\)"):
+        drawdown.confirm()
+    with pytest.raises(DomainError, match="už bylo rozhodnuto"):
+        drawdown.reject("Chybí výkaz hodin.")
+    assert drawdown.status is DrawdownStatus.CONFIRMED and drawdown.rejection_reason is None
+
+
+def test_a_drawdown_is_decided_once_rejected_and_only_with_a_reason(sc, personas):
+    drawdown = report(sc, personas, month=10)
+    for reason, message in ((" ", "Uveďte důvod zamítnutí"), ("Dítě 015101/1234", "rodného čísla")):
+        with pytest.raises(DomainError, match=message) as refused:
+            drawdown.reject(reason)
+        assert refused.value.field == "reason"
+        assert drawdown.status is DrawdownStatus.SUBMITTED and drawdown.rejection_reason is None
+    drawdown.reject("  Chybí výkaz hodin. ")
+    assert drawdown.status is DrawdownStatus.REJECTED and drawdown.rejection_reason == "Chybí výkaz hodin."
+    with pytest.raises(DomainError, match="už bylo rozhodnuto \\(zamítnuto\\)"):
+        drawdown.reject("Ještě jednou.")
+    with pytest.raises(DomainError, match="už bylo rozhodnuto"):
+        drawdown.confirm()
+    assert drawdown.status is DrawdownStatus.REJECTED and drawdown.rejection_reason == "Chybí výkaz hodin."
+
+
+def test_a_drawdown_of_a_closed_sub_contract_is_not_decided(sc, personas):
+    drawdown = report(sc, personas, month=10)
+    sc.status = SubContractStatus.COMPLETED  # as if closed under it; the service refuses to close with one pending
+    assert not drawdown.can_be_decided
+    with pytest.raises(DomainError, match="nepřijímá"):
+        drawdown.confirm()
+    assert drawdown.status is DrawdownStatus.SUBMITTED
+
+
 # --- amendments ----------------------------------------------------------------------------------
 def amend(sc, **changes):
     values = {
@@ -202,8 +238,15 @@ def test_completion_waits_for_pending_drawdowns_and_then_takes_no_more(sc, perso
 def test_early_termination_needs_a_reason(sc):
     with pytest.raises(DomainError, match="důvod"):
         service.terminate(sc, "")
-    service.terminate(sc, "Rodina se odstěhovala mimo ORP.")
+    with pytest.raises(DomainError, match="rodného čísla") as refused:
+        sc.terminate("Dítě 015101/1234 se odstěhovalo.")
+    assert refused.value.field == "reason" and sc.is_active and sc.termination_reason is None
+    service.terminate(sc, " Rodina se odstěhovala mimo ORP. ")
     assert sc.status is SubContractStatus.TERMINATED and sc.termination_reason == "Rodina se odstěhovala mimo ORP."
+    with pytest.raises(DomainError, match="nepřijímá"):
+        sc.terminate("Ještě jednou.")
+    with pytest.raises(DomainError, match="nepřijímá"):
+        sc.complete()
 
 
 # --- register of contracts -----------------------------------------------------------------------
@@ -211,9 +254,7 @@ def test_register_of_contracts_over_50_000(personas, kraj_pak):
     small = awarded(personas, kraj_pak, unit_price="1250", ceiling="200000")  # 50 000,00: not over it
     big = awarded(personas, kraj_pak, unit_price="1250.03", framework=small.framework)  # 50 001,20
     assert not small.requires_registry and big.requires_registry and big.registry_pending
-    pending = db.session.scalars(
-        sa.select(SubContract.number).where(SubContract.requires_registry, SubContract.registry_id.is_(None))
-    ).all()
+    pending = db.session.scalars(sa.select(SubContract.number).where(SubContract.registry_pending)).all()
     assert pending == [big.number]
     with pytest.raises(DomainError, match="nezveřejňuje"):
         service.record_registry(small, "123", clock.today())
@@ -227,6 +268,20 @@ def test_register_of_contracts_over_50_000(personas, kraj_pak):
     assert not big.registry_pending
     with pytest.raises(DomainError, match="už je zaznamenáno"):
         service.record_registry(big, "26781235", clock.today())
+
+
+def test_registry_pending_gives_the_same_rows_in_python_and_in_sql(personas, kraj_pak):
+    small = awarded(personas, kraj_pak, unit_price="1250", ceiling="300000")  # 50 000,00: not over it
+    big = awarded(personas, kraj_pak, unit_price="1250.03", framework=small.framework)  # 50 001,20
+    published = awarded(personas, kraj_pak, unit_price="1500", framework=small.framework)  # 60 000
+    service.record_registry(published, "26781234", clock.today())
+    db.session.flush()
+    everything = db.session.scalars(sa.select(SubContract)).all()
+    in_python = {s.id for s in everything if s.registry_pending}
+    in_sql = set(db.session.scalars(sa.select(SubContract.id).where(SubContract.registry_pending)))
+    not_in_sql = set(db.session.scalars(sa.select(SubContract.id).where(~SubContract.registry_pending)))
+    assert in_python == in_sql == {big.id}
+    assert not_in_sql == {small.id, published.id}
 
 
 def test_registry_overview_counts_what_is_left_per_kraj_and_orp(login, personas, kraj_pak):
@@ -255,20 +310,121 @@ def test_the_provider_reports_and_ospod_confirms_through_the_pages(login, sc, pe
     assert "2\xa0000,00\xa0Kč" in page and "potvrzeno" in page
 
 
+def at_field(page: str, field_id: str) -> tuple[str, str]:
+    """What a refused form shows at the field ``field_id``: the text in it and the message, which the
+    field must be marked invalid for and point at (aria-invalid, aria-describedby)."""
+    tag = re.search(rf'<(input|textarea)\b[^>]*\bid="{field_id}"[^>]*>', page)
+    assert tag, f"no field {field_id} on the page"
+    assert 'aria-invalid="true"' in tag.group(0), f"{field_id} is not marked invalid"
+    assert f'aria-describedby="{field_id}-error"' in tag.group(0), f"{field_id} does not point at its message"
+    if tag.group(1) == "textarea":
+        typed = re.search(rf'id="{field_id}"[^>]*>([^<]*)</textarea>', page).group(1)
+    else:
+        typed = (re.search(r'\bvalue="([^"]*)"', tag.group(0)) or re.match("()", "")).group(1)
+    message = re.search(rf'<div[^>]*\bid="{field_id}-error"[^>]*>([^<]*)</div>', page)
+    assert message, f"no message at {field_id}"
+    return html.unescape(typed), html.unescape(message.group(1)).strip()
+
+
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "field", "message"),
     [
-        ({"period": "2026-10", "units": "abc", "amount": "100"}, "Zadejte číslo"),
-        ({"period": "", "units": "1", "amount": "500"}, "Toto pole je povinné"),
-        ({"period": "říjen", "units": "1", "amount": "500"}, "Měsíc"),
-        ({"period": "2026-10", "units": "-1", "amount": "500"}, "v rozmezí"),
+        ({"period": "2026-10", "units": "abc", "amount": "100"}, "units", "Zadejte číslo"),
+        ({"period": "", "units": "1", "amount": "500"}, "period", "Toto pole je povinné"),
+        ({"period": "říjen", "units": "1", "amount": "500"}, "period", "Zadejte platné datum"),
+        ({"period": "2026-10", "units": "-1", "amount": "500"}, "units", "v rozmezí"),
     ],
 )
-def test_bad_drawdown_input_through_the_page_stores_nothing(login, sc, personas, data, message):
+def test_bad_drawdown_input_through_the_page_stores_nothing(login, sc, personas, data, field, message):
     db.session.commit()
-    response = login(personas.provider).post(f"/subcontracts/{sc.id}/drawdowns", data=data, follow_redirects=True)
-    assert message in response.get_data(as_text=True)
+    response = login(personas.provider).post(f"/subcontracts/{sc.id}/drawdowns", data=data)
+    assert response.status_code == 200
+    typed, shown = at_field(response.get_data(as_text=True), field)
+    assert message in shown and typed == data[field]
     assert db.session.scalar(sa.select(sa.func.count(Drawdown.id))) == 0
+
+
+def test_a_refused_drawdown_keeps_the_input_and_shows_the_message_at_the_field(login, sc, personas):
+    db.session.commit()
+    data = {"period": "2026-10", "units": "4", "amount": "2 100,00", "reason": ""}
+    response = login(personas.provider).post(f"/subcontracts/{sc.id}/drawdowns", data=data)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    typed, message = at_field(page, "amount")
+    assert typed == "2 100,00" and "neodpovídá počtu jednotek × ceně za jednotku" in message
+    assert 'href="#amount"' in page  # the error summary links to the field
+    assert 'value="4"' in page and 'value="2026-10"' in page
+    assert db.session.scalar(sa.select(sa.func.count(Drawdown.id))) == 0
+
+
+def test_a_refused_amendment_keeps_the_input_and_shows_the_message_at_the_field(login, sc, personas):
+    db.session.commit()
+    data = {
+        "new_value": "25 000,00",
+        "new_units": "50",
+        "new_end_date": "2027-06-30",
+        "reason": "Rodina potřebuje delší podporu.",
+        "provider_consent": "Dopis č. j. 12/2026",
+        "consent_on": "2026-12-01",  # next week: in the future
+    }
+    response = login(personas.ospod).post(f"/subcontracts/{sc.id}/amendments", data=data)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    typed, message = at_field(page, "consent_on")
+    assert typed == "2026-12-01" and "nesmí být v budoucnosti" in message
+    assert "Rodina potřebuje delší podporu.</textarea>" in page and 'value="25 000,00"' in page
+    db.session.refresh(sc)
+    assert sc.amendments == [] and sc.value == Decimal("20000.00")
+
+
+def test_a_refused_rejection_keeps_the_reason_at_its_drawdown(login, sc, personas):
+    drawdown = report(sc, personas, month=10)
+    db.session.commit()
+    ospod = login(personas.ospod)
+    url = f"/subcontracts/{sc.id}/drawdowns/{drawdown.id}/reject"
+    response = ospod.post(url, data={"reason": "Dítě 015101/1234 nepřišlo."})
+    assert response.status_code == 200
+    typed, message = at_field(response.get_data(as_text=True), f"rej-{drawdown.id}")
+    assert typed == "Dítě 015101/1234 nepřišlo." and message == BIRTH_NUMBER_MESSAGE
+    response = ospod.post(url, data={"reason": ""})
+    assert at_field(response.get_data(as_text=True), f"rej-{drawdown.id}") == ("", "Toto pole je povinné.")
+    db.session.refresh(drawdown)
+    assert drawdown.status is DrawdownStatus.SUBMITTED
+
+
+def test_a_second_decision_through_the_page_is_refused_on_the_page(login, sc, personas):
+    drawdown = report(sc, personas, month=10)
+    db.session.commit()
+    ospod = login(personas.ospod)
+    assert ospod.post(f"/subcontracts/{sc.id}/drawdowns/{drawdown.id}/confirm").status_code == 302
+    response = ospod.post(f"/subcontracts/{sc.id}/drawdowns/{drawdown.id}/reject", data={"reason": "Pozdě."})
+    assert response.status_code == 200
+    assert "O tomto čerpání už bylo rozhodnuto (potvrzeno)." in response.get_data(as_text=True)
+    db.session.refresh(drawdown)
+    assert drawdown.status is DrawdownStatus.CONFIRMED and drawdown.rejection_reason is None
+
+
+def test_a_refused_termination_keeps_the_reason(login, sc, personas):
+    report(sc, personas, month=10)  # pending: it must be decided first
+    db.session.commit()
+    response = login(personas.ospod).post(f"/subcontracts/{sc.id}/terminate", data={"reason": "Rodina odešla."})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Nejdřív potvrďte nebo zamítněte čerpání" in page and "Rodina odešla.</textarea>" in page
+    db.session.refresh(sc)
+    assert sc.is_active
+
+
+def test_a_refused_registry_record_keeps_the_input_at_the_field(login, personas, kraj_pak):
+    big = awarded(personas, kraj_pak, unit_price="1500")  # 60 000
+    db.session.commit()
+    data = {"registry_id": "RS-12", "published_on": "2026-11-20"}
+    response = login(personas.ospod).post(f"/subcontracts/{big.id}/registry", data=data)
+    assert response.status_code == 200
+    typed, message = at_field(response.get_data(as_text=True), "registry_id")
+    assert typed == "RS-12" and "je číslo" in message
+    db.session.refresh(big)
+    assert big.registry_pending
 
 
 def test_another_orp_or_provider_cannot_touch_the_sub_contract(login, sc, personas):
@@ -294,6 +450,9 @@ def test_lists_filter_and_scope(login, personas, kraj_pak, kraj_kvk):
     assert numbers("provider") == [big.number, small.number] and numbers("interloper") == []
     assert numbers("kraj_other") == [] and numbers("ospod_other") == []
     assert numbers("ministry", "?registry=pending") == [big.number]
+    assert numbers("ospod", "?registry=pending") == [big.number] and numbers("provider", "?registry=pending") == [
+        big.number
+    ]
     assert numbers("ministry", "?kraj=CZ041") == []
     assert numbers("ministry", f"?provider={personas.provider.provider.ico}&year=2026&category=terenni") == [
         big.number,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
+import re
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -12,21 +12,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minitendr import clock
 from minitendr.db import DomainError, UTCDateTime, db, enum_column, intpk, money, timestamp
+from minitendr.enums import LabelledEnum
 from minitendr.frameworks.models import FrameworkContract
+from minitendr.privacy import required_text
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Orp, ServiceCategory, ServiceType
 
 REGISTRY_THRESHOLD = Decimal("50000.00")
+# The id of a record in the register of contracts (e.g. 26781234).
+REGISTRY_ID = re.compile(r"\d{1,12}")
 
 
-class SubContractStatus(enum.StrEnum):
-    ACTIVE = "active"
-    COMPLETED = "completed"
-    TERMINATED = "terminated"
-
-    @property
-    def label(self) -> str:
-        return {"active": "probíhá", "completed": "dokončena", "terminated": "ukončena předčasně"}[self.value]
+class SubContractStatus(LabelledEnum):
+    ACTIVE = "active", "probíhá"
+    COMPLETED = "completed", "dokončena"
+    TERMINATED = "terminated", "ukončena předčasně"
 
 
 class SubContract(db.Model):
@@ -87,12 +87,23 @@ class SubContract(db.Model):
         """Over 50 000 Kč without VAT, a contract must be published in the register of contracts."""
         return self.value > REGISTRY_THRESHOLD
 
-    @property
+    @hybrid_property
     def registry_pending(self) -> bool:
+        """It must be published in the register of contracts and its publication is not recorded yet."""
         return self.requires_registry and self.registry_id is None
 
+    @registry_pending.inplace.expression
+    @classmethod
+    def _registry_pending_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.requires_registry, cls.registry_id.is_(None))
+
+    @hybrid_property
+    def is_active(self) -> bool:
+        """Running: it takes drawdowns and amendments, and may be completed or terminated."""
+        return self.status == SubContractStatus.ACTIVE
+
     def ensure_active(self) -> None:
-        if self.status is not SubContractStatus.ACTIVE:
+        if not self.is_active:
             raise DomainError(f"Dílčí smlouva {self.number} je {self.status.label}; změny ani čerpání už nepřijímá.")
 
     def complete(self) -> None:
@@ -100,24 +111,33 @@ class SubContract(db.Model):
         self.status = SubContractStatus.COMPLETED
         self.closed_at = clock.now()
 
-    def terminate(self, reason: str) -> None:
-        reason = (reason or "").strip()
+    def terminate(self, reason: str | None) -> None:
         self.ensure_active()
-        if not reason:
-            raise DomainError("Uveďte důvod předčasného ukončení.", field="reason")
+        self.termination_reason = required_text(reason, "reason", "Uveďte důvod předčasného ukončení.")
         self.status = SubContractStatus.TERMINATED
-        self.termination_reason = reason
         self.closed_at = clock.now()
 
+    def record_publication(self, registry_id: str | None, published_on: dt.date) -> None:
+        """Where and when the register of contracts published it (once, only when it must be published)."""
+        registry_id = (registry_id or "").strip()
+        if not self.requires_registry:
+            raise DomainError("Smlouva do 50 000 Kč bez DPH se do registru smluv nezveřejňuje.")
+        if self.registry_id is not None:
+            raise DomainError(f"Zveřejnění už je zaznamenáno (ID {self.registry_id}).")
+        if not REGISTRY_ID.fullmatch(registry_id):
+            raise DomainError("ID záznamu v registru smluv je číslo (např. 26781234).", field="registry_id")
+        if published_on > clock.today():
+            raise DomainError("Datum zveřejnění nesmí být v budoucnosti.", field="published_on")
+        if published_on < self.signed_on:
+            raise DomainError("Smlouvu nelze zveřejnit před jejím uzavřením.", field="published_on")
+        self.registry_id = registry_id
+        self.registry_published_on = published_on
 
-class DrawdownStatus(enum.StrEnum):
-    SUBMITTED = "submitted"
-    CONFIRMED = "confirmed"
-    REJECTED = "rejected"
 
-    @property
-    def label(self) -> str:
-        return {"submitted": "čeká na potvrzení", "confirmed": "potvrzeno", "rejected": "zamítnuto"}[self.value]
+class DrawdownStatus(LabelledEnum):
+    SUBMITTED = "submitted", "čeká na potvrzení"
+    CONFIRMED = "confirmed", "potvrzeno"
+    REJECTED = "rejected", "zamítnuto"
 
 
 class Drawdown(db.Model):
@@ -154,6 +174,29 @@ class Drawdown(db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     subcontract: Mapped[SubContract] = relationship(back_populates="drawdowns")
+
+    @property
+    def can_be_decided(self) -> bool:
+        """OSPOD confirms or rejects a drawdown once, while its sub-contract runs."""
+        return self.status is DrawdownStatus.SUBMITTED and self.subcontract.is_active
+
+    def _ensure_decidable(self) -> None:
+        if not self.can_be_decided:
+            self.subcontract.ensure_active()
+            raise DomainError(f"O tomto čerpání už bylo rozhodnuto ({self.status.label}).")
+
+    def confirm(self) -> None:
+        """The amount counts as spent."""
+        self._ensure_decidable()
+        self.status = DrawdownStatus.CONFIRMED
+        self.decided_at = clock.now()
+
+    def reject(self, reason: str | None) -> None:
+        """Refused, with a reason; the provider may report the month again."""
+        self._ensure_decidable()
+        self.rejection_reason = required_text(reason, "reason", "Uveďte důvod zamítnutí.")
+        self.status = DrawdownStatus.REJECTED
+        self.decided_at = clock.now()
 
 
 class Amendment(db.Model):

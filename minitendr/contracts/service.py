@@ -8,7 +8,6 @@ value below that nor the framework above its ceiling. Functions flush, never com
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -156,19 +155,10 @@ def report_drawdown(
     return drawdown
 
 
-def _decide(drawdown: Drawdown, status: DrawdownStatus) -> SubContract:
-    subcontract = lock(drawdown.subcontract)
-    subcontract.ensure_active()
-    if drawdown.status is not DrawdownStatus.SUBMITTED:
-        raise DomainError(f"O tomto čerpání už bylo rozhodnuto ({drawdown.status.label}).")
-    drawdown.status = status
-    drawdown.decided_at = clock.now()
-    return subcontract
-
-
 def confirm_drawdown(drawdown: Drawdown) -> None:
     """OSPOD confirms: the amount counts as spent."""
-    subcontract = _decide(drawdown, DrawdownStatus.CONFIRMED)
+    subcontract = lock(drawdown.subcontract)
+    drawdown.confirm()
     summary.drawdown_confirmed(drawdown)
     record("drawdown.confirmed", subcontract, {"drawdown": drawdown.id, "amount": drawdown.amount})
     notify(
@@ -179,11 +169,11 @@ def confirm_drawdown(drawdown: Drawdown) -> None:
     )
 
 
-def reject_drawdown(drawdown: Drawdown, reason: str) -> None:
+def reject_drawdown(drawdown: Drawdown, reason: str | None) -> None:
     """OSPOD rejects, with a reason; the provider may report the month again."""
-    reason = required_text(reason, "reason", "Uveďte důvod zamítnutí.")
-    subcontract = _decide(drawdown, DrawdownStatus.REJECTED)
-    drawdown.rejection_reason = reason
+    subcontract = lock(drawdown.subcontract)
+    drawdown.reject(reason)
+    reason = drawdown.rejection_reason
     record("drawdown.rejected", subcontract, {"drawdown": drawdown.id, "amount": drawdown.amount, "reason": reason})
     notify(
         provider_users([subcontract.provider_id]),
@@ -208,7 +198,6 @@ def amend(
     is reported, and the framework never goes above its ceiling."""
     subcontract = lock(subcontract)
     subcontract.ensure_active()
-    reason, provider_consent = (reason or "").strip(), (provider_consent or "").strip()
     if (new_value, new_units, new_end_date) == (subcontract.value, subcontract.units, subcontract.end_date):
         raise DomainError("Dodatek nic nemění.")
     if new_value is None or new_value <= 0 or to_money(new_value) != new_value:
@@ -217,15 +206,14 @@ def amend(
         raise DomainError("Nový počet jednotek musí být kladný.", field="new_units")
     if new_end_date < subcontract.start_date:
         raise DomainError("Konec plnění nesmí předcházet jeho začátku.", field="new_end_date")
-    if not reason:
-        raise DomainError("Uveďte důvod dodatku.", field="reason")
-    if not provider_consent:
-        raise DomainError(
-            "Zaznamenejte souhlas poskytovatele (např. číslo jednací nebo e-mail).", field="provider_consent"
-        )
+    reason = required_text(reason, "reason", "Uveďte důvod dodatku.")
+    provider_consent = required_text(
+        provider_consent,
+        "provider_consent",
+        "Zaznamenejte souhlas poskytovatele (např. číslo jednací nebo e-mail).",
+    )
     if consent_on > clock.today():
         raise DomainError("Datum souhlasu nesmí být v budoucnosti.", field="consent_on")
-    check_no_birth_numbers({"reason": reason, "provider_consent": provider_consent}, ("reason", "provider_consent"))
     already = reserved(subcontract)
     if new_value < already:
         raise DomainError(
@@ -305,10 +293,9 @@ def complete(subcontract: SubContract) -> None:
     record("subcontract.completed", subcontract, {"spent": drawn(subcontract)})
 
 
-def terminate(subcontract: SubContract, reason: str) -> None:
+def terminate(subcontract: SubContract, reason: str | None) -> None:
     subcontract = lock(subcontract)
     _ensure_nothing_pending(subcontract)
-    check_no_birth_numbers({"reason": reason}, ("reason",))
     subcontract.terminate(reason)
     record(
         "subcontract.terminated", subcontract, {"reason": subcontract.termination_reason, "spent": drawn(subcontract)}
@@ -322,22 +309,11 @@ def terminate(subcontract: SubContract, reason: str) -> None:
 
 
 # --- register of contracts -----------------------------------------------------------------------
-REGISTRY_ID = re.compile(r"\d{1,12}")
-
-
-def record_registry(subcontract: SubContract, registry_id: str, published_on: dt.date) -> None:
+def record_registry(subcontract: SubContract, registry_id: str | None, published_on: dt.date) -> None:
     """OSPOD records where and when the contract was published in the register of contracts."""
-    registry_id = (registry_id or "").strip()
-    if not subcontract.requires_registry:
-        raise DomainError("Smlouva do 50 000 Kč bez DPH se do registru smluv nezveřejňuje.")
-    if subcontract.registry_id is not None:
-        raise DomainError(f"Zveřejnění už je zaznamenáno (ID {subcontract.registry_id}).")
-    if not REGISTRY_ID.fullmatch(registry_id):
-        raise DomainError("ID záznamu v registru smluv je číslo (např. 26781234).", field="registry_id")
-    if published_on > clock.today():
-        raise DomainError("Datum zveřejnění nesmí být v budoucnosti.", field="published_on")
-    if published_on < subcontract.signed_on:
-        raise DomainError("Smlouvu nelze zveřejnit před jejím uzavřením.", field="published_on")
-    subcontract.registry_id = registry_id
-    subcontract.registry_published_on = published_on
-    record("subcontract.registry_published", subcontract, {"registry_id": registry_id, "published_on": published_on})
+    subcontract.record_publication(registry_id, published_on)
+    record(
+        "subcontract.registry_published",
+        subcontract,
+        {"registry_id": subcontract.registry_id, "published_on": published_on},
+    )

@@ -3,172 +3,54 @@ register of contracts."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from minitendr import clock
-from minitendr.actions import form_problem, run_action
+from minitendr.actions import act
 from minitendr.audit.service import history
-from minitendr.auth.models import Role
-from minitendr.contracts import service
+from minitendr.auth.models import Role, User
+from minitendr.contracts import queries, service
 from minitendr.contracts.forms import AmendmentForm, DrawdownForm, RegistryForm
-from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, DrawdownStatus, SubContract, SubContractStatus
+from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, SubContract, SubContractStatus
 from minitendr.db import db
 from minitendr.forms import ReasonForm
-from minitendr.permissions import can_act_for_orp, ensure, roles_required, subcontract_scope
-from minitendr.providers.models import Provider
-from minitendr.registry.models import Kraj, Orp, ServiceCategory
+from minitendr.permissions import (
+    EVERYONE,
+    can_follow_registry,
+    can_manage_subcontract,
+    can_read_history,
+    can_read_subcontract,
+    can_report_drawdowns,
+    ensure,
+    roles_required,
+)
 
 bp = Blueprint("contracts", __name__, url_prefix="/subcontracts")
 
-SORTS = {
-    "number": SubContract.number,
-    "-signed": SubContract.signed_on.desc(),
-    "signed": SubContract.signed_on,
-    "-value": SubContract.value.desc(),
-    "value": SubContract.value,
+BADGES = {
+    SubContractStatus.ACTIVE: "text-bg-success",
+    SubContractStatus.COMPLETED: "text-bg-secondary",
+    SubContractStatus.TERMINATED: "text-bg-dark",
 }
 
 
-def _filtered(stmt, args):
-    """Apply the list filters (all optional, combinable, kept in the URL)."""
-    if args.get("kraj"):
-        stmt = stmt.where(Kraj.code == args["kraj"])
-    if args.get("orp"):
-        stmt = stmt.where(Orp.code == args["orp"])
-    if args.get("category"):
-        stmt = stmt.where(ServiceCategory.code == args["category"])
-    if args.get("provider"):
-        stmt = stmt.where(Provider.ico == args["provider"])
-    if args.get("status") in {s.value for s in SubContractStatus}:
-        stmt = stmt.where(SubContract.status == args["status"])
-    year = args.get("year") or ""
-    if year.isdigit() and 2000 <= int(year) <= 2100:
-        start = dt.date(int(year), 1, 1)
-        stmt = stmt.where(SubContract.signed_on >= start, SubContract.signed_on < start.replace(year=start.year + 1))
-    if args.get("registry") == "pending":
-        stmt = stmt.where(SubContract.value > REGISTRY_THRESHOLD, SubContract.registry_id.is_(None))
-    return stmt
-
-
-def _joined(stmt):
-    return (
-        stmt.join(SubContract.orp)
-        .join(Orp.kraj)
-        .join(SubContract.category)
-        .join(SubContract.provider)
-        .where(subcontract_scope(current_user))
-    )
-
-
 @bp.get("/")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def index():
-    keys = ("kraj", "orp", "category", "provider", "status", "year", "registry", "sort")
-    args = {k: (request.args.get(k) or "").strip() for k in keys}
-    stmt = _filtered(_joined(sa.select(SubContract)), args)
-    stmt = stmt.order_by(SORTS.get(args["sort"], SubContract.signed_on.desc()), SubContract.id.desc())
-    page = db.paginate(stmt, per_page=50, error_out=False)
-    spent = dict(
-        db.session.execute(
-            sa.select(Drawdown.subcontract_id, sa.func.sum(Drawdown.amount))
-            .where(Drawdown.subcontract_id.in_([s.id for s in page.items]), Drawdown.status == DrawdownStatus.CONFIRMED)
-            .group_by(Drawdown.subcontract_id)
-        ).all()
-    )
-    totals = db.session.execute(
-        _filtered(
-            _joined(sa.select(sa.func.count(SubContract.id), sa.func.coalesce(sa.func.sum(SubContract.value), 0))), args
-        )
-    ).one()
-    return render_template(
-        "contracts/index.html",
-        subcontracts=page,
-        spent=spent,
-        args=args,
-        totals=totals,
-        kraje=db.session.scalars(sa.select(Kraj).order_by(Kraj.name)).all(),
-        categories=db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.position)).all(),
-        statuses=list(SubContractStatus),
-    )
+    filters = queries.filters_from(request.args)
+    listing = queries.subcontract_list(current_user, filters)
+    return render_template("contracts/index.html", listing=listing, args=filters, **queries.filter_choices())
 
 
-def _load(subcontract_id: int) -> SubContract:
-    """404 when missing, 403 when it is another provider's or another ORP's."""
+def _load(subcontract_id: int, rule: Callable[[User, SubContract], bool] = can_read_subcontract) -> SubContract:
+    """404 when missing, 403 unless ``rule`` lets the user at it."""
     subcontract = db.get_or_404(SubContract, subcontract_id)
-    ensure(
-        db.session.scalar(
-            sa.select(SubContract.id).where(SubContract.id == subcontract.id, subcontract_scope(current_user))
-        )
-        is not None
-    )
+    ensure(rule(current_user, subcontract))
     return subcontract
-
-
-def _managed(subcontract_id: int) -> SubContract:
-    subcontract = _load(subcontract_id)
-    ensure(can_act_for_orp(current_user, subcontract.orp_id))
-    return subcontract
-
-
-def _back(subcontract: SubContract) -> str:
-    return url_for("contracts.detail", subcontract_id=subcontract.id)
-
-
-@bp.get("/<int:subcontract_id>")
-@roles_required(*Role)
-def detail(subcontract_id: int):
-    subcontract = _load(subcontract_id)
-    manage = can_act_for_orp(current_user, subcontract.orp_id)
-    reports = current_user.role is Role.PROVIDER and current_user.provider_id == subcontract.provider_id
-    spent = service.drawn(subcontract)
-    drawdown_form = DrawdownForm(formdata=None)
-    if reports:
-        drawdown_form.period.data = service.month_start(min(clock.today(), subcontract.end_date))
-    amendment_form = AmendmentForm(
-        formdata=None,
-        new_value=subcontract.value,
-        new_units=subcontract.units,
-        new_end_date=subcontract.end_date,
-        consent_on=clock.today(),
-    )
-    return render_template(
-        "contracts/detail.html",
-        sc=subcontract,
-        manage=manage,
-        reports=reports,
-        spent=spent,
-        pending=service.reserved(subcontract) - spent,
-        drawdown_form=drawdown_form,
-        amendment_form=amendment_form,
-        registry_form=RegistryForm(formdata=None, published_on=clock.today()),
-        events=history(subcontract),
-    )
-
-
-@bp.post("/<int:subcontract_id>/drawdowns")
-@roles_required(Role.PROVIDER)
-def report(subcontract_id: int):
-    subcontract = _load(subcontract_id)
-    form = DrawdownForm()
-    if problem := form_problem(form):
-        flash(problem, "danger")
-        return redirect(_back(subcontract))
-    return run_action(
-        lambda: service.report_drawdown(
-            subcontract,
-            current_user.provider,
-            period=form.period.data,
-            units=form.units.data,
-            amount=form.amount.data,
-            reason=form.reason.data,
-        ),
-        "Čerpání je vykázáno a čeká na potvrzení OSPOD.",
-        _back(subcontract),
-    )
 
 
 def _drawdown(subcontract: SubContract, drawdown_id: int) -> Drawdown:
@@ -178,37 +60,97 @@ def _drawdown(subcontract: SubContract, drawdown_id: int) -> Drawdown:
     return drawdown
 
 
+def _back(subcontract: SubContract) -> str:
+    return url_for("contracts.detail", subcontract_id=subcontract.id)
+
+
+def _page(subcontract: SubContract, **refused: Any) -> str:
+    """The sub-contract's page. ``refused`` is a form that came back refused (``drawdown_form``,
+    ``amendment_form``, ``registry_form``, ``terminate_form``, or ``reject_form`` with ``rejected``,
+    the drawdown's id): it is shown with what was typed and its messages instead of a blank one."""
+    today = clock.today()
+    forms: dict[str, Any] = {
+        "drawdown_form": DrawdownForm(formdata=None, period=service.month_start(min(today, subcontract.end_date))),
+        "amendment_form": AmendmentForm(
+            formdata=None,
+            new_value=subcontract.value,
+            new_units=subcontract.units,
+            new_end_date=subcontract.end_date,
+            consent_on=today,
+        ),
+        "registry_form": RegistryForm(formdata=None, published_on=today),
+        "terminate_form": None,
+        "reject_form": None,
+        "rejected": None,
+    }
+    spent = service.drawn(subcontract)
+    return render_template(
+        "contracts/detail.html",
+        sc=subcontract,
+        badge=BADGES[subcontract.status],
+        spent=spent,
+        pending=service.reserved(subcontract) - spent,
+        events=history(subcontract) if can_read_history(current_user, subcontract) else None,
+        **forms | refused,
+    )
+
+
+@bp.get("/<int:subcontract_id>")
+@roles_required(*EVERYONE)
+def detail(subcontract_id: int):
+    return _page(_load(subcontract_id))
+
+
+@bp.post("/<int:subcontract_id>/drawdowns")
+@roles_required(Role.PROVIDER)
+def report(subcontract_id: int):
+    subcontract = _load(subcontract_id, can_report_drawdowns)
+    form = DrawdownForm()
+    return act(
+        lambda: service.report_drawdown(
+            subcontract,
+            current_user.provider,
+            period=form.period.data,
+            units=form.units.data,
+            amount=form.amount.data,
+            reason=form.reason.data,
+        ),
+        success="Čerpání je vykázáno a čeká na potvrzení OSPOD.",
+        back=_back(subcontract),
+        form=form,
+        page=lambda: _page(subcontract, drawdown_form=form),
+    )
+
+
 @bp.post("/<int:subcontract_id>/drawdowns/<int:drawdown_id>/confirm")
 @roles_required(Role.OSPOD)
 def confirm(subcontract_id: int, drawdown_id: int):
-    subcontract = _managed(subcontract_id)
+    subcontract = _load(subcontract_id, can_manage_subcontract)
     drawdown = _drawdown(subcontract, drawdown_id)
-    return run_action(lambda: service.confirm_drawdown(drawdown), "Čerpání je potvrzeno.", _back(subcontract))
+    return act(lambda: service.confirm_drawdown(drawdown), success="Čerpání je potvrzeno.", back=_back(subcontract))
 
 
 @bp.post("/<int:subcontract_id>/drawdowns/<int:drawdown_id>/reject")
 @roles_required(Role.OSPOD)
 def reject(subcontract_id: int, drawdown_id: int):
-    subcontract = _managed(subcontract_id)
+    subcontract = _load(subcontract_id, can_manage_subcontract)
     drawdown = _drawdown(subcontract, drawdown_id)
     form = ReasonForm()
-    if problem := form_problem(form):
-        flash(problem, "danger")
-        return redirect(_back(subcontract))
-    return run_action(
-        lambda: service.reject_drawdown(drawdown, form.reason.data), "Čerpání je zamítnuto.", _back(subcontract)
+    return act(
+        lambda: service.reject_drawdown(drawdown, form.reason.data),
+        success="Čerpání je zamítnuto.",
+        back=_back(subcontract),
+        form=form,
+        page=lambda: _page(subcontract, reject_form=form, rejected=drawdown_id),
     )
 
 
 @bp.post("/<int:subcontract_id>/amendments")
 @roles_required(Role.OSPOD)
 def amend(subcontract_id: int):
-    subcontract = _managed(subcontract_id)
+    subcontract = _load(subcontract_id, can_manage_subcontract)
     form = AmendmentForm()
-    if problem := form_problem(form):
-        flash(problem, "danger")
-        return redirect(_back(subcontract))
-    return run_action(
+    return act(
         lambda: service.amend(
             subcontract,
             new_value=form.new_value.data,
@@ -218,66 +160,52 @@ def amend(subcontract_id: int):
             provider_consent=form.provider_consent.data,
             consent_on=form.consent_on.data,
         ),
-        "Dodatek je uzavřen.",
-        _back(subcontract),
+        success="Dodatek je uzavřen.",
+        back=_back(subcontract),
+        form=form,
+        page=lambda: _page(subcontract, amendment_form=form),
     )
 
 
 @bp.post("/<int:subcontract_id>/complete")
 @roles_required(Role.OSPOD)
 def complete(subcontract_id: int):
-    subcontract = _managed(subcontract_id)
-    return run_action(lambda: service.complete(subcontract), "Dílčí smlouva je dokončena.", _back(subcontract))
+    subcontract = _load(subcontract_id, can_manage_subcontract)
+    return act(lambda: service.complete(subcontract), success="Dílčí smlouva je dokončena.", back=_back(subcontract))
 
 
 @bp.post("/<int:subcontract_id>/terminate")
 @roles_required(Role.OSPOD)
 def terminate(subcontract_id: int):
-    subcontract = _managed(subcontract_id)
+    subcontract = _load(subcontract_id, can_manage_subcontract)
     form = ReasonForm()
-    if problem := form_problem(form):
-        flash(problem, "danger")
-        return redirect(_back(subcontract))
-    return run_action(
+    return act(
         lambda: service.terminate(subcontract, form.reason.data),
-        "Dílčí smlouva je předčasně ukončena.",
-        _back(subcontract),
+        success="Dílčí smlouva je předčasně ukončena.",
+        back=_back(subcontract),
+        form=form,
+        page=lambda: _page(subcontract, terminate_form=form),
     )
 
 
 @bp.post("/<int:subcontract_id>/registry")
 @roles_required(Role.OSPOD)
 def registry_record(subcontract_id: int):
-    subcontract = _managed(subcontract_id)
+    subcontract = _load(subcontract_id, can_manage_subcontract)
     form = RegistryForm()
-    if problem := form_problem(form):
-        flash(problem, "danger")
-        return redirect(_back(subcontract))
-    return run_action(
+    return act(
         lambda: service.record_registry(subcontract, form.registry_id.data, form.published_on.data),
-        "Zveřejnění v registru smluv je zaznamenáno.",
-        _back(subcontract),
+        success="Zveřejnění v registru smluv je zaznamenáno.",
+        back=_back(subcontract),
+        form=form,
+        page=lambda: _page(subcontract, registry_form=form),
     )
 
 
 @bp.get("/registry")
-@roles_required(Role.ADMIN, Role.MINISTRY, Role.KRAJ, Role.OSPOD)
+@login_required
 def registry():
     """What must still be published in the register of contracts, per kraj and per ORP."""
-    pending = sa.and_(SubContract.value > REGISTRY_THRESHOLD, SubContract.registry_id.is_(None))
-    scoped = _joined(
-        sa.select(Kraj.name, Orp.name, sa.func.count(SubContract.id), sa.func.sum(SubContract.value))
-    ).where(pending)
-    per_orp = db.session.execute(scoped.group_by(Kraj.name, Orp.name).order_by(Kraj.name, Orp.name)).all()
-    per_kraj = db.session.execute(
-        _joined(sa.select(Kraj.name, sa.func.count(SubContract.id), sa.func.sum(SubContract.value)))
-        .where(pending)
-        .group_by(Kraj.name)
-        .order_by(Kraj.name)
-    ).all()
-    rows = db.session.scalars(
-        _joined(sa.select(SubContract)).where(pending).order_by(SubContract.signed_on).limit(500)
-    ).all()
-    return render_template(
-        "contracts/registry.html", per_orp=per_orp, per_kraj=per_kraj, rows=rows, threshold=REGISTRY_THRESHOLD
-    )
+    ensure(can_follow_registry(current_user))
+    overview = queries.registry_overview(current_user)
+    return render_template("contracts/registry.html", overview=overview, threshold=REGISTRY_THRESHOLD)
