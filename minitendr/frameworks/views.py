@@ -65,8 +65,7 @@ def _page(
 ):
     """The framework's page; given a refused form (terminating, adding a party, a party's reason), it
     shows that form with what was typed and the message at its field."""
-    manage = can_manage_framework(current_user, framework)
-    if manage and party_form is None:
+    if party_form is None and can_manage_framework(current_user, framework):
         party_form = PartyForm(formdata=None, since=max(framework.valid_from, min(clock.today(), framework.valid_to)))
     if party_form is not None:
         _fill_provider_choices(party_form, framework)
@@ -75,7 +74,6 @@ def _page(
         "frameworks/detail.html",
         framework=framework,
         numbers=service.utilisation(framework),
-        manage=manage,
         party_form=party_form,
         terminate_form=terminate_form,
         refused_party=refused_party,
