@@ -1,13 +1,14 @@
-"""The main menu, per role. Each entry names the roles that see it; the views check access anyway."""
+"""The main menu, per role. Each entry names the roles that see it (the named sets of
+``minitendr.permissions``); the views check access anyway."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from minitendr.auth.models import Role
+from minitendr.permissions import EVERYONE, OFFICIALS, REGISTER_KEEPERS
 
-ALL = frozenset(Role)
-OFFICIALS = frozenset({Role.ADMIN, Role.MINISTRY, Role.KRAJ, Role.OSPOD})
+PROVIDERS = frozenset({Role.PROVIDER})  # the same list of minitenders, named as a provider sees it
 
 
 @dataclass(frozen=True)
@@ -19,43 +20,36 @@ class NavItem:
 
 
 MENU = (
-    NavItem("Přehled", "home.index", ALL),
-    NavItem(
-        "Poptávky",
-        "demands.index",
-        frozenset({Role.ADMIN, Role.MINISTRY, Role.KRAJ, Role.OSPOD}),
-        "Minitendry: zadání, zveřejnění, dotazy a stav hodnocení.",
-    ),
+    NavItem("Přehled", "home.index", EVERYONE),
+    NavItem("Poptávky", "demands.index", OFFICIALS, "Minitendry: zadání, zveřejnění, dotazy a stav hodnocení."),
     NavItem(
         "Minitendry",
         "demands.index",
-        frozenset({Role.PROVIDER}),
+        PROVIDERS,
         "Minitendry, do kterých jste pozváni: otevřené nahoře, s časem do konce lhůty.",
     ),
     NavItem(
         "Dílčí smlouvy",
         "contracts.index",
-        ALL,
+        EVERYONE,
         "Zadané služby: čerpání po měsících, dodatky, dokončení a registr smluv.",
     ),
     NavItem(
         "Čerpání",
         "reports.spend",
-        ALL,
+        EVERYONE,
         "Přehled čerpání podle krajů, ORP, kategorií a poskytovatelů; export do Excelu a CSV.",
     ),
     NavItem(
         "Rámcové smlouvy",
         "frameworks.index",
-        ALL,
+        EVERYONE,
         "Rámcové smlouvy krajů, jejich smluvní strany, finanční stropy a čerpání.",
     ),
     NavItem("Poskytovatelé", "providers.index", OFFICIALS, "Registr poskytovatelů služeb a jejich IČO."),
-    NavItem("Číselníky", "registry.kraje", ALL, "Kraje a ORP, kategorie a typy služeb s měrnými jednotkami."),
-    NavItem(
-        "Uživatelé", "users.index", frozenset({Role.ADMIN}), "Účty, role a jejich vazba na kraj, ORP či poskytovatele."
-    ),
-    NavItem("E-maily", "outbox.index", frozenset({Role.ADMIN}), "Fronta odchozích e-mailů a stav jejich odeslání."),
+    NavItem("Číselníky", "registry.kraje", EVERYONE, "Kraje a ORP, kategorie a typy služeb s měrnými jednotkami."),
+    NavItem("Uživatelé", "users.index", REGISTER_KEEPERS, "Účty, role a jejich vazba na kraj, ORP či poskytovatele."),
+    NavItem("E-maily", "outbox.index", REGISTER_KEEPERS, "Fronta odchozích e-mailů a stav jejich odeslání."),
 )
 
 

@@ -150,6 +150,12 @@ def framework_scope(user: User) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
+def can_create_frameworks(user: User) -> bool:
+    """Admin and kraj officials write framework contracts (a kraj official for its own kraj only,
+    see ``can_manage_kraj``)."""
+    return user.role in FRAMEWORK_MANAGERS
+
+
 def can_read_framework(user: User, framework) -> bool:
     from minitendr.frameworks.models import FrameworkContract
 
@@ -328,6 +334,18 @@ def can_manage_subcontract(user: User, subcontract) -> bool:
 def can_report_drawdowns(user: User, subcontract) -> bool:
     """The provider that holds the sub-contract reports what it delivered."""
     return can_act_for_provider(user, subcontract.provider_id)
+
+
+# --- reports -------------------------------------------------------------------------------------
+def can_report_on(user: User, kraj=None, orp=None, provider=None) -> bool:
+    """Whether a spend report may be filtered by this kraj, ORP and provider (any may be None).
+
+    A report shows only the sub-contracts ``user`` reads anyway; a filter outside them is refused
+    rather than answered with zeros. Kraj officials and OSPOD offices stay in their kraj (OSPOD in its
+    ORP), a provider with its own figures; kraje and ORPs are no secret to a provider."""
+    if user.role is Role.PROVIDER:
+        return provider is None or can_act_for_provider(user, provider.id)
+    return (kraj is None or can_read_kraj(user, kraj.id)) and (orp is None or can_read_orp(user, orp.id, orp.kraj_id))
 
 
 # --- things of one user, and histories -----------------------------------------------------------

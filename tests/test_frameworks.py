@@ -142,8 +142,11 @@ def test_frameworks_may_follow_each_other_or_differ_in_category_or_kraj(kraj_pak
 
 def test_a_terminated_framework_no_longer_blocks_a_new_one(kraj_pak, providers):
     first = make_framework(kraj_pak, providers=providers[:1], number="RS-1")
+    with pytest.raises(DomainError, match="překrývající se platností"):
+        make_framework(kraj_pak, providers=providers[:1], number="RS-OVERLAP")
     service.terminate_framework(first, "nahrazena novou smlouvou")
-    make_framework(kraj_pak, providers=providers[:1], number="RS-2")
+    second = make_framework(kraj_pak, providers=providers[:1], number="RS-2")
+    assert first.state is FrameworkStatus.TERMINATED and second.state is FrameworkStatus.ACTIVE
 
 
 def test_termination_needs_a_reason_and_an_active_framework(draft):
@@ -385,27 +388,94 @@ def test_parties_are_managed_through_the_page(login, personas, draft, providers)
     assert "Slabá soutěž" in client.get(f"/frameworks/{draft.id}").get_data(as_text=True)
 
 
-def test_adding_a_party_twice_through_the_page_stores_nothing(login, personas, draft):
+def test_adding_a_party_twice_shows_the_refusal_at_the_provider_field(login, personas, draft):
     db.session.commit()
     client = login(personas.kraj)
+    since = draft.valid_from + dt.timedelta(days=3)
     response = client.post(
         f"/frameworks/{draft.id}/parties",
-        data={"provider": draft.parties[0].provider_id, "since": draft.valid_from.isoformat()},
-        follow_redirects=True,
+        data={"provider": draft.parties[0].provider_id, "since": since.isoformat()},
     )
-    assert "už je smluvní stranou" in response.get_data(as_text=True)
+    assert response.status_code == 200  # the framework's page again, not a redirect
+    page = response.get_data(as_text=True)
+    assert "Formulář nelze uložit" in page and 'href="#provider"' in page  # the error summary links to the field
+    assert f'<div class="invalid-feedback d-block">{draft.parties[0].provider.name} už je smluvní stranou' in page
+    assert f'value="{since.isoformat()}"' in page  # the date typed is kept
     assert db.session.scalar(sa.select(sa.func.count(FrameworkParty.id))) == 1
 
 
-def test_suspending_without_a_reason_through_the_page_is_refused(login, personas, draft):
+def test_a_party_added_outside_the_validity_keeps_the_date_typed(login, personas, draft, providers):
+    db.session.commit()
+    late = draft.valid_to + dt.timedelta(days=1)
+    response = login(personas.kraj).post(
+        f"/frameworks/{draft.id}/parties", data={"provider": providers[1].id, "since": late.isoformat()}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'href="#since"' in page and "v době platnosti" in page
+    assert f'value="{late.isoformat()}"' in page
+    assert [p.provider_id for p in draft.parties] == [providers[0].id]
+
+
+def test_suspending_without_a_reason_shows_the_message_at_the_party_reason(login, personas, draft):
     db.session.commit()
     party = draft.parties[0]
-    response = login(personas.kraj).post(
-        f"/frameworks/{draft.id}/parties/{party.id}/suspend", data={"reason": ""}, follow_redirects=True
-    )
-    assert "Uveďte důvod" in response.get_data(as_text=True)
+    response = login(personas.kraj).post(f"/frameworks/{draft.id}/parties/{party.id}/suspend", data={"reason": "  "})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert f'aria-describedby="reason-{party.id}-error"' in page
+    assert f'id="reason-{party.id}-error">Uveďte důvod pozastavení.</div>' in page
     db.session.refresh(party)
     assert party.status is PartyStatus.ACTIVE
+
+
+def test_a_refused_withdrawal_reason_comes_back_as_typed(login, personas, draft):
+    db.session.commit()
+    party = draft.parties[0]
+    typed = "Dítě 015101 / 1234 se odstěhovalo."  # a birth number, spaced
+    response = login(personas.kraj).post(f"/frameworks/{draft.id}/parties/{party.id}/withdraw", data={"reason": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'id="reason-{party.id}" name="reason"' in page and f">{typed}</textarea>" in page
+    assert "rodného čísla" in page
+    db.session.refresh(party)
+    assert party.status is PartyStatus.ACTIVE and party.status_reason is None
+
+
+def test_a_refused_termination_reason_is_shown_at_its_field_with_the_text_typed(login, personas, draft):
+    service.activate_framework(draft)
+    db.session.commit()
+    client = login(personas.kraj)
+    response = client.post(f"/frameworks/{draft.id}/terminate", data={"reason": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'aria-invalid="true" aria-describedby="terminate-reason-error"' in page
+    assert 'id="terminate-reason-error">Uveďte důvod ukončení.</div>' in page
+    assert '<details class="mb-4" open>' in page  # the form is shown open, not folded away
+    too_long = "Vypovězeno. " + "x" * 1000
+    page = client.post(f"/frameworks/{draft.id}/terminate", data={"reason": too_long}).get_data(as_text=True)
+    assert f">{too_long}</textarea>" in page and "nejvýše 1000 znaků" in page
+    db.session.refresh(draft)
+    assert draft.state is FrameworkStatus.ACTIVE and draft.termination_reason is None
+    assert client.post(f"/frameworks/{draft.id}/terminate", data={"reason": "Vypovězeno."}).status_code == 302
+    db.session.refresh(draft)
+    assert draft.state is FrameworkStatus.TERMINATED and draft.termination_reason == "Vypovězeno."
+
+
+def test_refusing_a_button_flashes_the_reason_on_the_framework_page(login, personas, kraj_pak):
+    active = make_framework(kraj_pak, providers=[ProviderFactory()])
+    db.session.commit()
+    client = login(personas.kraj)
+    response = client.post(f"/frameworks/{active.id}/delete", follow_redirects=True)
+    assert response.request.path == f"/frameworks/{active.id}"
+    assert "Smazat lze jen návrh" in response.get_data(as_text=True)
+    assert db.session.get(FrameworkContract, active.id) is not None
+
+
+def test_managers_see_the_new_framework_button_and_others_do_not(login, personas):
+    assert "Nová rámcová smlouva" in login(personas.kraj).get("/frameworks/").get_data(as_text=True)
+    assert "Nová rámcová smlouva" in login(personas.admin).get("/frameworks/").get_data(as_text=True)
+    for persona in ("ministry", "ospod", "provider"):
+        assert "Nová rámcová smlouva" not in login(personas[persona]).get("/frameworks/").get_data(as_text=True)
 
 
 def test_a_party_of_another_framework_is_404(login, personas, kraj_pak, draft, providers):

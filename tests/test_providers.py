@@ -125,3 +125,22 @@ def test_provider_list_searches_by_name_and_ico(login, personas):
     assert "Cizí poskytovatel" in page and "Rodinné centrum Test" not in page
     page = client.get(f"/providers/?q={personas.provider.provider.ico[:5]}").get_data(as_text=True)
     assert "Rodinné centrum Test" in page
+
+
+def test_a_refused_provider_keeps_what_was_typed_and_says_why_at_the_field(admin_client, personas):
+    taken = personas.provider.provider.ico
+    response = admin_client.post(
+        "/providers/new", data={"ico": taken, "name": "Poradna Pod Lipou", "address": "Cheb", "active": "y"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'href="#ico"' in page  # the error summary links to the field
+    assert f"Poskytovatel s IČO {taken} už je evidován" in page
+    assert 'value="Poradna Pod Lipou"' in page and 'value="Cheb"' in page
+
+
+@pytest.mark.parametrize(("persona", "sees"), [("admin", True), ("ministry", False), ("kraj", False), ("ospod", False)])
+def test_only_the_register_keeper_is_offered_a_new_provider_and_editing(login, personas, persona, sees):
+    client = login(personas[persona])
+    assert ("Nový poskytovatel" in client.get("/providers/").get_data(as_text=True)) is sees
+    page = client.get(f"/providers/{personas.provider.provider_id}").get_data(as_text=True)
+    assert ("/edit" in page) is sees and ("Historie změn" in page) is sees

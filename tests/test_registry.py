@@ -119,3 +119,18 @@ def test_admin_edits_a_service_type_and_the_change_is_audited(admin_client):
     event = db.session.execute(sa.select(AuditEvent)).scalar_one()
     assert event.action == "service_type.updated"
     assert event.data["indicative_unit_price"] == ["500.00", "520"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees"), [("admin", True), ("ministry", False), ("kraj", False), ("ospod", False), ("provider", False)]
+)
+def test_only_the_register_keeper_is_offered_to_add_and_edit_service_types(login, personas, persona, sees):
+    page = login(personas[persona]).get("/registry/service-types").get_data(as_text=True)
+    assert ("Nový typ služby" in page) is sees and ("/registry/service-types/" in page) is sees
+
+
+def test_a_refused_service_type_keeps_the_input(admin_client):
+    response = admin_client.post("/registry/service-types/new", data=service_type_form(code="SAS", name="Jiná SAS"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'href="#code"' in page
+    assert 'value="Jiná SAS"' in page and 'value="1 234,50"' in page

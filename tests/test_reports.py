@@ -86,6 +86,63 @@ def test_scope_per_role(synthetic, personas):
         service.parse_filters({"provider": personas.interloper.provider.ico}, personas.provider)
 
 
+# Which filters each persona may put on a spend report (True) and which are refused as out of scope:
+# Pardubický kraj CZ053 with the ORPs Pardubice 5309 and Holice 5303, Karlovarský CZ041 with Cheb 4102;
+# "test" and "other" are the providers of the personas provider and interloper.
+FILTER_COLUMNS = ("kraj=CZ053", "kraj=CZ041", "orp=5309", "orp=5303", "orp=4102", "provider=test", "provider=other")
+FILTER_SCOPE = {
+    "admin": (True, True, True, True, True, True, True),
+    "ministry": (True, True, True, True, True, True, True),
+    "kraj": (True, False, True, True, False, True, True),
+    "kraj_other": (False, True, False, False, True, True, True),
+    "ospod": (True, False, True, False, False, True, True),
+    "ospod_other": (False, True, False, False, True, True, True),
+    "provider": (True, True, True, True, True, True, False),
+    "interloper": (True, True, True, True, True, False, True),
+}
+
+
+@pytest.mark.parametrize("persona", FILTER_SCOPE)
+def test_each_role_may_filter_the_report_within_its_scope_only(personas, persona):
+    icos = {"test": personas.provider.provider.ico, "other": personas.interloper.provider.ico}
+    user = personas[persona]
+    answers = []
+    for column in FILTER_COLUMNS:
+        key, value = column.split("=")
+        try:
+            service.parse_filters({key: icos.get(value, value)}, user)
+        except service.OutOfScope:
+            answers.append(False)
+        else:
+            answers.append(True)
+    assert tuple(answers) == FILTER_SCOPE[persona]
+    # Two filters within scope each may still not be combined into one outside it.
+    combined = {"kraj": "CZ053", "orp": "4102"}
+    if persona in ("admin", "ministry", "provider", "interloper"):
+        service.parse_filters(combined, user)
+    else:
+        with pytest.raises(service.OutOfScope):
+            service.parse_filters(combined, user)
+
+
+@pytest.mark.parametrize(
+    ("persona", "kraj", "orp", "provider", "ceilings"),
+    [
+        ("admin", True, True, True, True),
+        ("ministry", True, True, True, True),
+        ("kraj", False, True, True, True),
+        ("ospod", False, False, True, True),
+        ("provider", False, True, False, False),
+    ],
+)
+def test_the_report_offers_each_role_only_the_filters_and_columns_it_may_use(
+    login, personas, persona, kraj, orp, provider, ceilings
+):
+    page = login(personas[persona]).get("/reports/spend").get_data(as_text=True)
+    assert ('id="f-kraj"' in page) is kraj and ('id="f-orp"' in page) is orp and ('id="f-prov"' in page) is provider
+    assert ("Stropy rámcových smluv" in page) is ceilings
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

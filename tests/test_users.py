@@ -114,15 +114,26 @@ def test_admin_deactivates_and_reactivates_a_user(admin_client, personas):
 
 
 def test_deactivated_user_cannot_log_in(client, admin_client, personas):
-    admin_client.post(f"/admin/users/{personas.kraj.id}/deactivate")
+    response = admin_client.post(f"/admin/users/{personas.kraj.id}/deactivate", follow_redirects=True)
+    assert "Účet kraj.pak@test.cz je deaktivován." in response.get_data(as_text=True)
     other = client.application.test_client()
     response = other.post("/login", data={"email": "kraj.pak@test.cz", "password": "heslo-pro-testy"})
-    assert response.status_code == 200
+    assert response.status_code == 200  # the login page again, not a redirect into the application
+    assert "Nesprávný e-mail nebo heslo, případně je účet deaktivován." in response.get_data(as_text=True)
+    assert other.get("/").status_code == 302  # still not logged in
+    db.session.refresh(personas.kraj)
+    assert personas.kraj.active is False
+    personas.kraj.active = True  # the same password works once the account is active again
+    db.session.commit()
+    response = other.post("/login", data={"email": "kraj.pak@test.cz", "password": "heslo-pro-testy"})
+    assert response.status_code == 302 and other.get("/").status_code == 200
 
 
 def test_admin_cannot_deactivate_themselves(admin_client, personas):
     response = admin_client.post(f"/admin/users/{personas.admin.id}/deactivate", follow_redirects=True)
+    assert response.request.path == "/admin/users/"
     assert "Nemůžete deaktivovat svůj vlastní účet." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == 0
     db.session.refresh(personas.admin)
     assert personas.admin.active
 
@@ -146,5 +157,27 @@ def test_common_passwords_are_refused(admin_client, personas, orp_cheb, password
 
 
 def test_an_uncommon_long_password_is_accepted(admin_client, personas, orp_cheb):
-    response = admin_client.post("/admin/users/new", data=form(orp=orp_cheb.id, password="Modrý vlak do Chebu 7"))
-    assert response.status_code == 302
+    response = admin_client.post(
+        "/admin/users/new", data=form(orp=orp_cheb.id, password="Modrý vlak do Chebu 7"), follow_redirects=True
+    )
+    assert response.request.path == "/admin/users/"
+    assert "Uživatel nova@ospod.cz byl vytvořen." in response.get_data(as_text=True)
+    user = db.session.execute(sa.select(User).where(User.email == "nova@ospod.cz")).scalar_one()
+    assert user.check_password("Modrý vlak do Chebu 7") and user.orp_id == orp_cheb.id
+    assert db.session.scalars(sa.select(AuditEvent.action)).all() == ["user.created"]
+
+
+def test_a_refused_user_keeps_what_was_typed_but_not_the_password(admin_client, personas, orp_cheb):
+    response = admin_client.post(
+        "/admin/users/new", data=form(orp=orp_cheb.id, name="Jana Refusovaná", password="kratke")
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'href="#password"' in page
+    assert "Heslo musí mít alespoň 10 znaků." in page
+    assert 'value="nova@ospod.cz"' in page and 'value="Jana Refusovaná"' in page and "kratke" not in page
+
+
+def test_the_role_filter_offers_every_role_by_its_czech_name(admin_client, personas):
+    page = admin_client.get("/admin/users/?role=ospod").get_data(as_text=True)
+    assert '<option value="ospod" selected>OSPOD</option>' in page
+    assert all(f'<option value="{role.value}"' in page and role.label in page for role in Role)

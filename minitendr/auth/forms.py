@@ -4,7 +4,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from minitendr.auth.models import ROLE_LABELS
+from minitendr.auth.models import Role
 from minitendr.forms import CzechForm
 
 
@@ -31,7 +31,7 @@ class UserForm(CzechForm):
         description="Alespoň 10 znaků. Uživatel si je může později změnit.",
         render_kw={"autocomplete": "new-password"},
     )
-    role = SelectField("Role", choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+    role = SelectField("Role", choices=[SelectChoice(role.value, role.label) for role in Role])
     kraj = SelectField("Kraj", coerce=int_or_none, validators=[Optional()], description="Jen pro roli Krajský úřad.")
     orp = SelectField("ORP", coerce=int_or_none, validators=[Optional()], description="Jen pro roli OSPOD.")
     provider = SelectField(

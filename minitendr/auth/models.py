@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -12,46 +11,45 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from minitendr import clock
 from minitendr.db import UTCDateTime, db, enum_column, intpk, timestamp
+from minitendr.enums import LabelledEnum
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
 
 
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    MINISTRY = "ministry"
-    KRAJ = "kraj"
-    OSPOD = "ospod"
-    PROVIDER = "provider"
+class Role(LabelledEnum):
+    """A user's role: its value is stored, its label shown, and its summary (``details``) tells the
+    person on the home page what the role is for."""
 
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
+    ADMIN = "admin", "Správce systému", "Spravujete uživatele, poskytovatele a číselníky celého systému."
+    MINISTRY = (
+        "ministry",
+        "Ministerstvo (MPSV)",
+        "Máte náhled na celou republiku: rámcové smlouvy, minitendry, dílčí smlouvy a čerpání.",
+    )
+    KRAJ = (
+        "kraj",
+        "Krajský úřad",
+        "Spravujete rámcové smlouvy svého kraje a jejich smluvní strany a sledujete čerpání.",
+    )
+    OSPOD = (
+        "ospod",
+        "OSPOD",
+        "Zadáváte poptávky (minitendry) své ORP, hodnotíte nabídky a potvrzujete čerpání.",
+    )
+    PROVIDER = (
+        "provider",
+        "Poskytovatel",
+        "Vidíte minitendry, do kterých jste pozváni, podáváte nabídky a vykazujete poskytnuté služby.",
+    )
 
     @property
     def summary(self) -> str:
-        return ROLE_SUMMARIES[self]
+        return self.details[0]
 
     @property
     def binding(self) -> str | None:
         """The attribute a user of this role must be bound to (and no other)."""
         return {Role.KRAJ: "kraj", Role.OSPOD: "orp", Role.PROVIDER: "provider"}.get(self)
-
-
-ROLE_LABELS = {
-    Role.ADMIN: "Správce systému",
-    Role.MINISTRY: "Ministerstvo (MPSV)",
-    Role.KRAJ: "Krajský úřad",
-    Role.OSPOD: "OSPOD",
-    Role.PROVIDER: "Poskytovatel",
-}
-
-ROLE_SUMMARIES = {
-    Role.ADMIN: "Spravujete uživatele, poskytovatele a číselníky celého systému.",
-    Role.MINISTRY: "Máte náhled na celou republiku: rámcové smlouvy, minitendry, dílčí smlouvy a čerpání.",
-    Role.KRAJ: "Spravujete rámcové smlouvy svého kraje a jejich smluvní strany a sledujete čerpání.",
-    Role.OSPOD: "Zadáváte poptávky (minitendry) své ORP, hodnotíte nabídky a potvrzujete čerpání.",
-    Role.PROVIDER: "Vidíte minitendry, do kterých jste pozváni, podáváte nabídky a vykazujete poskytnuté služby.",
-}
 
 
 class User(UserMixin, db.Model):

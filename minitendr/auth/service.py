@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
@@ -130,12 +131,15 @@ def set_active(user: User, active: bool, actor: User | None = None) -> None:
     record("user.activated" if active else "user.deactivated", user, actor=actor)
 
 
+WRONG_PASSWORD = "Současné heslo není správné."
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """A new password of the user's own choosing; every session of the account ends (the caller opens
     a fresh one for the person who changed it) and the account's address is told, in case it was not
     its owner."""
     if not user.check_password(current or ""):
-        raise DomainError("Současné heslo není správné.", field="current_password")
+        raise DomainError(WRONG_PASSWORD, field="current_password")
     check_password_strength(new, field="new_password")
     if user.check_password(new):
         raise DomainError("Nové heslo musí být jiné než současné.", field="new_password")
@@ -148,6 +152,32 @@ def change_password(user: User, current: str, new: str) -> None:
         "Pokud jste heslo neměnili vy, obraťte se ihned na správce systému.",
         link("auth.change_password"),
     )
+
+
+# --- the user administration pages ---------------------------------------------------------------
+def search(role: str | None, query: str) -> sa.Select:
+    """Users of ``role`` (ignored unless a known role) whose e-mail or name contains ``query``."""
+    stmt = db.select(User).order_by(User.role, User.email)
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.role == Role(role))
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(db.or_(db.func.lower(User.email).like(like), db.func.lower(User.name).like(like)))
+    return stmt
+
+
+def kraje() -> list[Kraj]:
+    return list(db.session.scalars(db.select(Kraj).order_by(Kraj.name)))
+
+
+def orps_by_kraj() -> list[tuple[Orp, str]]:
+    """Every ORP with its kraj's name, grouped by kraj (for a select with optgroups)."""
+    stmt = db.select(Orp, Kraj.name).join(Orp.kraj).order_by(Kraj.name, Orp.name)
+    return [(orp, kraj) for orp, kraj in db.session.execute(stmt)]
+
+
+def active_providers() -> list[Provider]:
+    return list(db.session.scalars(db.select(Provider).where(Provider.active).order_by(Provider.name)))
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -10,11 +10,12 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, logout_user
 from wtforms.fields.choices import SelectChoice
 
+from minitendr.actions import act
 from minitendr.auth import service, sessions, throttle
 from minitendr.auth.forms import ChangePasswordForm, LoginForm, UserForm
-from minitendr.auth.models import ROLE_LABELS, Role, User
-from minitendr.db import DomainError, db
-from minitendr.permissions import roles_required
+from minitendr.auth.models import Role, User
+from minitendr.db import db
+from minitendr.permissions import REGISTER_KEEPERS, roles_required
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
 
@@ -77,104 +78,107 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _change_password(user: User, form: ChangePasswordForm) -> None:
+    service.change_password(user, form.current_password.data, form.new_password.data)
+    sessions.begin(user)  # every other session has ended; this one goes on
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        user, address = current_user._get_current_object(), request.remote_addr or ""
-        # Whoever holds a stolen session must not be able to guess the password through this form either.
-        wait = throttle.seconds_to_wait(user.email, address)
-        if wait:
-            form.form_errors.append(f"Příliš mnoho pokusů. Další pokus bude možný za {_czech_wait(wait)}.")
-            return render_template("auth/password.html", form=form), 429, {"Retry-After": str(wait)}
-        try:
-            service.change_password(user, form.current_password.data, form.new_password.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.add_domain_error(error)
-            if error.field == "current_password":
-                throttle.record_failure(user.email, address)
-                db.session.commit()
-        else:
-            sessions.begin(user)
+    user, address = current_user._get_current_object(), request.remote_addr or ""
+
+    def page():
+        # A wrong current password counts as a failed login: whoever holds a stolen session must not
+        # be able to guess the password through this form either.
+        if service.WRONG_PASSWORD in form.current_password.errors:
+            throttle.record_failure(user.email, address)
             db.session.commit()
-            flash("Heslo bylo změněno. Přihlášení na ostatních zařízeních bylo ukončeno.", "success")
-            return redirect(url_for("home.index"))
-    return render_template("auth/password.html", form=form)
+        return render_template("auth/password.html", form=form)
+
+    if request.method == "GET":
+        return page()
+    wait = throttle.seconds_to_wait(user.email, address)
+    if wait:
+        form.form_errors.append(f"Příliš mnoho pokusů. Další pokus bude možný za {_czech_wait(wait)}.")
+        return render_template("auth/password.html", form=form), 429, {"Retry-After": str(wait)}
+    return act(
+        lambda: _change_password(user, form),
+        success="Heslo bylo změněno. Přihlášení na ostatních zařízeních bylo ukončeno.",
+        back=url_for("auth.change_password"),
+        then=url_for("home.index"),
+        form=form,
+        page=page,
+    )
 
 
 def _fill_binding_choices(form: UserForm) -> None:
     empty = [SelectChoice("", "—")]
-    kraje = db.session.scalars(db.select(Kraj).order_by(Kraj.name))
-    form.kraj.choices = empty + [SelectChoice(k.id, k.name) for k in kraje]
-    orps = db.session.execute(db.select(Orp, Kraj.name).join(Orp.kraj).order_by(Kraj.name, Orp.name))
-    form.orp.choices = empty + [SelectChoice(o.id, o.name, optgroup=kraj) for o, kraj in orps]
-    providers = db.session.scalars(db.select(Provider).where(Provider.active).order_by(Provider.name))
-    form.provider.choices = empty + [SelectChoice(p.id, f"{p.name} (IČO {p.ico})") for p in providers]
+    form.kraj.choices = empty + [SelectChoice(k.id, k.name) for k in service.kraje()]
+    form.orp.choices = empty + [SelectChoice(o.id, o.name, optgroup=kraj) for o, kraj in service.orps_by_kraj()]
+    form.provider.choices = empty + [SelectChoice(p.id, f"{p.name} (IČO {p.ico})") for p in service.active_providers()]
 
 
 @users_bp.get("/")
-@roles_required(Role.ADMIN)
+@roles_required(*REGISTER_KEEPERS)
 def index():
     role = request.args.get("role") or None
     query = (request.args.get("q") or "").strip()
-    stmt = db.select(User).order_by(User.role, User.email)
-    if role in {r.value for r in Role}:
-        stmt = stmt.where(User.role == Role(role))
-    if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(db.or_(db.func.lower(User.email).like(like), db.func.lower(User.name).like(like)))
-    users = db.paginate(stmt, per_page=50, error_out=False)
-    return render_template("auth/users.html", users=users, roles=ROLE_LABELS, role=role, q=query)
+    users = db.paginate(service.search(role, query), per_page=50, error_out=False)
+    return render_template("auth/users.html", users=users, roles=list(Role), role=role, q=query)
+
+
+def _create_user(form: UserForm) -> User:
+    return service.create_user(
+        email=form.email.data,
+        name=form.name.data,
+        password=form.password.data,
+        role=Role(form.role.data),
+        kraj=db.session.get(Kraj, form.kraj.data) if form.kraj.data else None,
+        orp=db.session.get(Orp, form.orp.data) if form.orp.data else None,
+        provider=db.session.get(Provider, form.provider.data) if form.provider.data else None,
+        actor=current_user,
+    )
 
 
 @users_bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(*REGISTER_KEEPERS)
 def create():
     form = UserForm()
     _fill_binding_choices(form)
-    if form.validate_on_submit():
-        try:
-            user = service.create_user(
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data,
-                role=Role(form.role.data),
-                kraj=db.session.get(Kraj, form.kraj.data) if form.kraj.data else None,
-                orp=db.session.get(Orp, form.orp.data) if form.orp.data else None,
-                provider=db.session.get(Provider, form.provider.data) if form.provider.data else None,
-                actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash(f"Uživatel {user.email} byl vytvořen.", "success")
-            return redirect(url_for("users.index"))
-    return render_template("auth/user_form.html", form=form)
+
+    def page():
+        return render_template("auth/user_form.html", form=form)
+
+    if request.method == "GET":
+        return page()
+    return act(
+        lambda: _create_user(form),
+        success=lambda user: f"Uživatel {user.email} byl vytvořen.",
+        back=url_for("users.create"),
+        then=url_for("users.index"),
+        form=form,
+        page=page,
+    )
 
 
 def _set_active(user_id: int, active: bool):
     user = db.get_or_404(User, user_id)
-    try:
-        service.set_active(user, active, actor=current_user)
-    except DomainError as error:
-        flash(error.message, "danger")
-        return redirect(url_for("users.index"))
-    db.session.commit()
-    flash(f"Účet {user.email} je {'aktivní' if active else 'deaktivován'}.", "success")
-    return redirect(url_for("users.index"))
+    return act(
+        lambda: service.set_active(user, active, actor=current_user),
+        success=f"Účet {user.email} je {'aktivní' if active else 'deaktivován'}.",
+        back=url_for("users.index"),
+    )
 
 
 @users_bp.post("/<int:user_id>/deactivate")
-@roles_required(Role.ADMIN)
+@roles_required(*REGISTER_KEEPERS)
 def deactivate(user_id: int):
     return _set_active(user_id, False)
 
 
 @users_bp.post("/<int:user_id>/activate")
-@roles_required(Role.ADMIN)
+@roles_required(*REGISTER_KEEPERS)
 def activate(user_id: int):
     return _set_active(user_id, True)

@@ -47,3 +47,12 @@ class PartyForm(CzechForm):
     provider = SelectField("Poskytovatel", coerce=int)
     since = DateField("Smluvní stranou od", validators=[InputRequired()])
     submit = SubmitField("Přidat smluvní stranu")
+
+
+class TransitionReasonForm(CzechForm):
+    """The reason for terminating a framework or suspending or withdrawing a party. Only its length is
+    checked here: the transition itself requires it and refuses a birth number (``privacy.required_text``),
+    with a message that says what the reason is for."""
+
+    reason = TextAreaField("Důvod", validators=[Length(max=1000)])
+    submit = SubmitField("Potvrdit")

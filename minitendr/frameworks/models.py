@@ -7,7 +7,6 @@ be invited to minitenders and bid. The framework's ceiling bounds what its sub-c
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -16,6 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minitendr import clock
 from minitendr.db import DomainError, UTCDateTime, db, enum_column, intpk, money, timestamp
+from minitendr.enums import LabelledEnum
+from minitendr.privacy import required_text
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, ServiceCategory
 
@@ -23,25 +24,17 @@ MAX_CEILING = Decimal("10000000000.00")
 WEAK_COMPETITION = 3  # fewer active parties than this is weak competition
 
 
-class FrameworkStatus(enum.StrEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    EXPIRED = "expired"
-    TERMINATED = "terminated"
-
-    @property
-    def label(self) -> str:
-        return {"draft": "návrh", "active": "platná", "expired": "vypršela", "terminated": "ukončena"}[self.value]
+class FrameworkStatus(LabelledEnum):
+    DRAFT = "draft", "návrh"
+    ACTIVE = "active", "platná"
+    EXPIRED = "expired", "vypršela"
+    TERMINATED = "terminated", "ukončena"
 
 
-class PartyStatus(enum.StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self) -> str:
-        return {"active": "aktivní", "suspended": "pozastavena", "withdrawn": "vystoupila"}[self.value]
+class PartyStatus(LabelledEnum):
+    ACTIVE = "active", "aktivní"
+    SUSPENDED = "suspended", "pozastavena"
+    WITHDRAWN = "withdrawn", "vystoupila"
 
 
 class FrameworkContract(db.Model):
@@ -104,6 +97,42 @@ class FrameworkContract(db.Model):
             else_=cls.status,
         )
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status is FrameworkStatus.DRAFT
+
+    @property
+    def is_active(self) -> bool:
+        """Activated and not yet expired or terminated."""
+        return self.state is FrameworkStatus.ACTIVE
+
+    @property
+    def is_terminated(self) -> bool:
+        return self.status is FrameworkStatus.TERMINATED
+
+    @property
+    def is_over(self) -> bool:
+        """Expired or terminated: its terms and parties are history now."""
+        return self.state in (FrameworkStatus.EXPIRED, FrameworkStatus.TERMINATED)
+
+    @property
+    def can_be_changed(self) -> bool:
+        """Its terms may be edited and parties added while it is a draft or in force."""
+        return not self.is_over
+
+    @property
+    def can_be_activated(self) -> bool:
+        return self.is_draft
+
+    @property
+    def can_be_deleted(self) -> bool:
+        """Only a draft, never activated, may be thrown away."""
+        return self.is_draft
+
+    @property
+    def can_be_terminated(self) -> bool:
+        return self.is_active
+
     def is_in_force_on(self, day: dt.date) -> bool:
         """Active and valid on ``day``: a demand published that day may use it."""
         return self.status is FrameworkStatus.ACTIVE and self.valid_from <= day <= self.valid_to
@@ -119,7 +148,7 @@ class FrameworkContract(db.Model):
     # --- transitions -----------------------------------------------------------------------------
     def activate(self) -> None:
         """draft → active: needs a ceiling, at least one active party and a validity not yet over."""
-        if self.status is not FrameworkStatus.DRAFT:
+        if not self.can_be_activated:
             raise DomainError(f"Aktivovat lze jen návrh rámcové smlouvy; tato je {self.state.label}.")
         if not self.ceiling or self.ceiling <= 0:
             raise DomainError("Před aktivací stanovte finanční strop rámcové smlouvy.")
@@ -130,15 +159,12 @@ class FrameworkContract(db.Model):
         self.status = FrameworkStatus.ACTIVE
         self.activated_at = clock.now()
 
-    def terminate(self, reason: str) -> None:
+    def terminate(self, reason: str | None) -> None:
         """active → terminated, with a reason that is kept."""
-        reason = (reason or "").strip()
-        if self.state is not FrameworkStatus.ACTIVE:
+        if not self.can_be_terminated:
             raise DomainError(f"Ukončit lze jen platnou rámcovou smlouvu; tato je {self.state.label}.")
-        if not reason:
-            raise DomainError("Uveďte důvod ukončení.", field="reason")
+        self.termination_reason = required_text(reason, "reason", "Uveďte důvod ukončení.")
         self.status = FrameworkStatus.TERMINATED
-        self.termination_reason = reason
         self.terminated_at = clock.now()
 
 
@@ -162,29 +188,36 @@ class FrameworkParty(db.Model):
     framework: Mapped[FrameworkContract] = relationship(back_populates="parties")
     provider: Mapped[Provider] = relationship()
 
-    def suspend(self, reason: str) -> None:
+    @property
+    def can_be_suspended(self) -> bool:
+        return self.status is PartyStatus.ACTIVE
+
+    @property
+    def can_be_reinstated(self) -> bool:
+        return self.status is PartyStatus.SUSPENDED
+
+    @property
+    def can_be_withdrawn(self) -> bool:
+        """Withdrawal is final: an active or a suspended party may leave, once."""
+        return self.status is not PartyStatus.WITHDRAWN
+
+    def suspend(self, reason: str | None) -> None:
         """active → suspended: the provider is neither invited nor may bid until reinstated."""
-        reason = (reason or "").strip()
-        if self.status is not PartyStatus.ACTIVE:
+        if not self.can_be_suspended:
             raise DomainError(f"Pozastavit lze jen aktivní smluvní stranu; tato je {self.status.label}.")
-        if not reason:
-            raise DomainError("Uveďte důvod pozastavení.", field="reason")
+        self.status_reason = required_text(reason, "reason", "Uveďte důvod pozastavení.")
         self.status = PartyStatus.SUSPENDED
-        self.status_reason = reason
 
     def reinstate(self) -> None:
         """suspended → active."""
-        if self.status is not PartyStatus.SUSPENDED:
+        if not self.can_be_reinstated:
             raise DomainError(f"Obnovit lze jen pozastavenou smluvní stranu; tato je {self.status.label}.")
         self.status = PartyStatus.ACTIVE
         self.status_reason = None
 
-    def withdraw(self, reason: str) -> None:
+    def withdraw(self, reason: str | None) -> None:
         """active | suspended → withdrawn (final): the provider leaves the framework."""
-        reason = (reason or "").strip()
-        if self.status is PartyStatus.WITHDRAWN:
+        if not self.can_be_withdrawn:
             raise DomainError("Smluvní strana už z rámcové smlouvy vystoupila.")
-        if not reason:
-            raise DomainError("Uveďte důvod vystoupení.", field="reason")
+        self.status_reason = required_text(reason, "reason", "Uveďte důvod vystoupení.")
         self.status = PartyStatus.WITHDRAWN
-        self.status_reason = reason

@@ -20,7 +20,7 @@ from minitendr.frameworks.models import (
     FrameworkStatus,
 )
 from minitendr.money import to_money
-from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number, required_text
+from minitendr.privacy import check_no_birth_numbers
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, ServiceCategory
 
@@ -105,10 +105,9 @@ def update_framework(framework: FrameworkContract, reason: str | None = None, **
     """Change a framework's terms. A draft may change everything; an active framework only its title,
     ceiling, weights and bid period, and a change of ceiling or weights needs a reason. The ceiling
     never drops below what sub-contracts already commit. Returns the changes (field → [old, new])."""
-    state = framework.state
-    if state in (FrameworkStatus.EXPIRED, FrameworkStatus.TERMINATED):
-        raise DomainError(f"Rámcovou smlouvu, která {state.label}, už nelze měnit.")
-    if state is FrameworkStatus.ACTIVE:
+    if not framework.can_be_changed:
+        raise DomainError(f"Rámcovou smlouvu, která {framework.state.label}, už nelze měnit.")
+    if framework.is_active:
         fixed = sorted(k for k in fields if k not in ACTIVE_EDITABLE and fields[k] != getattr(framework, k))
         if fixed:
             raise DomainError("U platné rámcové smlouvy lze měnit jen název, strop, váhy a lhůtu pro nabídky.")
@@ -121,7 +120,7 @@ def update_framework(framework: FrameworkContract, reason: str | None = None, **
     _check_terms(values)
     changes = {k: [current[k], v] for k, v in values.items() if current[k] != v}
     if "number" in fields and fields["number"].strip() != framework.number:
-        if state is not FrameworkStatus.DRAFT:
+        if not framework.is_draft:
             raise DomainError("Číslo platné rámcové smlouvy nelze měnit.", field="number")
         number = fields["number"].strip()
         if db.session.scalar(sa.select(FrameworkContract.id).where(FrameworkContract.number == number)):
@@ -130,9 +129,8 @@ def update_framework(framework: FrameworkContract, reason: str | None = None, **
     if not changes:
         return {}
     reason = (reason or "").strip()
-    if find_birth_number(reason):
-        raise DomainError(BIRTH_NUMBER_MESSAGE, field="reason")
-    if state is FrameworkStatus.ACTIVE and any(k in changes for k in NEEDS_REASON):
+    check_no_birth_numbers({"reason": reason}, ("reason",))
+    if framework.is_active and any(k in changes for k in NEEDS_REASON):
         if not reason:
             raise DomainError("Změnu stropu nebo vah platné rámcové smlouvy zdůvodněte.", field="reason")
         if "ceiling" in changes:
@@ -194,14 +192,14 @@ def activate_framework(framework: FrameworkContract) -> None:
     record("framework.activated", framework, {"active_parties": len(framework.active_parties)})
 
 
-def terminate_framework(framework: FrameworkContract, reason: str) -> None:
-    framework.terminate(required_text(reason, "reason", "Uveďte důvod ukončení."))
+def terminate_framework(framework: FrameworkContract, reason: str | None) -> None:
+    framework.terminate(reason)
     record("framework.terminated", framework, {"reason": framework.termination_reason})
 
 
 def delete_draft(framework: FrameworkContract) -> None:
     """A draft that was never activated can be thrown away; the audit trail keeps that it existed."""
-    if framework.status is not FrameworkStatus.DRAFT:
+    if not framework.can_be_deleted:
         raise DomainError("Smazat lze jen návrh rámcové smlouvy.")
     record("framework.deleted", framework, {"number": framework.number})
     db.session.delete(framework)
@@ -211,7 +209,7 @@ def delete_draft(framework: FrameworkContract) -> None:
 # --- parties -------------------------------------------------------------------------------------
 def add_party(framework: FrameworkContract, provider: Provider, since: dt.date) -> FrameworkParty:
     """Bind a provider to the framework from ``since`` (within the framework's validity)."""
-    if framework.state in (FrameworkStatus.EXPIRED, FrameworkStatus.TERMINATED):
+    if not framework.can_be_changed:
         raise DomainError(f"K rámcové smlouvě, která {framework.state.label}, nelze přidávat smluvní strany.")
     if not provider.active:
         raise DomainError("Neaktivního poskytovatele nelze přidat jako smluvní stranu.", field="provider")
@@ -230,8 +228,8 @@ def add_party(framework: FrameworkContract, provider: Provider, since: dt.date) 
     return party
 
 
-def suspend_party(party: FrameworkParty, reason: str) -> None:
-    party.suspend(required_text(reason, "reason", "Uveďte důvod pozastavení."))
+def suspend_party(party: FrameworkParty, reason: str | None) -> None:
+    party.suspend(reason)
     record(
         "framework.party_suspended", party.framework, {"provider": party.provider.ico, "reason": party.status_reason}
     )
@@ -242,8 +240,8 @@ def reinstate_party(party: FrameworkParty) -> None:
     record("framework.party_reinstated", party.framework, {"provider": party.provider.ico})
 
 
-def withdraw_party(party: FrameworkParty, reason: str) -> None:
-    party.withdraw(required_text(reason, "reason", "Uveďte důvod vystoupení."))
+def withdraw_party(party: FrameworkParty, reason: str | None) -> None:
+    party.withdraw(reason)
     record(
         "framework.party_withdrawn", party.framework, {"provider": party.provider.ico, "reason": party.status_reason}
     )

@@ -4,90 +4,48 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from minitendr import clock
-from minitendr.actions import run_action
+from minitendr.actions import act
 from minitendr.audit.service import history
-from minitendr.auth.models import Role
-from minitendr.contracts.models import SubContract
-from minitendr.db import DomainError, db
-from minitendr.demands.models import Demand
-from minitendr.forms import ReasonForm
-from minitendr.frameworks import service
-from minitendr.frameworks.forms import FrameworkForm, PartyForm
+from minitendr.db import db
+from minitendr.frameworks import queries, service
+from minitendr.frameworks.forms import FrameworkForm, PartyForm, TransitionReasonForm
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty, FrameworkStatus
 from minitendr.permissions import (
+    EVERYONE,
+    FRAMEWORK_MANAGERS,
     can_manage_framework,
     can_manage_kraj,
     can_read_framework,
-    demand_scope,
+    can_read_history,
     ensure,
-    framework_scope,
     roles_required,
-    subcontract_scope,
 )
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, ServiceCategory
 
 bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
 
-MANAGERS = (Role.ADMIN, Role.KRAJ)
 TERMS = ("title", "valid_from", "valid_to", "ceiling", "price_weight", "quality_weight", "bid_period_days")
 
 
-def _parse_date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @bp.get("/")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def index():
-    filters = {
-        "kraj": request.args.get("kraj", ""),
-        "category": request.args.get("category", ""),
-        "status": request.args.get("status", ""),
-        "valid_on": request.args.get("valid_on", ""),
-    }
-    stmt = (
-        sa.select(FrameworkContract)
-        .join(FrameworkContract.kraj)
-        .join(FrameworkContract.category)
-        .where(framework_scope(current_user))
-        .order_by(Kraj.code, ServiceCategory.position, FrameworkContract.valid_from.desc())
-    )
-    if filters["kraj"]:
-        stmt = stmt.where(Kraj.code == filters["kraj"])
-    if filters["category"]:
-        stmt = stmt.where(ServiceCategory.code == filters["category"])
-    if filters["status"] in {s.value for s in FrameworkStatus}:
-        stmt = stmt.where(FrameworkContract.state == filters["status"])
-    valid_on = _parse_date(filters["valid_on"])
-    if valid_on:
-        stmt = stmt.where(FrameworkContract.valid_from <= valid_on, FrameworkContract.valid_to >= valid_on)
-    frameworks = db.paginate(stmt, per_page=50, error_out=False)
-    counts = dict(
-        db.session.execute(
-            sa.select(FrameworkParty.framework_id, sa.func.count())
-            .where(FrameworkParty.framework_id.in_([f.id for f in frameworks.items]), FrameworkParty.status == "active")
-            .group_by(FrameworkParty.framework_id)
-        ).all()
-    )
+    filters = queries.list_filters(request.args)
+    frameworks = db.paginate(queries.frameworks(current_user, filters), per_page=50, error_out=False)
     return render_template(
         "frameworks/index.html",
         frameworks=frameworks,
-        party_counts=counts,
+        party_counts=queries.active_party_counts(frameworks.items),
         filters=filters,
-        kraje=db.session.scalars(sa.select(Kraj).order_by(Kraj.name)).all(),
-        categories=db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.position)).all(),
+        kraje=queries.kraje(),
+        categories=queries.categories(),
         statuses=list(FrameworkStatus),
-        can_create=current_user.role in MANAGERS,
     )
 
 
@@ -98,210 +56,215 @@ def _load(framework_id: int, manage: bool = False) -> FrameworkContract:
     return framework
 
 
-@bp.get("/<int:framework_id>")
-@roles_required(*Role)
-def detail(framework_id: int):
-    framework = _load(framework_id)
-    manage = can_manage_framework(current_user, framework)
-    party_form = None
-    if manage:
+def _page(
+    framework: FrameworkContract,
+    *,
+    party_form: PartyForm | None = None,
+    terminate_form: TransitionReasonForm | None = None,
+    party_reason: tuple[int, TransitionReasonForm] | None = None,
+):
+    """The framework's page; given a refused form (terminating, adding a party, a party's reason), it
+    shows that form with what was typed and the message at its field."""
+    if party_form is None and can_manage_framework(current_user, framework):
         party_form = PartyForm(formdata=None, since=max(framework.valid_from, min(clock.today(), framework.valid_to)))
+    if party_form is not None:
         _fill_provider_choices(party_form, framework)
+    refused_party, party_reason_form = party_reason or (None, None)
     return render_template(
         "frameworks/detail.html",
         framework=framework,
         numbers=service.utilisation(framework),
-        manage=manage,
         party_form=party_form,
-        reason_form=ReasonForm(formdata=None),
-        events=history(framework),
-        status=FrameworkStatus,
-        subcontracts=db.session.scalars(
-            sa.select(SubContract)
-            .where(SubContract.framework_id == framework.id, subcontract_scope(current_user))
-            .order_by(SubContract.signed_on.desc(), SubContract.id.desc())
-            .limit(100)
-        ).all(),
-        demands=db.session.scalars(
-            sa.select(Demand)
-            .where(Demand.framework_id == framework.id, demand_scope(current_user))
-            .order_by(Demand.published_at.desc())
-            .limit(100)
-        ).all(),
+        terminate_form=terminate_form,
+        refused_party=refused_party,
+        party_reason_form=party_reason_form,
+        events=history(framework) if can_read_history(current_user, framework) else [],
+        subcontracts=queries.subcontracts(framework, current_user),
+        demands=queries.demands(framework, current_user),
     )
 
 
+def _detail_url(framework_id: int) -> str:
+    return url_for("frameworks.detail", framework_id=framework_id)
+
+
+@bp.get("/<int:framework_id>")
+@roles_required(*EVERYONE)
+def detail(framework_id: int):
+    return _page(_load(framework_id))
+
+
 def _fill_choices(form: FrameworkForm) -> None:
-    if current_user.role is Role.KRAJ:
-        form.kraj_id.choices = [SelectChoice(current_user.kraj_id, current_user.kraj.name)]
-    else:
-        form.kraj_id.choices = [
-            SelectChoice(k.id, k.name) for k in db.session.scalars(sa.select(Kraj).order_by(Kraj.name))
-        ]
-    categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.position))
-    form.category_id.choices = [SelectChoice(c.id, c.name) for c in categories]
+    """The kraje the user may write frameworks for, and every category."""
+    form.kraj_id.choices = [SelectChoice(k.id, k.name) for k in queries.kraje() if can_manage_kraj(current_user, k.id)]
+    form.category_id.choices = [SelectChoice(c.id, c.name) for c in queries.categories()]
+
+
+def _terms(form: FrameworkForm) -> dict:
+    return {"number": form.number.data, **{name: getattr(form, name).data for name in TERMS}}
+
+
+def _create(form: FrameworkForm) -> FrameworkContract:
+    kraj = db.session.get(Kraj, form.kraj_id.data)
+    ensure(kraj is not None and can_manage_kraj(current_user, kraj.id))
+    return service.create_framework(
+        kraj=kraj, category=db.session.get(ServiceCategory, form.category_id.data), **_terms(form)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*FRAMEWORK_MANAGERS)
 def create():
     form = FrameworkForm()
     _fill_choices(form)
+
+    def page():
+        return render_template("frameworks/form.html", form=form, framework=None)
+
     if request.method == "GET":
         today = clock.today()
         form.valid_from.data = today
         form.valid_to.data = today.replace(year=today.year + 2) - dt.timedelta(days=1)
-    if form.validate_on_submit():
-        kraj = db.session.get(Kraj, form.kraj_id.data)
-        ensure(kraj is not None and can_manage_kraj(current_user, kraj.id))
-        try:
-            framework = service.create_framework(
-                kraj=kraj,
-                category=db.session.get(ServiceCategory, form.category_id.data),
-                number=form.number.data,
-                **{name: getattr(form, name).data for name in TERMS},
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash(f"Rámcová smlouva {framework.number} byla založena jako návrh. Přidejte smluvní strany.", "success")
-            return redirect(url_for("frameworks.detail", framework_id=framework.id))
-    return render_template("frameworks/form.html", form=form, framework=None)
+        return page()
+    return act(
+        lambda: _create(form),
+        success=lambda framework: (
+            f"Rámcová smlouva {framework.number} byla založena jako návrh. Přidejte smluvní strany."
+        ),
+        back=url_for("frameworks.create"),
+        then=lambda framework: _detail_url(framework.id),
+        form=form,
+        page=page,
+    )
 
 
 @bp.route("/<int:framework_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*FRAMEWORK_MANAGERS)
 def edit(framework_id: int):
     framework = _load(framework_id, manage=True)
     form = FrameworkForm(obj=framework)
-    _fill_choices(form)
     form.kraj_id.choices = [SelectChoice(framework.kraj_id, framework.kraj.name)]
     form.category_id.choices = [SelectChoice(framework.category_id, framework.category.name)]
-    if form.validate_on_submit():
-        try:
-            changes = service.update_framework(
-                framework,
-                reason=form.reason.data,
-                number=form.number.data,
-                **{name: getattr(form, name).data for name in TERMS},
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash("Změny byly uloženy." if changes else "Nic se nezměnilo.", "success" if changes else "info")
-            return redirect(url_for("frameworks.detail", framework_id=framework.id))
-    return render_template("frameworks/form.html", form=form, framework=framework)
 
+    def page():
+        return render_template("frameworks/form.html", form=form, framework=framework)
 
-def _act(framework_id: int, action, success: str, reason_needed: bool = False):
-    """Run a life-cycle action from a button on the framework page and come back to it."""
-    framework = _load(framework_id, manage=True)
-    args = []
-    if reason_needed:
-        form = ReasonForm()
-        if not form.validate():
-            flash("Uveďte důvod (nejvýše 1000 znaků).", "danger")
-            return redirect(url_for("frameworks.detail", framework_id=framework.id))
-        args.append(form.reason.data)
-    return run_action(
-        lambda: action(framework, *args), success, url_for("frameworks.detail", framework_id=framework_id)
+    if request.method == "GET":
+        return page()
+    return act(
+        lambda: service.update_framework(framework, reason=form.reason.data, **_terms(form)),
+        success=lambda changes: "Změny byly uloženy." if changes else ("Nic se nezměnilo.", "info"),
+        back=url_for("frameworks.edit", framework_id=framework_id),
+        then=_detail_url(framework_id),
+        form=form,
+        page=page,
     )
 
 
 @bp.post("/<int:framework_id>/activate")
-@roles_required(*MANAGERS)
+@roles_required(*FRAMEWORK_MANAGERS)
 def activate(framework_id: int):
-    return _act(framework_id, service.activate_framework, "Rámcová smlouva je platná.")
+    framework = _load(framework_id, manage=True)
+    return act(
+        lambda: service.activate_framework(framework),
+        success="Rámcová smlouva je platná.",
+        back=_detail_url(framework_id),
+    )
 
 
 @bp.post("/<int:framework_id>/terminate")
-@roles_required(*MANAGERS)
+@roles_required(*FRAMEWORK_MANAGERS)
 def terminate(framework_id: int):
-    return _act(framework_id, service.terminate_framework, "Rámcová smlouva byla ukončena.", reason_needed=True)
+    framework = _load(framework_id, manage=True)
+    form = TransitionReasonForm()
+    return act(
+        lambda: service.terminate_framework(framework, form.reason.data),
+        success="Rámcová smlouva byla ukončena.",
+        back=_detail_url(framework_id),
+        form=form,
+        page=lambda: _page(framework, terminate_form=form),
+    )
 
 
 @bp.post("/<int:framework_id>/delete")
-@roles_required(*MANAGERS)
+@roles_required(*FRAMEWORK_MANAGERS)
 def delete(framework_id: int):
     framework = _load(framework_id, manage=True)
-    try:
-        service.delete_draft(framework)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("frameworks.detail", framework_id=framework_id))
-    db.session.commit()
-    flash("Návrh rámcové smlouvy byl smazán.", "success")
-    return redirect(url_for("frameworks.index"))
+    return act(
+        lambda: service.delete_draft(framework),
+        success="Návrh rámcové smlouvy byl smazán.",
+        back=_detail_url(framework_id),
+        then=url_for("frameworks.index"),
+    )
 
 
 # --- parties -------------------------------------------------------------------------------------
 def _fill_provider_choices(form: PartyForm, framework: FrameworkContract) -> None:
+    """The active providers not yet bound by the framework (what the page offers)."""
     taken = {p.provider_id for p in framework.parties}
-    providers = db.session.scalars(sa.select(Provider).where(Provider.active).order_by(Provider.name))
-    form.provider.choices = [SelectChoice(p.id, f"{p.name} (IČO {p.ico})") for p in providers if p.id not in taken]
+    form.provider.choices = [
+        SelectChoice(p.id, f"{p.name} (IČO {p.ico})") for p in queries.providers(active_only=True) if p.id not in taken
+    ]
 
 
 @bp.post("/<int:framework_id>/parties")
-@roles_required(*MANAGERS)
+@roles_required(*FRAMEWORK_MANAGERS)
 def add_party(framework_id: int):
     framework = _load(framework_id, manage=True)
     form = PartyForm()
-    form.provider.choices = [
-        SelectChoice(p.id, p.name) for p in db.session.scalars(sa.select(Provider).order_by(Provider.name))
-    ]
-    if not form.validate():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
-        return redirect(url_for("frameworks.detail", framework_id=framework_id))
-    provider = db.session.get(Provider, form.provider.data)
-    return _act(
-        framework_id,
-        lambda fw: service.add_party(fw, provider, form.since.data),
-        f"{provider.name} je smluvní stranou rámcové smlouvy {framework.number}.",
+    # Any known provider passes the form, so that one already bound or inactive hears why from the service.
+    form.provider.choices = [SelectChoice(p.id, p.name) for p in queries.providers()]
+    return act(
+        lambda: service.add_party(framework, db.session.get(Provider, form.provider.data), form.since.data),
+        success=lambda party: f"{party.provider.name} je smluvní stranou rámcové smlouvy {framework.number}.",
+        back=_detail_url(framework_id),
+        form=form,
+        page=lambda: _page(framework, party_form=form),
     )
 
 
-def _party(framework_id: int, party_id: int) -> FrameworkParty:
-    """The party, after the framework has been loaded and the user's right to manage it checked."""
-    _load(framework_id, manage=True)
+def _party(framework_id: int, party_id: int) -> tuple[FrameworkContract, FrameworkParty]:
+    """The framework, once the user's right to manage it is checked, and its party."""
+    framework = _load(framework_id, manage=True)
     party = db.get_or_404(FrameworkParty, party_id)
     if party.framework_id != framework_id:
         abort(404)
-    return party
+    return framework, party
 
 
-@bp.post("/<int:framework_id>/parties/<int:party_id>/suspend")
-@roles_required(*MANAGERS)
-def suspend_party(framework_id: int, party_id: int):
-    party = _party(framework_id, party_id)
-    return _act(
-        framework_id,
-        lambda _fw, reason: service.suspend_party(party, reason),
-        "Smluvní strana je pozastavena.",
-        reason_needed=True,
+def _party_reason_action(framework_id: int, party_id: int, change, success: str):
+    """Suspend or withdraw a party: a reason typed on the framework's page, shown there again if refused."""
+    framework, party = _party(framework_id, party_id)
+    form = TransitionReasonForm()
+    return act(
+        lambda: change(party, form.reason.data),
+        success=success,
+        back=_detail_url(framework_id),
+        form=form,
+        page=lambda: _page(framework, party_reason=(party.id, form)),
     )
 
 
+@bp.post("/<int:framework_id>/parties/<int:party_id>/suspend")
+@roles_required(*FRAMEWORK_MANAGERS)
+def suspend_party(framework_id: int, party_id: int):
+    return _party_reason_action(framework_id, party_id, service.suspend_party, "Smluvní strana je pozastavena.")
+
+
 @bp.post("/<int:framework_id>/parties/<int:party_id>/reinstate")
-@roles_required(*MANAGERS)
+@roles_required(*FRAMEWORK_MANAGERS)
 def reinstate_party(framework_id: int, party_id: int):
-    party = _party(framework_id, party_id)
-    return _act(framework_id, lambda _fw: service.reinstate_party(party), "Smluvní strana je opět aktivní.")
+    _framework, party = _party(framework_id, party_id)
+    return act(
+        lambda: service.reinstate_party(party),
+        success="Smluvní strana je opět aktivní.",
+        back=_detail_url(framework_id),
+    )
 
 
 @bp.post("/<int:framework_id>/parties/<int:party_id>/withdraw")
-@roles_required(*MANAGERS)
+@roles_required(*FRAMEWORK_MANAGERS)
 def withdraw_party(framework_id: int, party_id: int):
-    party = _party(framework_id, party_id)
-    return _act(
-        framework_id,
-        lambda _fw, reason: service.withdraw_party(party, reason),
-        "Smluvní strana z rámcové smlouvy vystoupila.",
-        reason_needed=True,
+    return _party_reason_action(
+        framework_id, party_id, service.withdraw_party, "Smluvní strana z rámcové smlouvy vystoupila."
     )

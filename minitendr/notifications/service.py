@@ -104,11 +104,31 @@ def unread_count(user: User) -> int:
     return db.session.scalar(stmt) or 0
 
 
+def of_user(user: User) -> sa.Select:
+    """The user's notifications, newest first."""
+    return (
+        sa.select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def mark_all_read(user: User) -> None:
+    """Every unread notification of ``user`` is read now."""
+    unread = sa.select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    mark_read(db.session.scalars(unread))
+
+
 def mark_read(notifications: Iterable[Notification]) -> None:
     moment = clock.now()
     for notification in notifications:
         if notification.read_at is None:
             notification.read_at = moment
+
+
+def outbox() -> sa.Select:
+    """The e-mails queued and sent, newest first."""
+    return sa.select(OutboxEmail).order_by(OutboxEmail.id.desc())
 
 
 def smtp_configured() -> bool:

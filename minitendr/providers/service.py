@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from minitendr.audit.service import record
 from minitendr.db import DomainError, db
 from minitendr.providers.ico import ico_error, normalize_ico
 from minitendr.providers.models import Provider
 
 EDITABLE = ("name", "legal_form", "address", "email", "phone", "active")
+
+
+def search(query: str) -> sa.Select:
+    """Providers whose name contains ``query`` or whose IČO starts with it, by name."""
+    stmt = sa.select(Provider).order_by(Provider.name)
+    if query:
+        stmt = stmt.where(sa.or_(Provider.name.ilike(f"%{query}%"), Provider.ico.startswith(query)))
+    return stmt
+
+
+def form_values(form) -> dict[str, Any]:
+    """What the provider form carries, an empty field as "" (the flag as False)."""
+    return {"ico": form.ico.data, **{name: getattr(form, name).data or _blank(name) for name in EDITABLE}}
+
+
+def _blank(name: str) -> Any:
+    return False if name == "active" else ""
 
 
 def _check_ico_free(ico: str, provider: Provider | None = None) -> str:

@@ -2,81 +2,81 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
+from minitendr.actions import act
 from minitendr.audit.service import history
-from minitendr.auth.models import Role
-from minitendr.db import DomainError, db
-from minitendr.permissions import can_read_provider, ensure, roles_required
+from minitendr.db import db
+from minitendr.permissions import (
+    EVERYONE,
+    OFFICIALS,
+    REGISTER_KEEPERS,
+    can_read_history,
+    can_read_provider,
+    ensure,
+    roles_required,
+)
 from minitendr.providers import service
 from minitendr.providers.forms import ProviderForm
 from minitendr.providers.models import Provider
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
 
-FIELDS = ("name", "legal_form", "address", "email", "phone", "active")
-
 
 @bp.get("/")
-@roles_required(Role.ADMIN, Role.MINISTRY, Role.KRAJ, Role.OSPOD)
+@roles_required(*OFFICIALS)
 def index():
     query = (request.args.get("q") or "").strip()
-    stmt = db.select(Provider).order_by(Provider.name)
-    if query:
-        stmt = stmt.where(db.or_(Provider.name.ilike(f"%{query}%"), Provider.ico.startswith(query)))
-    providers = db.paginate(stmt, per_page=50, error_out=False)
+    providers = db.paginate(service.search(query), per_page=50, error_out=False)
     return render_template("providers/index.html", providers=providers, q=query)
 
 
 @bp.get("/<int:provider_id>")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def detail(provider_id: int):
     provider = db.get_or_404(Provider, provider_id)
     ensure(can_read_provider(current_user, provider.id))
-    events = history(provider) if current_user.role is Role.ADMIN else []
+    events = history(provider) if can_read_history(current_user, provider) else []
     return render_template("providers/detail.html", provider=provider, events=events)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(*REGISTER_KEEPERS)
 def create():
     form = ProviderForm()
-    if form.validate_on_submit():
-        try:
-            provider = service.create_provider(
-                ico=form.ico.data, **{name: getattr(form, name).data or _blank(name) for name in FIELDS}
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash(f"Poskytovatel {provider.name} byl zaevidován.", "success")
-            return redirect(url_for("providers.detail", provider_id=provider.id))
-    return render_template("providers/form.html", form=form, provider=None)
+
+    def page():
+        return render_template("providers/form.html", form=form, provider=None)
+
+    if request.method == "GET":
+        return page()
+    return act(
+        lambda: service.create_provider(**service.form_values(form)),
+        success=lambda provider: f"Poskytovatel {provider.name} byl zaevidován.",
+        back=url_for("providers.create"),
+        then=lambda provider: url_for("providers.detail", provider_id=provider.id),
+        form=form,
+        page=page,
+    )
 
 
 @bp.route("/<int:provider_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(*REGISTER_KEEPERS)
 def edit(provider_id: int):
     provider = db.get_or_404(Provider, provider_id)
     form = ProviderForm(obj=provider)
-    if form.validate_on_submit():
-        try:
-            service.update_provider(
-                provider, ico=form.ico.data, **{name: getattr(form, name).data or _blank(name) for name in FIELDS}
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash("Změny byly uloženy.", "success")
-            return redirect(url_for("providers.detail", provider_id=provider.id))
-    return render_template("providers/form.html", form=form, provider=provider)
 
+    def page():
+        return render_template("providers/form.html", form=form, provider=provider)
 
-def _blank(name: str):
-    """The empty value of a field: False for the flag, "" for text."""
-    return False if name == "active" else ""
+    if request.method == "GET":
+        return page()
+    return act(
+        lambda: service.update_provider(provider, **service.form_values(form)),
+        success="Změny byly uloženy.",
+        back=url_for("providers.edit", provider_id=provider_id),
+        then=url_for("providers.detail", provider_id=provider_id),
+        form=form,
+        page=page,
+    )

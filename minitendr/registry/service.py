@@ -117,3 +117,15 @@ def save_service_type(service_type: ServiceType | None, *, code: str, **fields: 
     if changes:
         record("service_type.updated", service_type, changes)
     return service_type
+
+
+# --- the reference data pages --------------------------------------------------------------------
+def kraje_with_orp_counts() -> list[tuple[Kraj, int]]:
+    """Every kraj with the number of its ORP, by NUTS code."""
+    stmt = db.select(Kraj, db.func.count(Orp.id)).outerjoin(Kraj.orps).group_by(Kraj.id).order_by(Kraj.code)
+    return [(kraj, count) for kraj, count in db.session.execute(stmt)]
+
+
+def categories() -> list[ServiceCategory]:
+    """The service categories in their order (each lists its service types)."""
+    return list(db.session.scalars(db.select(ServiceCategory).order_by(ServiceCategory.position)))

@@ -5,78 +5,78 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from minitendr.auth.models import Role
-from minitendr.db import DomainError, db
-from minitendr.permissions import roles_required
+from minitendr.actions import act
+from minitendr.db import db
+from minitendr.permissions import EVERYONE, REGISTER_KEEPERS, roles_required
+from minitendr.registry import service
 from minitendr.registry.forms import ServiceTypeForm
-from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
-from minitendr.registry.service import save_service_type
+from minitendr.registry.models import Kraj, ServiceType
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
 
 
 @bp.get("/kraje")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def kraje():
-    rows = db.session.execute(
-        db.select(Kraj, db.func.count(Orp.id)).outerjoin(Kraj.orps).group_by(Kraj.id).order_by(Kraj.code)
-    ).all()
-    return render_template("registry/kraje.html", rows=rows)
+    return render_template("registry/kraje.html", rows=service.kraje_with_orp_counts())
 
 
 @bp.get("/kraje/<code>")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def kraj(code: str):
     kraj = db.first_or_404(db.select(Kraj).where(Kraj.code == code.upper()))
     return render_template("registry/kraj.html", kraj=kraj)
 
 
 @bp.get("/service-types")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def service_types():
-    categories = db.session.scalars(db.select(ServiceCategory).order_by(ServiceCategory.position)).all()
-    return render_template("registry/service_types.html", categories=categories)
+    return render_template("registry/service_types.html", categories=service.categories())
+
+
+def _values(form: ServiceTypeForm) -> dict:
+    return {
+        "code": form.code.data,
+        "name": form.name.data.strip(),
+        "name_en": (form.name_en.data or "").strip(),
+        "category_id": form.category_id.data,
+        "legal_basis": (form.legal_basis.data or "").strip(),
+        "unit": form.unit.data.strip(),
+        "indicative_unit_price": form.indicative_unit_price.data or Decimal("0.00"),
+        "active": form.active.data,
+    }
 
 
 def _service_type_form(service_type: ServiceType | None):
+    """The form that creates a service type (``service_type`` None) or changes one."""
     form = ServiceTypeForm(obj=service_type)
-    form.category_id.choices = [
-        SelectChoice(c.id, c.name)
-        for c in db.session.scalars(db.select(ServiceCategory).order_by(ServiceCategory.position))
-    ]
-    if form.validate_on_submit():
-        try:
-            saved = save_service_type(
-                service_type,
-                code=form.code.data,
-                name=form.name.data.strip(),
-                name_en=(form.name_en.data or "").strip(),
-                category_id=form.category_id.data,
-                legal_basis=(form.legal_basis.data or "").strip(),
-                unit=form.unit.data.strip(),
-                indicative_unit_price=form.indicative_unit_price.data or Decimal("0.00"),
-                active=form.active.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash(f"Typ služby {saved.code} byl uložen.", "success")
-            return redirect(url_for("registry.service_types"))
-    return render_template("registry/service_type_form.html", form=form, service_type=service_type)
+    form.category_id.choices = [SelectChoice(c.id, c.name) for c in service.categories()]
+
+    def page():
+        return render_template("registry/service_type_form.html", form=form, service_type=service_type)
+
+    if request.method == "GET":
+        return page()
+    return act(
+        lambda: service.save_service_type(service_type, **_values(form)),
+        success=lambda saved: f"Typ služby {saved.code} byl uložen.",
+        back=request.path,
+        then=url_for("registry.service_types"),
+        form=form,
+        page=page,
+    )
 
 
 @bp.route("/service-types/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(*REGISTER_KEEPERS)
 def service_type_create():
     return _service_type_form(None)
 
 
 @bp.route("/service-types/<int:service_type_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(*REGISTER_KEEPERS)
 def service_type_edit(service_type_id: int):
     return _service_type_form(db.get_or_404(ServiceType, service_type_id))

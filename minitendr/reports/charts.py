@@ -102,3 +102,19 @@ def _legend(series, x: int, y: int) -> str:
             f'<text x="{x + j * 170 + 14}" y="{y}" font-size="11">{escape(name)}</text>'
         )
     return "".join(items)
+
+
+def spend_charts(matrix: list[dict], months: list[dict]) -> dict[str, Markup]:
+    """The spend page's two charts: kraj × category, and the months."""
+    return {
+        "matrix_chart": bars(
+            "Smluvní hodnota a vyčerpáno podle krajů a kategorií",
+            [f"{r['kraj']} – {r['category']}" for r in matrix],
+            [("Smluvní hodnota", [r["value"] for r in matrix]), ("Vyčerpáno", [r["drawn"] for r in matrix])],
+        ),
+        "trend_chart": lines(
+            "Nasmlouváno a vyčerpáno po měsících",
+            [m["month"] for m in months],
+            [("Nasmlouváno", [m["contracted"] for m in months]), ("Vyčerpáno", [m["drawn"] for m in months])],
+        ),
+    }

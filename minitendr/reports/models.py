@@ -4,7 +4,6 @@ reload of the page finds them again."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import uuid
 
 import sqlalchemy as sa
@@ -12,17 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from minitendr import clock
 from minitendr.db import UTCDateTime, db, enum_column, money, timestamp
+from minitendr.enums import LabelledEnum
 
 
-class JobStatus(enum.StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-    @property
-    def label(self) -> str:
-        return {"queued": "čeká ve frontě", "running": "probíhá", "done": "hotovo", "failed": "selhalo"}[self.value]
+class JobStatus(LabelledEnum):
+    QUEUED = "queued", "čeká ve frontě"
+    RUNNING = "running", "probíhá"
+    DONE = "done", "hotovo"
+    FAILED = "failed", "selhalo"
 
 
 class ExportJob(db.Model):
@@ -41,8 +37,21 @@ class ExportJob(db.Model):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     @property
+    def is_pending(self) -> bool:
+        """Queued or running: the page reloads itself until it is done or has failed."""
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    @property
+    def is_done(self) -> bool:
+        return self.status is JobStatus.DONE
+
+    @property
+    def has_failed(self) -> bool:
+        return self.status is JobStatus.FAILED
+
+    @property
     def percent(self) -> int:
-        if self.status is JobStatus.DONE:
+        if self.is_done:
             return 100
         return int(self.done_rows * 100 / self.total_rows) if self.total_rows else 0
 

@@ -16,14 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from minitendr import clock
-from minitendr.auth.models import Role, User
+from minitendr.auth.models import User
 from minitendr.bids.models import Bid
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract
 from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand, DemandStatus
 from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
 from minitendr.money import to_money
-from minitendr.permissions import demand_scope, reads_nationally, subcontract_scope
+from minitendr.permissions import can_report_on, can_see_ceilings, demand_scope, reads_nationally, subcontract_scope
 from minitendr.providers.ico import ico_error
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory
@@ -108,17 +108,7 @@ def parse_filters(args: dict[str, str], user: User) -> Filters:
 
 
 def _check_scope(filters: Filters, user: User) -> None:
-    if reads_nationally(user):
-        return
-    home = user.home_kraj_id
-    if user.role is Role.KRAJ or user.role is Role.OSPOD:
-        if filters.kraj and filters.kraj.id != home:
-            raise OutOfScope
-        if filters.orp and filters.orp.kraj_id != home:
-            raise OutOfScope
-        if user.role is Role.OSPOD and filters.orp and filters.orp.id != user.orp_id:
-            raise OutOfScope
-    if user.role is Role.PROVIDER and filters.provider and filters.provider.id != user.provider_id:
+    if not can_report_on(user, kraj=filters.kraj, orp=filters.orp, provider=filters.provider):
         raise OutOfScope
 
 
@@ -151,7 +141,7 @@ def subcontract_conditions(filters: Filters, user: User, table=SubContract) -> l
 def _live_bound(filters: Filters, user: User) -> bool:
     """Numbers about one provider come from the records (the summaries are not kept per provider
     everywhere); that is a provider's own few, found through its index."""
-    return filters.provider is not None or user.role is Role.PROVIDER
+    return filters.provider is not None or user.provider_id is not None
 
 
 def _money(value: Any) -> Decimal:
@@ -220,8 +210,8 @@ def matrix(filters: Filters, user: User) -> list[dict]:
 
 def _ceilings(filters: Filters, user: User) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
     """Ceilings of the activated frameworks (valid in the filtered year) and what all their
-    sub-contracts commit. Framework money is the kraj's business: providers do not see it."""
-    if user.role is Role.PROVIDER:
+    sub-contracts commit. Framework money is the contracting authorities' business (``can_see_ceilings``)."""
+    if not can_see_ceilings(user):
         return {}
     committed = (
         sa.select(SpendSummary.framework_id, sa.func.sum(SpendSummary.contracted).label("committed"))
@@ -410,6 +400,28 @@ def _median_days(histogram: sa.Select) -> Decimal | None:
 
 def _share(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / whole * 100).quantize(Decimal("0.1")) if whole else None
+
+
+def filter_choices() -> dict[str, list]:
+    """The kraje and categories the filter form offers."""
+    return {
+        "kraje": list(db.session.scalars(sa.select(Kraj).order_by(Kraj.name))),
+        "categories": list(db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.position))),
+    }
+
+
+def dashboard(filters: Filters, user: User) -> dict[str, Any]:
+    """Every table of the spend page: kraj × category with totals, per ORP, per provider, per month,
+    and the health of the competition."""
+    matrix_rows = matrix(filters, user)
+    return {
+        "matrix": matrix_rows,
+        "totals": totals(matrix_rows),
+        "orps": per_orp(filters, user),
+        "providers": per_provider(filters, user),
+        "months": monthly(filters, user),
+        "health": competition(filters, user),
+    }
 
 
 def totals(rows: list[dict]) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -20,13 +19,11 @@ from flask import (
 from flask_login import current_user
 
 from minitendr import clock
-from minitendr.auth.models import Role
 from minitendr.db import db
 from minitendr.notifications.service import absolute_link
-from minitendr.permissions import ensure, roles_required
-from minitendr.registry.models import Kraj, ServiceCategory
+from minitendr.permissions import EVERYONE, ensure, owns, roles_required
 from minitendr.reports import charts, exports, jobs, ocds, service
-from minitendr.reports.models import ExportJob, JobStatus
+from minitendr.reports.models import ExportJob
 
 bp = Blueprint("reports", __name__)
 
@@ -44,45 +41,19 @@ def _filters(html: bool = False):
 
 
 @bp.get("/reports/spend")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def spend():
     filters, problem = _filters(html=True)
-    choices = {
-        "kraje": db.session.scalars(sa.select(Kraj).order_by(Kraj.name)).all(),
-        "categories": db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.position)).all(),
-        "args": {k: request.args.get(k, "") for k in service.FILTERS},
-    }
+    page = {"args": {k: request.args.get(k, "") for k in service.FILTERS}, **service.filter_choices()}
     if problem:
-        return render_template("reports/spend.html", problem=problem, **choices), 400
-    matrix = service.matrix(filters, current_user)
-    months = service.monthly(filters, current_user)
-    labels = [f"{r['kraj']} – {r['category']}" for r in matrix]
-    return render_template(
-        "reports/spend.html",
-        problem=None,
-        filters=filters,
-        matrix=matrix,
-        totals=service.totals(matrix),
-        orps=service.per_orp(filters, current_user),
-        providers=service.per_provider(filters, current_user),
-        months=months,
-        health=service.competition(filters, current_user),
-        matrix_chart=charts.bars(
-            "Smluvní hodnota a vyčerpáno podle krajů a kategorií",
-            labels,
-            [("Smluvní hodnota", [r["value"] for r in matrix]), ("Vyčerpáno", [r["drawn"] for r in matrix])],
-        ),
-        trend_chart=charts.lines(
-            "Nasmlouváno a vyčerpáno po měsících",
-            [m["month"] for m in months],
-            [("Nasmlouváno", [m["contracted"] for m in months]), ("Vyčerpáno", [m["drawn"] for m in months])],
-        ),
-        **choices,
-    )
+        return render_template("reports/spend.html", problem=problem, **page), 400
+    numbers = service.dashboard(filters, current_user)
+    figures = charts.spend_charts(numbers["matrix"], numbers["months"])
+    return render_template("reports/spend.html", problem=None, filters=filters, **numbers, **figures, **page)
 
 
 @bp.get("/reports/spend.xlsx")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def spend_xlsx():
     filters, _ = _filters()
     count = exports.detail_count(filters, current_user)
@@ -104,21 +75,21 @@ def spend_xlsx():
 
 def _job(job_id: str) -> ExportJob:
     job = db.get_or_404(ExportJob, job_id)
-    ensure(job.user_id == current_user.id)
+    ensure(owns(current_user, job))
     return job
 
 
 @bp.get("/reports/jobs/<job_id>")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def job(job_id: str):
-    return render_template("reports/job.html", job=_job(job_id), status=JobStatus)
+    return render_template("reports/job.html", job=_job(job_id))
 
 
 @bp.get("/reports/jobs/<job_id>/download")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def job_download(job_id: str):
     job = _job(job_id)
-    if job.status is not JobStatus.DONE or not job.filename:
+    if not job.is_done or not job.filename:
         abort(404)
     return send_file(
         jobs.exports_dir(current_app) / job.filename,
@@ -128,7 +99,7 @@ def job_download(job_id: str):
 
 
 @bp.get("/reports/spend.csv")
-@roles_required(*Role)
+@roles_required(*EVERYONE)
 def spend_csv():
     filters, _ = _filters()
     user = current_user._get_current_object()
