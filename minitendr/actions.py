@@ -51,14 +51,3 @@ def act(
     text, category = (message, "success") if isinstance(message, str) else message
     flash(text, category)
     return redirect(then(result) if callable(then) else (then or back))
-
-
-# Superseded by ``act``; kept until every view has moved over (issue 15), then removed.
-def run_action(action: Callable[[], object], success: str, back_to: str) -> ResponseReturnValue:
-    return act(action, success=success, back=back_to)
-
-
-def form_problem(form) -> str | None:
-    if form.validate():
-        return None
-    return " ".join(f"{getattr(form, name).label.text}: {e}" for name, errors in form.errors.items() for e in errors)
