@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, Self
 
 
 class LabelledEnum(enum.StrEnum):
@@ -13,9 +14,16 @@ class LabelledEnum(enum.StrEnum):
     label: str
     details: tuple[str, ...]
 
-    def __new__(cls, value: str, label: str, *details: str):
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        member.details = details
-        return member
+    if TYPE_CHECKING:
+        # Once the class is built, Enum puts its own ``__new__`` in place of the one below: calling the
+        # class looks a member up by its stored value (``Role("kraj")``), and that is what callers see.
+        def __new__(cls, value: str) -> Self: ...
+
+    else:
+
+        def __new__(cls, value: str, label: str, *details: str):
+            member = str.__new__(cls, value)
+            member._value_ = value
+            member.label = label
+            member.details = details
+            return member

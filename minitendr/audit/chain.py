@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 # The "previous hash" of the very first event.
 GENESIS = "0" * 64
@@ -55,7 +55,7 @@ def event_hash(fields: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(canonical(fields, prev_hash).encode()).hexdigest()
 
 
-def lock(session: Session) -> None:
+def lock(session: Session | scoped_session[Any]) -> None:
     """Serialise appends until this transaction ends: two transactions must not both chain to the same
     last event. PostgreSQL: an advisory lock (readers are not blocked); SQLite serialises writers
     itself (BEGIN IMMEDIATE)."""

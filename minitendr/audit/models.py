@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minitendr import clock
-from minitendr.db import db, intpk, timestamp
+from minitendr.db import Model, intpk, timestamp
 
 # Actions whose actor no page shows, and what is shown instead.
 ANONYMOUS_ACTORS = {"demand.question_asked": "poskytovatel (anonymně)"}
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
     __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
 

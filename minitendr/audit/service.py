@@ -65,10 +65,16 @@ def _last_hash() -> str:
     order they were added, so ids follow the chain), else the newest row."""
     pending = [e for e in db.session.new if isinstance(e, AuditEvent)]
     if pending:
-        return max(pending, key=lambda e: sa.inspect(e).insert_order).hash
+        return max(pending, key=_insert_order).hash
     # Core on the session's connection: this runs for every event a bulk replay records.
     last = db.session.connection().scalar(_NEWEST_HASH)
     return last or chain.GENESIS
+
+
+def _insert_order(event: AuditEvent) -> int:
+    order = sa.inspect(event).insert_order
+    assert order is not None  # the session numbers every object it is given to insert
+    return order
 
 
 _NEWEST_HASH = sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from minitendr.auth.models import Role
-from minitendr.forms import CzechForm
+from minitendr.forms import CzechForm, SelectChoice
 
 
 def int_or_none(value) -> int | None:

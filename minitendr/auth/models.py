@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from minitendr import clock
-from minitendr.db import UTCDateTime, db, enum_column, intpk, timestamp
+from minitendr.db import Model, UTCDateTime, enum_column, intpk, timestamp
 from minitendr.enums import LabelledEnum
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
@@ -52,7 +52,7 @@ class Role(LabelledEnum):
         return {Role.KRAJ: "kraj", Role.OSPOD: "orp", Role.PROVIDER: "provider"}.get(self)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
     __table_args__ = (
         # Each role carries exactly the binding it needs, in the database too.
@@ -108,7 +108,7 @@ class User(UserMixin, db.Model):
         return f"{self.name} <{self.email}>"
 
 
-class LoginFailures(db.Model):
+class LoginFailures(Model):
     """Failed logins counted under one key: an account, an address, or an account from one address.
 
     The key is a hash, so the table keeps neither the addresses typed (a password typed into the

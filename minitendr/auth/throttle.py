@@ -111,7 +111,7 @@ def _count(key: str, now: dt.datetime, restart_if: sa.ColumnElement[bool]) -> No
     table = LoginFailures.__table__
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(table)
+        insert(LoginFailures)
         .values(key=key, failures=1, first_failure_at=now, last_failure_at=now)
         .on_conflict_do_update(
             index_elements=[table.c.key],

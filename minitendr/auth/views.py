@@ -8,13 +8,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
-from wtforms.fields.choices import SelectChoice
 
 from minitendr.actions import act
 from minitendr.auth import service, sessions, throttle
 from minitendr.auth.forms import ChangePasswordForm, LoginForm, UserForm
 from minitendr.auth.models import Role, User
 from minitendr.db import db
+from minitendr.forms import SelectChoice, required
 from minitendr.permissions import REGISTER_KEEPERS, roles_required
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
@@ -47,14 +47,14 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        email, address = form.email.data, request.remote_addr or ""
+        email, address = required(form.email.data), request.remote_addr or ""
         wait = throttle.seconds_to_wait(email, address)
         if wait:
             form.form_errors.append(
                 f"Příliš mnoho pokusů o přihlášení k tomuto účtu. Další pokus bude možný za {_czech_wait(wait)}."
             )
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
-        user = service.authenticate(email, form.password.data)
+        user = service.authenticate(email, required(form.password.data))
         if user is not None:
             throttle.record_success(email, address)
             sessions.begin(user)
@@ -79,7 +79,7 @@ def logout():
 
 
 def _change_password(user: User, form: ChangePasswordForm) -> None:
-    service.change_password(user, form.current_password.data, form.new_password.data)
+    service.change_password(user, required(form.current_password.data), required(form.new_password.data))
     sessions.begin(user)  # every other session has ended; this one goes on
 
 
@@ -131,9 +131,9 @@ def index():
 
 def _create_user(form: UserForm) -> User:
     return service.create_user(
-        email=form.email.data,
-        name=form.name.data,
-        password=form.password.data,
+        email=required(form.email.data),
+        name=required(form.name.data),
+        password=required(form.password.data),
         role=Role(form.role.data),
         kraj=db.session.get(Kraj, form.kraj.data) if form.kraj.data else None,
         orp=db.session.get(Orp, form.orp.data) if form.orp.data else None,

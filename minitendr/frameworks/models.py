@@ -14,7 +14,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minitendr import clock
-from minitendr.db import DomainError, UTCDateTime, db, enum_column, intpk, money, timestamp
+from minitendr.db import DomainError, Model, UTCDateTime, enum_column, intpk, money, timestamp
 from minitendr.enums import LabelledEnum
 from minitendr.privacy import required_text
 from minitendr.providers.models import Provider
@@ -37,7 +37,7 @@ class PartyStatus(LabelledEnum):
     WITHDRAWN = "withdrawn", "vystoupila"
 
 
-class FrameworkContract(db.Model):
+class FrameworkContract(Model):
     __tablename__ = "framework_contract"
     __table_args__ = (
         sa.CheckConstraint("ceiling > 0 AND ceiling <= 10000000000", name="ceiling_range"),
@@ -168,7 +168,7 @@ class FrameworkContract(db.Model):
         self.terminated_at = clock.now()
 
 
-class FrameworkParty(db.Model):
+class FrameworkParty(Model):
     """A provider bound by a framework since a date."""
 
     __tablename__ = "framework_party"

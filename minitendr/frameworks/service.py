@@ -34,9 +34,10 @@ def committed_amount(framework: FrameworkContract) -> Decimal:
     """What the framework's sub-contracts commit: the sum of their values, summed in SQL."""
     from minitendr.contracts.models import SubContract
 
-    total = db.session.scalar(
+    # An aggregate always yields its one row, and coalesce keeps its value from being NULL.
+    total = db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(SubContract.value), 0)).where(SubContract.framework_id == framework.id)
-    )
+    ).scalar_one()
     return to_money(total)
 
 

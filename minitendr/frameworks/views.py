@@ -6,12 +6,12 @@ import datetime as dt
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from minitendr import clock
 from minitendr.actions import act
 from minitendr.audit.service import history
 from minitendr.db import db
+from minitendr.forms import SelectChoice, required
 from minitendr.frameworks import queries, service
 from minitendr.frameworks.forms import FrameworkForm, PartyForm, TransitionReasonForm
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty, FrameworkStatus
@@ -106,9 +106,12 @@ def _terms(form: FrameworkForm) -> dict:
 
 def _create(form: FrameworkForm) -> FrameworkContract:
     kraj = db.session.get(Kraj, form.kraj_id.data)
-    ensure(kraj is not None and can_manage_kraj(current_user, kraj.id))
+    if kraj is None:
+        abort(403)  # the form offers only the kraje the user may manage
+    ensure(can_manage_kraj(current_user, kraj.id))
+    # The form's choices are every category: a validated choice is one that exists.
     return service.create_framework(
-        kraj=kraj, category=db.session.get(ServiceCategory, form.category_id.data), **_terms(form)
+        kraj=kraj, category=db.get_or_404(ServiceCategory, form.category_id.data), **_terms(form)
     )
 
 
@@ -215,7 +218,7 @@ def add_party(framework_id: int):
     # Any known provider passes the form, so that one already bound or inactive hears why from the service.
     form.provider.choices = [SelectChoice(p.id, p.name) for p in queries.providers()]
     return act(
-        lambda: service.add_party(framework, db.session.get(Provider, form.provider.data), form.since.data),
+        lambda: service.add_party(framework, db.get_or_404(Provider, form.provider.data), required(form.since.data)),
         success=lambda party: f"{party.provider.name} je smluvní stranou rámcové smlouvy {framework.number}.",
         back=_detail_url(framework_id),
         form=form,

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minitendr import clock
-from minitendr.db import UTCDateTime, db, intpk, timestamp
+from minitendr.db import Model, UTCDateTime, intpk, timestamp
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notification"
     __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
 
@@ -24,7 +24,7 @@ class Notification(db.Model):
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
-class OutboxEmail(db.Model):
+class OutboxEmail(Model):
     """An e-mail written in the same transaction as the change it reports, sent after commit."""
 
     __tablename__ = "outbox_email"

@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from minitendr import clock
-from minitendr.db import DomainError, db, intpk, timestamp
+from minitendr.db import DomainError, Model, intpk, timestamp
 from minitendr.providers.ico import ico_error
 
 
-class Provider(db.Model):
+class Provider(Model):
     __tablename__ = "provider"
     __table_args__ = (sa.CheckConstraint("length(ico) = 8", name="ico_length"),)
 

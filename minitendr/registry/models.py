@@ -7,10 +7,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from minitendr.db import db, intpk, money
+from minitendr.db import Model, intpk, money
 
 
-class Kraj(db.Model):
+class Kraj(Model):
     """A region (NUTS 3), e.g. CZ053 Pardubický kraj."""
 
     __tablename__ = "kraj"
@@ -28,7 +28,7 @@ class Kraj(db.Model):
         return self.name
 
 
-class Orp(db.Model):
+class Orp(Model):
     """A municipality with extended powers, whose OSPOD office files demands; ČSÚ code, e.g. 5309."""
 
     __tablename__ = "orp"
@@ -44,7 +44,7 @@ class Orp(db.Model):
         return self.name
 
 
-class ServiceCategory(db.Model):
+class ServiceCategory(Model):
     """One of the three framework categories (``pobytove``, ``poradenstvi``, ``terenni``)."""
 
     __tablename__ = "service_category"
@@ -60,7 +60,7 @@ class ServiceCategory(db.Model):
         return self.name
 
 
-class ServiceType(db.Model):
+class ServiceType(Model):
     """A service (e.g. SAS, ZDVOP) of one category, billed in its own unit (hodina, den, …)."""
 
     __tablename__ = "service_type"

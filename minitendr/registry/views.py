@@ -6,10 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, render_template, request, url_for
-from wtforms.fields.choices import SelectChoice
 
 from minitendr.actions import act
 from minitendr.db import db
+from minitendr.forms import SelectChoice, required
 from minitendr.permissions import EVERYONE, REGISTER_KEEPERS, roles_required
 from minitendr.registry import service
 from minitendr.registry.forms import ServiceTypeForm
@@ -40,11 +40,11 @@ def service_types():
 def _values(form: ServiceTypeForm) -> dict:
     return {
         "code": form.code.data,
-        "name": form.name.data.strip(),
+        "name": required(form.name.data).strip(),
         "name_en": (form.name_en.data or "").strip(),
         "category_id": form.category_id.data,
         "legal_basis": (form.legal_basis.data or "").strip(),
-        "unit": form.unit.data.strip(),
+        "unit": required(form.unit.data).strip(),
         "indicative_unit_price": form.indicative_unit_price.data or Decimal("0.00"),
         "active": form.active.data,
     }

@@ -194,12 +194,12 @@ def write_workbook(
     heading(souhrn, "Čerpání podle krajů a kategorií")
     first = HEADER_ROW
     souhrn.write_row(first, 0, SOUHRN_COLUMNS, header)
-    for i, row in enumerate(matrix, start=first + 1):
-        souhrn.write_string(i, 0, row["kraj"])
-        souhrn.write_string(i, 1, row["category"])
-        souhrn.write_number(i, 2, row["count"], integer)
-        souhrn.write_number(i, 3, _float(row["value"]), money)
-        souhrn.write_number(i, 4, _float(row["drawn"]), money)
+    for i, cell in enumerate(matrix, start=first + 1):
+        souhrn.write_string(i, 0, cell["kraj"])
+        souhrn.write_string(i, 1, cell["category"])
+        souhrn.write_number(i, 2, cell["count"], integer)
+        souhrn.write_number(i, 3, _float(cell["value"]), money)
+        souhrn.write_number(i, 4, _float(cell["drawn"]), money)
     total = service.totals(matrix)
     last = first + len(matrix) + 1
     souhrn.write_string(last, 0, "Celkem", bold)

@@ -36,7 +36,8 @@ def start(user: User, filters: dict[str, str], total_rows: int) -> ExportJob:
 
 def dispatch(job_id: str) -> None:
     """After the commit: run the job where the configuration says."""
-    app = current_app._get_current_object()
+    # Flask types ``current_app`` as the Flask object it stands for, not as the proxy it is.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     runner = app.config["EXPORT_RUNNER"]
     if runner == "inline":
         run(app, job_id)
@@ -82,7 +83,8 @@ def run(app: Flask, job_id: str) -> None:
         job = db.session.get(ExportJob, job_id)
         if job is None or job.status is not JobStatus.QUEUED:
             return
-        user, args = db.session.get(User, job.user_id), dict(job.filters)
+        # A job goes with its user (ON DELETE CASCADE): the one found above has one.
+        user, args = db.session.get_one(User, job.user_id), dict(job.filters)
         db.session.rollback()
         _update(job_id, status=JobStatus.RUNNING.value)
         filename = f"{job_id}.xlsx"

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minitendr import clock
-from minitendr.db import UTCDateTime, db, enum_column, money, timestamp
+from minitendr.db import Model, UTCDateTime, enum_column, money, timestamp
 from minitendr.enums import LabelledEnum
 
 
@@ -21,7 +21,7 @@ class JobStatus(LabelledEnum):
     FAILED = "failed", "selhalo"
 
 
-class ExportJob(db.Model):
+class ExportJob(Model):
     __tablename__ = "export_job"
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
@@ -57,7 +57,7 @@ class ExportJob(db.Model):
 
 
 # --- running totals behind the spend dashboard (maintained by minitendr.reports.summary) -------------
-class SpendSummary(db.Model):
+class SpendSummary(Model):
     """Per framework, ORP, category, provider and year of signing: how many sub-contracts, their value
     (with amendments) and what has been confirmed as drawn from them."""
 
@@ -75,7 +75,7 @@ class SpendSummary(db.Model):
     __table_args__ = (sa.CheckConstraint("contracts >= 0 AND contracted >= 0 AND drawn >= 0", name="not_negative"),)
 
 
-class SpendMonth(db.Model):
+class SpendMonth(Model):
     """Per ORP, category, year of signing and calendar month: money contracted (by the month signed)
     and drawn (by the month delivered)."""
 
@@ -91,7 +91,7 @@ class SpendMonth(db.Model):
     __table_args__ = (sa.CheckConstraint("contracted >= 0 AND drawn >= 0", name="not_negative"),)
 
 
-class CompetitionSummary(db.Model):
+class CompetitionSummary(Model):
     """Per ORP, category and year of publication (UTC): minitenders published, decided, the live bids
     of the decided ones, those decided with a single bid, and the unsuccessful."""
 
@@ -114,7 +114,7 @@ class CompetitionSummary(db.Model):
     )
 
 
-class AwardDuration(db.Model):
+class AwardDuration(Model):
     """How many minitenders took a given time from publication to award, in tenths of a day (the
     histogram the median is read from)."""
 

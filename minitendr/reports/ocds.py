@@ -48,6 +48,7 @@ def _party_id(ico: str) -> str:
 
 def release(demand: Demand, subcontract: SubContract, bids: list[Bid], drawdowns: list[Drawdown]) -> dict:
     framework = demand.framework
+    assert framework is not None  # a minitender is published under its framework before it is awarded
     buyer_id = f"CZ-ORP-{demand.orp.code}"
     parties = {
         buyer_id: {

@@ -9,6 +9,7 @@ break down, come from the records through the provider's index.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -148,7 +149,9 @@ def _money(value: Any) -> Decimal:
     return to_money(value or 0)
 
 
-def _grouped(columns: list, group_by: list, filters: Filters, user: User, order_by: list | None = None) -> list[sa.Row]:
+def _grouped(
+    columns: list, group_by: list, filters: Filters, user: User, order_by: list | None = None
+) -> Sequence[sa.Row]:
     """Sub-contracts, contracted value and drawn, from the spend summary, grouped by ``group_by``
     (ordered by ``order_by``, providers joined only when ordered by their sums)."""
     spend = SpendSummary
@@ -191,6 +194,9 @@ def matrix(filters: Filters, user: User) -> list[dict]:
     result = []
     for row in rows:
         ceiling, committed = ceilings.get((row.kraj_code, row.category_code), (None, None))
+        utilisation = None
+        if ceiling and committed is not None:  # a framework's ceiling comes with what it commits
+            utilisation = (committed / ceiling * 100).quantize(Decimal("0.1"))
         result.append(
             {
                 "kraj_code": row.kraj_code,
@@ -202,7 +208,7 @@ def matrix(filters: Filters, user: User) -> list[dict]:
                 "drawn": _money(row.drawn),
                 "ceiling": ceiling,
                 "committed": committed,
-                "utilisation": (committed / ceiling * 100).quantize(Decimal("0.1")) if ceiling else None,
+                "utilisation": utilisation,
             }
         )
     return result

@@ -76,20 +76,21 @@ def drawn_per_subcontract() -> sa.Subquery:
 def _add(model, key: dict, existing: bool = False, **amounts) -> None:
     """Add ``amounts`` to the summary row of ``key``, creating it if need be. ``existing``: the row is
     there already (it must be for a decrease, whose negative amounts no new row may hold)."""
+    statement: sa.Executable
     if existing:
-        stmt = (
+        statement = (
             sa.update(model)
             .where(*(getattr(model, column) == value for column, value in key.items()))
             .values({name: getattr(model, name) + amount for name, amount in amounts.items()})
         )
     else:
         insert = postgresql.insert if dialect_name() == "postgresql" else sqlite.insert
-        stmt = insert(model).values(**key, **amounts)
-        stmt = stmt.on_conflict_do_update(
+        new_row = insert(model).values(**key, **amounts)
+        statement = new_row.on_conflict_do_update(
             index_elements=list(key),
-            set_={name: getattr(model, name) + getattr(stmt.excluded, name) for name in amounts},
+            set_={name: getattr(model, name) + getattr(new_row.excluded, name) for name in amounts},
         )
-    db.session.execute(stmt)
+    db.session.execute(statement)
 
 
 def _spend(
@@ -127,10 +128,12 @@ def drawdown_confirmed(drawdown: Drawdown) -> None:
 
 
 def _competition_key(demand: Demand) -> dict:
+    published_at = demand.published_at
+    assert published_at is not None  # only a published minitender is counted
     return {
         "orp_id": demand.orp_id,
         "category_id": demand.category_id,
-        "year": demand.published_at.astimezone(dt.UTC).year,
+        "year": published_at.astimezone(dt.UTC).year,
     }
 
 
@@ -145,15 +148,18 @@ def demand_decided(demand: Demand) -> None:
     unsuccessful = demand.status is DemandStatus.UNSUCCESSFUL
     _add(CompetitionSummary, key, decided=1, bids=bids, single_bid=int(bids == 1), unsuccessful=int(unsuccessful))
     if demand.status is DemandStatus.AWARDED:
-        _add(AwardDuration, {**key, "tenths": _tenths(demand.decided_at, demand.published_at)}, awards=1)
+        decided_at, published_at = demand.decided_at, demand.published_at
+        assert decided_at is not None and published_at is not None  # an awarded minitender was published and decided
+        _add(AwardDuration, {**key, "tenths": _tenths(decided_at, published_at)}, awards=1)
 
 
 # --- the numbers over the records themselves (for a rebuild, and for one provider's) -------------
 def competition_counts(*key) -> sa.Select:
     """Per ``key`` (or in one row without): minitenders published, decided, the live bids of the decided
     ones, those decided on a single bid, the unsuccessful. Narrow it with ``.where`` on ``Demand``."""
-    live = sa.select(Bid.demand_id, sa.func.count(Bid.id).label("bids")).where(LIVE_BID).group_by(Bid.demand_id)
-    live = live.subquery()
+    live = (
+        sa.select(Bid.demand_id, sa.func.count(Bid.id).label("bids")).where(LIVE_BID).group_by(Bid.demand_id).subquery()
+    )
     decided = Demand.status.in_([DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL])
     bids = sa.func.coalesce(live.c.bids, 0)
     return (
