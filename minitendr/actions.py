@@ -9,9 +9,9 @@ from typing import TypeVar
 
 from flask import flash, redirect
 from flask.typing import ResponseReturnValue
-from flask_wtf import FlaskForm
 
 from minitendr.db import DomainError, db
+from minitendr.forms import CzechForm
 
 T = TypeVar("T")
 Message = str | tuple[str, str]  # a text, or (text, flash category) when it is not a plain success
@@ -23,7 +23,7 @@ def act(
     success: Message | Callable[[T], Message],
     back: str,
     then: str | Callable[[T], str] | None = None,
-    form: FlaskForm | None = None,
+    form: CzechForm | None = None,
     page: Callable[[], ResponseReturnValue] | None = None,
 ) -> ResponseReturnValue:
     """Run ``action`` for a POST and commit once.
@@ -33,10 +33,11 @@ def act(
     message at the field and keeps the input. A button without input has no ``form``: its refusal is a
     message on the page it was pressed on, ``back``. ``then`` is where a success goes (``back`` by
     default); it and ``success`` may depend on what the action returned (a new object's page)."""
-    if form is not None and page is None:
-        raise TypeError("a form needs the page it is re-rendered on when refused")
-    if form is not None and not form.validate():
-        return page()  # type: ignore[misc]
+    if form is not None:
+        if page is None:
+            raise TypeError("a form needs the page it is re-rendered on when refused")
+        if not form.validate():
+            return page()
     try:
         result = action()
     except DomainError as error:
@@ -44,8 +45,9 @@ def act(
         if form is None:
             flash(error.message, "danger")
             return redirect(back)
-        form.add_domain_error(error)  # type: ignore[attr-defined]
-        return page()  # type: ignore[misc]
+        assert page is not None  # checked on entry: a form always comes with its page
+        form.add_domain_error(error)
+        return page()
     db.session.commit()
     message = success(result) if callable(success) else success
     text, category = (message, "success") if isinstance(message, str) else message

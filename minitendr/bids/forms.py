@@ -3,11 +3,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wtforms import DateField, IntegerField, MultipleFileField, SelectField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from minitendr.bids.models import VAT_RATES
-from minitendr.forms import CzechDecimalField, CzechForm, no_birth_number
+from minitendr.forms import CzechDecimalField, CzechForm, SelectChoice, no_birth_number
 
 
 class BidForm(CzechForm):

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minitendr import clock, sealing
-from minitendr.db import DomainError, Money, UTCDateTime, db, enum_column, intpk, timestamp
+from minitendr.db import DomainError, Model, Money, UTCDateTime, enum_column, intpk, timestamp
 from minitendr.demands.models import Demand
 from minitendr.enums import LabelledEnum
 from minitendr.privacy import required_text
@@ -40,7 +40,7 @@ class BidStatus(LabelledEnum):
 LIVE = frozenset({BidStatus.SUBMITTED, BidStatus.AWARDED, BidStatus.NOT_AWARDED, BidStatus.EXCLUDED})
 
 
-class Bid(db.Model):
+class Bid(Model):
     __tablename__ = "bid"
     __table_args__ = (
         # One live bid per provider and minitender, in the database itself.
@@ -126,6 +126,14 @@ class Bid(db.Model):
             return self.offer
         except sealing.EnvelopeError:
             return None
+
+    @property
+    def opened_total(self) -> Decimal:
+        """The bid's price without VAT, which the evaluation compares: in the columns once the envelope
+        is opened, and nowhere before (the database keeps all of the offer or none of it)."""
+        if self.total is None:
+            raise DomainError("Cena nabídky je zapečetěná; nejprve otevřete obálky.")
+        return self.total
 
     def open_envelope(self) -> None:
         """The opening: the offer moves into the plain columns, the envelope is dropped."""
@@ -248,7 +256,7 @@ class Offer:
         )
 
 
-class BidAttachment(db.Model):
+class BidAttachment(Model):
     """A PDF attached to a bid, kept outside the web root and outside the database, encrypted under the
     bid key in the file ``stored_as``; ``sha256`` is the plain file's, checked when it is served."""
 
@@ -265,7 +273,7 @@ class BidAttachment(db.Model):
     bid: Mapped[Bid] = relationship(back_populates="attachments")
 
 
-class EnvelopeOpening(db.Model):
+class EnvelopeOpening(Model):
     """The opening of a minitender's envelopes after its deadline: who opened them and when, and how
     many bids were opened. Evaluation starts only after it."""
 

@@ -16,6 +16,7 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -218,7 +219,7 @@ def submit_bid(
     proposed_start: dt.date,
     team: str,
     approach: str,
-    attachments: list[Upload] = (),
+    attachments: Sequence[Upload] = (),
 ) -> Bid:
     """Submit a bid, or replace the provider's live one (kept as ``replaced``). The offer goes into a
     sealed envelope; the attachments are stored encrypted."""

@@ -11,7 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minitendr import clock
-from minitendr.db import DomainError, UTCDateTime, db, enum_column, intpk, money, timestamp
+from minitendr.db import DomainError, Model, UTCDateTime, enum_column, intpk, money, timestamp
 from minitendr.enums import LabelledEnum
 from minitendr.frameworks.models import FrameworkContract
 from minitendr.privacy import required_text
@@ -29,7 +29,7 @@ class SubContractStatus(LabelledEnum):
     TERMINATED = "terminated", "ukončena předčasně"
 
 
-class SubContract(db.Model):
+class SubContract(Model):
     __tablename__ = "subcontract"
     __table_args__ = (
         sa.CheckConstraint("value > 0", name="value_positive"),
@@ -140,7 +140,7 @@ class DrawdownStatus(LabelledEnum):
     REJECTED = "rejected", "zamítnuto"
 
 
-class Drawdown(db.Model):
+class Drawdown(Model):
     """Delivered units and their amount for one month, reported by the provider; only confirmed
     drawdowns count as spent."""
 
@@ -199,7 +199,7 @@ class Drawdown(db.Model):
         self.decided_at = clock.now()
 
 
-class Amendment(db.Model):
+class Amendment(Model):
     """A change of a sub-contract's value, units or end date, with a reason and the provider's consent."""
 
     __tablename__ = "amendment"

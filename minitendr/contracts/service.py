@@ -57,11 +57,11 @@ def _number(abbr: str, year: int, seq: int) -> str:
 
 def drawn(subcontract: SubContract, statuses=(DrawdownStatus.CONFIRMED,)) -> Decimal:
     """The sum of the sub-contract's drawdowns in ``statuses`` (confirmed: what is spent)."""
-    total = db.session.scalar(
+    total = db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(Drawdown.amount), 0)).where(
             Drawdown.subcontract_id == subcontract.id, Drawdown.status.in_(statuses)
         )
-    )
+    ).scalar_one()  # an aggregate: always exactly one row
     return to_money(total)
 
 

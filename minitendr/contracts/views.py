@@ -17,7 +17,7 @@ from minitendr.contracts import queries, service
 from minitendr.contracts.forms import AmendmentForm, DrawdownForm, RegistryForm
 from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, SubContract, SubContractStatus
 from minitendr.db import db
-from minitendr.forms import ReasonForm
+from minitendr.forms import ReasonForm, required
 from minitendr.permissions import (
     EVERYONE,
     can_follow_registry,
@@ -110,9 +110,9 @@ def report(subcontract_id: int):
         lambda: service.report_drawdown(
             subcontract,
             current_user.provider,
-            period=form.period.data,
-            units=form.units.data,
-            amount=form.amount.data,
+            period=required(form.period.data),
+            units=required(form.units.data),
+            amount=required(form.amount.data),
             reason=form.reason.data,
         ),
         success="Čerpání je vykázáno a čeká na potvrzení OSPOD.",
@@ -153,12 +153,12 @@ def amend(subcontract_id: int):
     return act(
         lambda: service.amend(
             subcontract,
-            new_value=form.new_value.data,
-            new_units=form.new_units.data,
-            new_end_date=form.new_end_date.data,
-            reason=form.reason.data,
-            provider_consent=form.provider_consent.data,
-            consent_on=form.consent_on.data,
+            new_value=required(form.new_value.data),
+            new_units=required(form.new_units.data),
+            new_end_date=required(form.new_end_date.data),
+            reason=required(form.reason.data),
+            provider_consent=required(form.provider_consent.data),
+            consent_on=required(form.consent_on.data),
         ),
         success="Dodatek je uzavřen.",
         back=_back(subcontract),
@@ -194,7 +194,7 @@ def registry_record(subcontract_id: int):
     subcontract = _load(subcontract_id, can_manage_subcontract)
     form = RegistryForm()
     return act(
-        lambda: service.record_registry(subcontract, form.registry_id.data, form.published_on.data),
+        lambda: service.record_registry(subcontract, form.registry_id.data, required(form.published_on.data)),
         success="Zveřejnění v registru smluv je zaznamenáno.",
         back=_back(subcontract),
         form=form,

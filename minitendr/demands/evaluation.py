@@ -114,16 +114,17 @@ def ranking(demand: Demand) -> list[Ranked]:
     """Bids side by side: price score = lowest price / bid price × price weight; quality points =
     score × quality weight / 100; ranked by the total, ties to the earlier bid. Excluded bids and
     bids not yet scored have no rank."""
-    framework = demand.framework
-    bids = live_bids(demand)
+    bids = live_bids(demand)  # first: a sealed minitender is refused as sealed
+    framework = demand.published_framework
     competing = [b for b in bids if b.status is not BidStatus.EXCLUDED]
-    lowest = min((b.total for b in competing), default=None)
+    lowest = min((b.opened_total for b in competing), default=None)
     rows = []
     for bid in bids:
         if bid.status is BidStatus.EXCLUDED:
             rows.append(Ranked(bid, Decimal(0), None, None, None))
             continue
-        price = (lowest / bid.total * framework.price_weight).quantize(SCORE, ROUND_HALF_UP)
+        assert lowest is not None  # this bid competes, so there is a lowest price
+        price = (lowest / bid.opened_total * framework.price_weight).quantize(SCORE, ROUND_HALF_UP)
         quality = (
             None
             if bid.quality_score is None
@@ -131,9 +132,10 @@ def ranking(demand: Demand) -> list[Ranked]:
         )
         rows.append(Ranked(bid, price, quality, None if quality is None else price + quality, None))
     scored = sorted(
-        (r for r in rows if r.total_score is not None), key=lambda r: (-r.total_score, r.bid.submitted_at, r.bid.id)
+        ((r.total_score, r.bid) for r in rows if r.total_score is not None),
+        key=lambda scored_bid: (-scored_bid[0], scored_bid[1].submitted_at, scored_bid[1].id),
     )
-    ranks = {r.bid.id: n for n, r in enumerate(scored, start=1)}
+    ranks = {bid.id: n for n, (_, bid) in enumerate(scored, start=1)}
     return sorted(
         (Ranked(r.bid, r.price_score, r.quality_points, r.total_score, ranks.get(r.bid.id)) for r in rows),
         key=lambda r: (r.rank is None, r.rank or 0, r.bid.submitted_at),
@@ -158,9 +160,9 @@ def award(demand: Demand, decided_by: User | None) -> SubContract:
     if not ranked:
         raise DomainError("Žádná nabídka není přijatelná; ukončete minitendr jako neúspěšný.")
     winner = ranked[0].bid
-    framework = frameworks.lock(demand.framework_id)
+    framework = frameworks.lock(demand.published_framework.id)
     remaining = frameworks.remaining(framework)
-    if winner.total > remaining:
+    if winner.opened_total > remaining:
         raise DomainError(
             f"Vítězná nabídka ({format_money(winner.total)}) přesahuje zbývající strop rámcové smlouvy "
             f"{framework.number} ({format_money(remaining)}). Zadat ji nelze."

@@ -12,12 +12,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from minitendr.demands.models import FIRST_YEAR, LAST_YEAR, NEEDS
-from minitendr.forms import CzechDecimalField, CzechForm, no_birth_number
+from minitendr.forms import CzechDecimalField, CzechForm, SelectChoice, no_birth_number
 
 
 def sensible_date(_form, field) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minitendr import clock
-from minitendr.db import DomainError, Money, UTCDateTime, db, enum_column, intpk, timestamp
+from minitendr.db import DomainError, Model, Money, UTCDateTime, enum_column, intpk, timestamp
 from minitendr.enums import LabelledEnum
 from minitendr.frameworks.models import FrameworkContract
 from minitendr.privacy import required_text
@@ -40,7 +40,7 @@ class DemandStatus(LabelledEnum):
     CANCELLED = "cancelled", "zrušeno"
 
 
-class Demand(db.Model):
+class Demand(Model):
     __tablename__ = "demand"
     __table_args__ = (
         sa.CheckConstraint("volume > 0", name="volume_positive"),
@@ -152,8 +152,23 @@ class Demand(db.Model):
         return self.status in (DemandStatus.UNSUCCESSFUL, DemandStatus.CANCELLED)
 
     @property
+    def published_deadline(self) -> dt.datetime:
+        """The deadline for bids of a minitender past its draft: publishing sets it, and the database
+        keeps it (``deadline_set``); only a draft or a cancelled draft has none."""
+        if self.deadline is None:
+            raise DomainError(f"Poptávka {self.number} nemá lhůtu pro nabídky; nejprve ji zveřejněte.")
+        return self.deadline
+
+    @property
+    def published_framework(self) -> FrameworkContract:
+        """The framework contract a minitender past its draft runs under: publishing sets it."""
+        if self.framework is None:
+            raise DomainError(f"Poptávka {self.number} nemá rámcovou smlouvu; nejprve ji zveřejněte.")
+        return self.framework
+
+    @property
     def time_left(self) -> dt.timedelta | None:
-        return self.deadline - clock.now() if self.is_open else None
+        return self.published_deadline - clock.now() if self.is_open else None
 
     @property
     def need_labels(self) -> list[str]:
@@ -216,7 +231,7 @@ class Demand(db.Model):
         self.cancelled_at = clock.now()
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A provider invited to a minitender: the active parties of the framework when it was published."""
 
     __tablename__ = "invitation"
@@ -231,7 +246,7 @@ class Invitation(db.Model):
     provider: Mapped[Provider] = relationship()
 
 
-class Clarification(db.Model):
+class Clarification(Model):
     """A question an invited provider asked, and OSPOD's answer, shown to every invited provider
     without saying who asked."""
 

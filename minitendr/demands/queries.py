@@ -3,12 +3,14 @@ many demands it holds in each state. The scope comes from ``permissions.demand_s
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from wtforms.fields.choices import SelectChoice
 
 from minitendr.auth.models import Role, User
 from minitendr.db import db
 from minitendr.demands.models import Demand, DemandStatus
+from minitendr.forms import SelectChoice
 from minitendr.permissions import demand_scope
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 
@@ -39,8 +41,11 @@ def state_counts(user: User) -> dict[str, int]:
     return dict(db.session.execute(sa.select(states.c.state, sa.func.count()).group_by(states.c.state)).all())
 
 
-def service_choices() -> tuple[list[SelectChoice], list[SelectChoice]]:
-    """The demand form's choices: the categories, and the active service types grouped by category."""
+def service_choices() -> tuple[list[Any], list[Any]]:
+    """The demand form's choices: the categories, and the active service types grouped by category.
+
+    Lists of ``SelectChoice``, which the checker can only see as ``Any``: typeshed's WTForms stubs
+    lack the class (``minitendr.forms`` bridges it)."""
     categories = db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.position)).all()
     types = db.session.execute(
         sa.select(ServiceType, ServiceCategory.name)

@@ -293,7 +293,7 @@ def answer(clarification: Clarification, text: str, new_deadline: dt.datetime | 
     data: dict[str, Any] = {"clarification": clarification.id}
     if new_deadline is not None:
         check_year(new_deadline, "new_deadline")
-        if new_deadline <= demand.deadline:
+        if new_deadline <= demand.published_deadline:
             raise DomainError("Novou lhůtu lze jen prodloužit, ne zkrátit.", field="new_deadline")
         check_deadline(new_deadline)
         data["deadline"] = [demand.deadline, new_deadline]

@@ -21,7 +21,7 @@ from minitendr.db import DomainError, db
 from minitendr.demands import evaluation, queries, service
 from minitendr.demands.forms import AnswerForm, DemandForm, QuestionForm
 from minitendr.demands.models import Clarification, Demand, DemandStatus
-from minitendr.forms import ReasonForm
+from minitendr.forms import ReasonForm, required
 from minitendr.permissions import (
     EVERYONE,
     OFFICIALS,
@@ -198,7 +198,7 @@ def cancel(demand_id: int):
     demand = _load(demand_id, manage=True)
     form = ReasonForm()
     return act(
-        lambda: service.cancel(demand, form.reason.data),
+        lambda: service.cancel(demand, required(form.reason.data)),
         success="Poptávka byla zrušena.",
         back=_page(demand),
         form=form,
@@ -212,7 +212,7 @@ def ask(demand_id: int):
     demand = _load(demand_id)
     form = QuestionForm()
     return act(
-        lambda: service.ask(demand, current_user.provider, form.question.data),
+        lambda: service.ask(demand, current_user.provider, required(form.question.data)),
         success="Dotaz byl odeslán. Odpověď uvidí všichni pozvaní poskytovatelé; kdo se ptal, se nezveřejňuje.",
         back=_page(demand),
         form=form,
@@ -229,7 +229,7 @@ def answer(demand_id: int, clarification_id: int):
         abort(404)
     form = AnswerForm()
     return act(
-        lambda: service.answer(clarification, form.answer.data, to_utc(form.new_deadline.data)),
+        lambda: service.answer(clarification, required(form.answer.data), to_utc(form.new_deadline.data)),
         success="Odpověď je zveřejněna všem pozvaným poskytovatelům.",
         back=_page(demand),
         form=form,
