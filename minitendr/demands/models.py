@@ -32,12 +32,17 @@ NEEDS = {
 
 
 class DemandStatus(LabelledEnum):
-    DRAFT = "draft", "koncept"
-    PUBLISHED = "published", "zveřejněno – přijímá nabídky"
-    EVALUATION = "evaluation", "hodnocení nabídek"
-    AWARDED = "awarded", "zadáno"
-    UNSUCCESSFUL = "unsuccessful", "neúspěšné"
-    CANCELLED = "cancelled", "zrušeno"
+    DRAFT = "draft", "koncept", "text-bg-secondary"
+    PUBLISHED = "published", "zveřejněno – přijímá nabídky", "text-bg-primary"
+    EVALUATION = "evaluation", "hodnocení nabídek", "text-bg-warning"
+    AWARDED = "awarded", "zadáno", "text-bg-success"
+    UNSUCCESSFUL = "unsuccessful", "neúspěšné", "text-bg-dark"
+    CANCELLED = "cancelled", "zrušeno", "text-bg-light border"
+
+    @property
+    def badge(self) -> str:
+        """The badge style a list shows the state in."""
+        return self.details[0]
 
 
 class Demand(Model):
