@@ -537,6 +537,21 @@ def test_a_refused_exclusion_and_a_refused_unsuccessful_end_say_why(login, world
     assert db.session.get(Demand, world.demand.id).status is DemandStatus.PUBLISHED
 
 
+def test_an_unsuccessful_end_refused_before_the_opening_says_why_on_the_opening_page(login, world, personas):
+    """The evaluation page is the opening page until the envelopes are open: a refused note (too long)
+    or the service's refusal (open the envelopes first) is shown there, not lost."""
+    make_bid(world.demand, world.a)
+    with after_deadline(opened=False):
+        db.session.commit()
+        client = login(personas.ospod)
+        too_long = client.post(f"/demands/{world.demand.id}/unsuccessful", data={"note": "x" * 2001})
+        unopened = client.post(f"/demands/{world.demand.id}/unsuccessful", data={"note": "Nikdo nevyhověl."})
+    assert too_long.status_code == 200 and "Pole může mít nejvýše 2000 znaků." in too_long.get_data(as_text=True)
+    page = unopened.get_data(as_text=True)
+    assert unopened.status_code == 200 and "Otevírání obálek" in page and "Nejprve otevřete obálky" in page
+    assert db.session.get(Demand, world.demand.id).status is not DemandStatus.UNSUCCESSFUL
+
+
 def test_a_refused_bid_form_keeps_what_was_typed(login, world, personas):
     db.session.commit()
     data = bid_form("800", team="Tým se supervizí.")  # 800 × 40 = 32 000 > 30 000, the demand's maximum

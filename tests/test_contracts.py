@@ -404,6 +404,18 @@ def test_a_second_decision_through_the_page_is_refused_on_the_page(login, sc, pe
     assert drawdown.status is DrawdownStatus.CONFIRMED and drawdown.rejection_reason is None
 
 
+def test_a_bad_drawdown_on_a_closed_sub_contract_still_says_what_is_wrong(login, sc, personas):
+    """The drawdown form has left the page of a completed sub-contract; a stale post's field errors
+    are shown where it was."""
+    service.complete(sc)
+    db.session.commit()
+    data = {"period": "2026-10", "units": "-1", "amount": "500"}
+    response = login(personas.provider).post(f"/subcontracts/{sc.id}/drawdowns", data=data)
+    assert response.status_code == 200
+    assert "Poskytnuté jednotky: Číslo musí být v rozmezí" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Drawdown.id))) == 0
+
+
 def test_a_refused_termination_keeps_the_reason(login, sc, personas):
     report(sc, personas, month=10)  # pending: it must be decided first
     db.session.commit()

@@ -272,7 +272,9 @@ def evaluation_page(demand: Demand, *, refused: RefusedBidForm | None = None, no
     opening = evaluation.opening_of(demand)
     if opening is None:
         received = evaluation.received_bids(demand)
-        return render_template("demands/unopened.html", demand=demand, received=received, refused=refused)
+        return render_template(
+            "demands/unopened.html", demand=demand, received=received, refused=refused, note_form=note_form
+        )
     return render_template(
         "demands/evaluation.html",
         demand=demand,
