@@ -160,9 +160,10 @@ def register_security_headers(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul_characters():
-        """No text a person types contains NUL; PostgreSQL refuses it in text columns, so it is a 400
-        at the door rather than an error deep in a transaction."""
-        values = [*request.args.values(), *request.form.values()]
+        """No text a person types contains NUL, nor a path (an export job's id); PostgreSQL refuses it in
+        text columns and comparisons, so it is a 400 at the door rather than an error deep in a query."""
+        path_values = [value for value in (request.view_args or {}).values() if isinstance(value, str)]
+        values = [*request.args.values(), *request.form.values(), *path_values]
         if any("\x00" in value for value in values):
             abort(400)
 
