@@ -90,6 +90,7 @@ def from_environment(instance_path: str) -> dict:
         "EXPORTS_DIR": os.environ.get("MINITENDR_EXPORTS_DIR", str(Path(instance_path) / "exports")),
         # Bid attachments: PDF only, kept outside the web root (instance/attachments) under their hash.
         "ATTACHMENTS_DIR": os.environ.get("MINITENDR_ATTACHMENTS_DIR", str(Path(instance_path) / "attachments")),
+        "DOCUMENTS_DIR": os.environ.get("MINITENDR_DOCUMENTS_DIR", str(Path(instance_path) / "documents")),
         "MAX_ATTACHMENT_BYTES": int(os.environ.get("MINITENDR_MAX_ATTACHMENT_MB", 5)) * 1024 * 1024,
         "MAX_CONTENT_LENGTH": (3 * int(os.environ.get("MINITENDR_MAX_ATTACHMENT_MB", 5)) + 1) * 1024 * 1024,
     }

@@ -8,6 +8,7 @@ the application's session joins with savepoints, so commits in views stay inside
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import os
@@ -238,6 +239,32 @@ def _transaction(app: Flask, _request_context: None):
             engines[None] = engine
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture
+def statements(_transaction: sa.Connection):
+    """Counts the SQL a block runs (the test's savepoints aside)::
+
+    with statements() as ran:
+        client.get("/subcontracts/")
+    assert len(ran) <= 15
+    """
+
+    @contextlib.contextmanager
+    def _recording() -> Iterator[list[str]]:
+        ran: list[str] = []
+
+        def record(connection, cursor, statement, parameters, context, executemany) -> None:
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                ran.append(statement)
+
+        sa.event.listen(_transaction, "before_cursor_execute", record)
+        try:
+            yield ran
+        finally:
+            sa.event.remove(_transaction, "before_cursor_execute", record)
+
+    return _recording
 
 
 @pytest.fixture

@@ -1,0 +1,196 @@
+"""Keyset pagination: a page is "the next 50 after this row", not "rows 5 000 to 5 050".
+
+OFFSET makes the database walk past every earlier row (a deep page of a million sub-contracts took
+seconds) and shifts under inserts (a new row pushes one onto the next page twice). Here a page ends
+with a cursor — the sort key of its last row — and the next page is the rows after that key, read
+straight from the index on the sort key. A cursor holds only values the user saw on the page.
+
+A sort is a tuple of columns that all run in one direction and end with a unique column (the id),
+so that the key orders rows totally and ``(a, id) > (:a, :id)`` finds where a page left off. The
+sort columns must not be NULL (a NULL compares as unknown and the row would vanish from every page).
+
+A list shows an exact count only up to ``COUNT_LIMIT`` (counting is reading every matching row);
+beyond it the page says "více než 10 000".
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import enum
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from flask import abort, request, url_for
+
+from minitendr.db import db
+
+T = TypeVar("T")
+COUNT_LIMIT = 10_000
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Sort:
+    """Columns a list is ordered by, all ascending or all descending, the last one unique (the id).
+    ``key`` reads the same values from a loaded row (the cursor is made of them)."""
+
+    columns: tuple[sa.ColumnElement[Any], ...]
+    descending: bool = False
+
+    def order_by(self, reverse: bool = False) -> list[sa.ColumnElement[Any]]:
+        down = self.descending != reverse
+        return [column.desc() if down else column.asc() for column in self.columns]
+
+    def after(self, values: Sequence[Any], reverse: bool = False) -> sa.ColumnElement[bool]:
+        """Rows that come after ``values`` in this order (before them with ``reverse``)."""
+        mine, theirs = sa.tuple_(*self.columns), sa.tuple_(*(sa.literal(v) for v in values))
+        return mine < theirs if self.descending != reverse else mine > theirs
+
+
+# --- cursors: the sort key of a row, as an opaque URL-safe string ----------------------------------
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return _encode_value(value.value)
+    if isinstance(value, dt.datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"n": str(value)}
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    raise TypeError(f"a sort key cannot hold {type(value).__name__}")
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        ((kind, text),) = value.items()
+        if kind == "t":
+            return dt.datetime.fromisoformat(text)
+        if kind == "d":
+            return dt.date.fromisoformat(text)
+        if kind == "n":
+            return Decimal(text)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    raise ValueError("not a sort key value")
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    text = json.dumps([_encode_value(v) for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, length: int) -> list[Any]:
+    """The values of a cursor from the URL; ``ValueError`` when it was not made by ``encode_cursor``
+    for a sort of ``length`` columns (edited by hand, or from another sort)."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != length:
+            raise ValueError("wrong length")
+        return [_decode_value(v) for v in values]
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, InvalidOperation, TypeError) as error:
+        raise ValueError(str(error)) from error
+
+
+# --- one page ------------------------------------------------------------------------------------
+@dataclass
+class Page(Generic[T]):
+    """The rows of one page and the cursors to its neighbours (``None``: there is none)."""
+
+    items: list[T]
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    count: int | None = None  # exact up to COUNT_LIMIT; None when not counted
+    count_exceeds: bool = False  # more than COUNT_LIMIT match
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+    @property
+    def next_url(self) -> str | None:
+        return _link(after=self.next_cursor) if self.next_cursor else None
+
+    @property
+    def previous_url(self) -> str | None:
+        return _link(before=self.previous_cursor) if self.previous_cursor else None
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _link(**cursor: str) -> str:
+    """This page's URL with the same filters and another cursor."""
+    kept = {key: value for key, value in request.args.items() if value and key not in ("after", "before")}
+    return url_for(request.endpoint or "", **(request.view_args or {}), **kept, **cursor)
+
+
+def cursor_args() -> tuple[str | None, str | None]:
+    """``after`` / ``before`` from the URL (one of them; ``after`` wins)."""
+    after = request.args.get("after") or None
+    before = None if after else request.args.get("before") or None
+    return after, before
+
+
+def paginate(
+    stmt: sa.Select,
+    sort: Sort,
+    key_of,
+    *,
+    per_page: int = PER_PAGE,
+    after: str | None = None,
+    before: str | None = None,
+    count: bool = False,
+    scalars: bool = True,
+) -> Page:
+    """One page of ``stmt`` (which must not be ordered yet) in ``sort`` order, after or before a cursor
+    (from the URL when neither is given). ``key_of(row)`` returns the sort key values of a row.
+    A cursor that is not one of ours is 400. One statement, and one more with ``count``."""
+    if after is None and before is None:
+        after, before = cursor_args()
+    cursor, reverse = (after, False) if after else (before, True) if before else (None, False)
+    ordered = stmt.order_by(*sort.order_by(reverse))
+    if cursor:
+        try:
+            values = decode_cursor(cursor, len(sort.columns))
+        except ValueError:
+            abort(400, description="Odkaz na stránku seznamu je neplatný; začněte prosím od první stránky.")
+        ordered = ordered.where(sort.after(values, reverse))
+    result = db.session.execute(ordered.limit(per_page + 1))
+    rows = list(result.scalars() if scalars else result)
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if reverse:
+        rows.reverse()
+    page: Page = Page(items=rows)
+    if rows:
+        first, last = encode_cursor(key_of(rows[0])), encode_cursor(key_of(rows[-1]))
+        # Going forward there is a previous page when we came from one; going back, a next page.
+        page.next_cursor = last if (more and not reverse) or (reverse and cursor) else None
+        page.previous_cursor = first if (more and reverse) or (not reverse and cursor) else None
+    if count:
+        page.count, page.count_exceeds = count_upto(stmt)
+    return page
+
+
+def count_upto(stmt: sa.Select, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+    """How many rows ``stmt`` selects, reading at most ``limit + 1`` of them: (count, more than limit)."""
+    rows = stmt.with_only_columns(sa.literal(1), maintain_column_froms=True).order_by(None)
+    capped = rows.limit(limit + 1).subquery()
+    found = db.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
+    return min(found, limit), found > limit
