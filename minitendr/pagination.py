@@ -136,7 +136,7 @@ class Page(Generic[T]):
 
 def _link(**cursor: str) -> str:
     """This page's URL with the same filters and another cursor."""
-    kept = {key: value for key, value in request.args.items() if value and key not in ("after", "before")}
+    kept: dict[str, Any] = {k: v for k, v in request.args.items() if v and k not in ("after", "before")}
     return url_for(request.endpoint or "", **(request.view_args or {}), **kept, **cursor)
 
 
