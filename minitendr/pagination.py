@@ -134,7 +134,7 @@ class Page(Generic[T]):
         return len(self.items)
 
 
-def _link(**cursor: str) -> str:
+def _link(**cursor: Any) -> str:
     """This page's URL with the same filters and another cursor."""
     kept: dict[str, Any] = {k: v for k, v in request.args.items() if v and k not in ("after", "before")}
     return url_for(request.endpoint or "", **(request.view_args or {}), **kept, **cursor)
