@@ -26,7 +26,8 @@ def client(endpoint_url: str | None) -> Any:
     """One client per process and endpoint: boto3 clients are thread-safe and slow to make."""
     # Stores other than AWS (an endpoint of their own) are addressed by path, not by a host name per bucket.
     config = Config(s3={"addressing_style": "path" if endpoint_url else "auto"}, retries={"mode": "standard"})
-    return boto3.client("s3", endpoint_url=endpoint_url, config=config)
+    # A session of its own: boto3's default session is not safe to make clients from in several threads.
+    return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
 
 
 def _code(error: ClientError) -> str:
