@@ -18,6 +18,7 @@ from minitendr import clock
 from minitendr.audit.service import HISTORY_PAGE, record
 from minitendr.auth.models import Role
 from minitendr.bids.service import score_bid
+from minitendr.contracts.models import SubContract
 from minitendr.db import db
 from minitendr.demands.evaluation import award, open_envelopes
 from minitendr.frameworks.service import add_party
@@ -286,6 +287,21 @@ def test_a_framework_page_costs_the_same_statements_for_3_or_30_parties_and_sub_
     assert small == statements_of(statements, client, url) <= MOST_STATEMENTS
 
 
+def test_a_framework_page_lists_its_newest_sub_contracts_and_says_so(login, personas, kraj_pak, monkeypatch):
+    from minitendr.frameworks import queries
+
+    monkeypatch.setattr(queries, "SHOWN", 2)
+    providers = [ProviderFactory(name=f"Strana {n:02d}") for n in range(3)]
+    with clock.frozen_at(SEPTEMBER):
+        framework = make_framework(kraj_pak, providers=providers, ceiling=Decimal("90000000"))
+    _awarded_under(framework, personas, providers)
+    db.session.commit()
+    page = get(login(personas.kraj), f"/frameworks/{framework.id}")
+    assert "Nejnovějších 2 dílčích smluv." in page and "Nejnovějších 2 minitendrů." in page
+    awarded = db.session.scalars(sa.select(SubContract.number).order_by(SubContract.id.desc())).all()
+    assert re.findall(r"<td>(DS-PAK-\d{4}-\d+)</td>", page) == awarded[:2]
+
+
 # --- histories -----------------------------------------------------------------------------------
 def _events(thing, start: int, stop: int) -> None:
     for n in range(start, stop):
@@ -345,18 +361,18 @@ def test_a_provider_history_costs_the_same_statements_for_3_or_60_events(login, 
     client = login(personas.admin)
     small, large = grows_not(statements, client, f"/providers/{provider.id}", lambda a, b: _events(provider, a, b))
     assert small == large <= MOST_STATEMENTS
+    assert f'href="/providers/{provider.id}?history_after=' in get(client, f"/providers/{provider.id}")
 
 
 @pytest.mark.parametrize("role", ["ministry", "kraj", "ospod", "provider"])
 def test_a_sub_contract_history_costs_the_same_statements_for_3_or_60_events(
     login, personas, statements, objects, role
 ):
-    from minitendr.contracts.models import SubContract
-
     subcontract = db.session.get(SubContract, objects["subcontract_id"])
     client, url = login(personas[role]), f"/subcontracts/{subcontract.id}"
     small, large = grows_not(statements, client, url, lambda a, b: _events(subcontract, a, b))
-    assert small == large  # the sub-contract's page is lists-core's; its history adds one statement
+    assert small == large  # the rest of the sub-contract's page is another list's story (its drawdowns)
+    assert f'href="/subcontracts/{subcontract.id}?history_after=' in get(client, url)
 
 
 @pytest.mark.parametrize("role", ["ministry", "kraj", "ospod"])
@@ -367,6 +383,7 @@ def test_a_demand_history_costs_the_same_statements_for_3_or_60_events(login, pe
     client, url = login(personas[role]), f"/demands/{demand.id}"
     small, large = grows_not(statements, client, url, lambda a, b: _events(demand, a, b))
     assert small == large
+    assert f'href="/demands/{demand.id}?history_after=' in get(client, url)
 
 
 # --- cursors and page numbers --------------------------------------------------------------------

@@ -91,6 +91,7 @@ def _page(
         events=history(framework) if can_read_history(current_user, framework) else [],
         subcontracts=queries.subcontracts(framework, current_user),
         demands=queries.demands(framework, current_user),
+        shown=queries.SHOWN,
     )
 
 
