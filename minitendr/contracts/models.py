@@ -37,7 +37,8 @@ class SubContract(Model):
         sa.CheckConstraint("end_date >= start_date", name="dates_order"),
         sa.CheckConstraint("status <> 'terminated' OR termination_reason IS NOT NULL", name="termination_reason"),
         sa.CheckConstraint("(registry_id IS NULL) = (registry_published_on IS NULL)", name="registry_pair"),
-        sa.Index("ix_subcontract_framework", "framework_id"),
+        # A framework's newest sub-contracts, read in order from the index (its page lists them).
+        sa.Index("ix_subcontract_framework", "framework_id", "signed_on", "id"),
         # One number per kraj, year and place in the sequence: two awards can never share one.
         sa.UniqueConstraint("kraj_abbr", "number_year", "number_seq", name="uq_subcontract_number_seq"),
     )

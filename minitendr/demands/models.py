@@ -54,6 +54,8 @@ class Demand(Model):
         sa.CheckConstraint("status <> 'cancelled' OR cancel_reason IS NOT NULL", name="cancel_reason"),
         sa.CheckConstraint("status = 'draft' OR status = 'cancelled' OR deadline IS NOT NULL", name="deadline_set"),
         sa.Index("ix_demand_orp_status", "orp_id", "status"),
+        # A framework's newest minitenders, read in order from the index (its page lists them).
+        sa.Index("ix_demand_framework_published", "framework_id", "published_at", "id"),
     )
 
     id: Mapped[intpk]
@@ -64,7 +66,7 @@ class Demand(Model):
     orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"))
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), index=True)
     service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"), index=True)
-    framework_id: Mapped[int | None] = mapped_column(sa.ForeignKey("framework_contract.id"), index=True)
+    framework_id: Mapped[int | None] = mapped_column(sa.ForeignKey("framework_contract.id"))
     needs: Mapped[list[str]] = mapped_column(sa.JSON)
     case_reference: Mapped[str] = mapped_column(sa.String(40))
     need_description: Mapped[str] = mapped_column(sa.Text)
