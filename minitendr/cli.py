@@ -35,8 +35,11 @@ def _seed_dir() -> Path:
 
 def seed_reference() -> dict[str, int]:
     from minitendr.registry.service import load_reference_data
+    from minitendr.reports.jobs import outdate_all
 
     counts = load_reference_data(_seed_dir())
+    if counts["updated"]:  # renamed reference data: no export made before says it right any more
+        outdate_all()
     db.session.commit()
     return counts
 

@@ -390,3 +390,14 @@ def test_a_large_workbook_job_is_taken_again_until_the_data_change(
     _confirm_a_drawdown(objects)
     changed = client.get("/reports/spend.xlsx")
     assert changed.headers["Location"] != first.headers["Location"]
+
+
+def test_renamed_reference_data_outdate_every_export(login, synthetic, personas, kraj_pak):
+    """Reference data are reloaded without audit events (``minitendr seed reference``), which therefore
+    outdates every file: the next request makes it again with the new names."""
+    client = login(personas.kraj)
+    assert _kraje(client.get("/reports/spend.csv").data) == {"Pardubický kraj"}
+    kraj_pak.name = "Kraj Pardubický"
+    jobs.outdate_all()
+    db.session.commit()
+    assert _kraje(client.get("/reports/spend.csv").data) == {"Kraj Pardubický"}

@@ -62,6 +62,13 @@ def data_version() -> str:
     return ".".join(str(value or 0) for value in db.session.execute(_VERSION).one())
 
 
+def outdate_all() -> None:
+    """Take every export file and job for older than the data: for a change the data version does not
+    see (reference data reloaded: the names of kraje, ORP, categories). Files stay served until rebuilt."""
+    db.session.execute(sa.update(ExportFile).where(ExportFile.version.is_not(None)).values(version=""))
+    db.session.execute(sa.update(ExportJob).values(version=None))
+
+
 def request_key(kind: str, scope: str, params: dict[str, str]) -> str:
     """One name for a request: what (``kind``), for whom (``scope``) and with which parameters."""
     text = json.dumps([kind, scope, params], sort_keys=True, ensure_ascii=False)
