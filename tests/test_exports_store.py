@@ -401,3 +401,38 @@ def test_renamed_reference_data_outdate_every_export(login, synthetic, personas,
     jobs.outdate_all()
     db.session.commit()
     assert _kraje(client.get("/reports/spend.csv").data) == {"Kraj Pardubický"}
+
+
+def test_the_package_is_built_in_a_worker_thread_while_clients_are_told_to_come_back(tmp_path):
+    """The default runner, on a database of its own (no test transaction around it): the first client
+    is told to come back, the thread builds the package, and then it is served."""
+    import time
+    from pathlib import Path
+
+    from flask_migrate import upgrade
+
+    from minitendr import create_app
+    from minitendr.registry.service import load_reference_data
+    from tests.conftest import IsolatedClient, config_for_tests
+
+    app = create_app(
+        config_for_tests(f"sqlite:///{tmp_path}/own.db")
+        | {"EXPORT_RUNNER": "thread", "EXPORTS_DIR": str(tmp_path / "exports")}
+    )
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade(directory=app.config["MIGRATIONS_DIR"])
+        load_reference_data(Path(app.config["SEED_DIR"]))
+        generate(1000, seed=8)
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    assert client.get(PACKAGE).status_code == 503
+    deadline = time.monotonic() + 60
+    while (response := client.get(PACKAGE)).status_code == 503 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert response.status_code == 200 and len(json.loads(response.data)["releases"]) == 1000
+    with app.app_context():
+        row = db.session.scalars(sa.select(ExportFile)).one()
+        assert row.building_since is None and row.rows == 1000 and row.version == jobs.data_version()
+        db.engine.dispose()
