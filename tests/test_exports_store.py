@@ -217,6 +217,7 @@ def test_a_large_spend_csv_is_built_in_the_background_and_served_from_the_store(
     served = client.get("/reports/spend.csv")
     assert served.status_code == 200 and served.headers["Content-Length"] == str(len(served.data))
     assert served.headers["Content-Disposition"].startswith("attachment")
+    assert served.headers["Cache-Control"] == "no-store"  # one scope's figures: no cache keeps them
     assert len(_rows(served.data)) == 301
     assert client.get("/reports/spend.csv", headers={"If-None-Match": served.headers["ETag"]}).status_code == 304
     assert login(personas.admin).get("/reports/spend.csv").data == served.data  # same scope, same file
