@@ -9,7 +9,7 @@ from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
-from minitendr.reports.models import AwardDuration, CompetitionSummary, ExportJob, SpendMonth, SpendSummary
+from minitendr.reports.models import AwardDuration, CompetitionSummary, ExportFile, ExportJob, SpendMonth, SpendSummary
 
 __all__ = [
     "Amendment",
@@ -21,6 +21,7 @@ __all__ = [
     "CompetitionSummary",
     "Demand",
     "Drawdown",
+    "ExportFile",
     "ExportJob",
     "FrameworkContract",
     "FrameworkParty",

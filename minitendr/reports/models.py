@@ -35,6 +35,10 @@ class ExportJob(Model):
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[timestamp] = mapped_column(default=clock.now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # What was asked (kind and filters, hashed) and the data version it was built from: the same
+    # request of the same user over the same data takes this job's file instead of a new one.
+    key: Mapped[str | None] = mapped_column(sa.String(64))
+    version: Mapped[str | None] = mapped_column(sa.String(100))
 
     @property
     def is_pending(self) -> bool:
@@ -127,3 +131,24 @@ class AwardDuration(Model):
     awards: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (sa.CheckConstraint("tenths >= 0 AND awards >= 0", name="not_negative"),)
+
+
+# --- files kept in the export store for everyone who asks the same (minitendr.reports.jobs) -------
+class ExportFile(Model):
+    """The open-data package, or a spend CSV of one scope and filters, kept as a file in the export
+    store: one row per key (kind, scope, parameters) naming the data version its newest complete file
+    was built from, what that file holds (a digest, so an unchanged rebuild keeps the file and its
+    ETag), and the build under way — ``building_since`` is set by one claimant at a time, across hosts."""
+
+    __tablename__ = "export_file"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    scope: Mapped[str] = mapped_column(sa.String(40))
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    version: Mapped[str | None] = mapped_column(sa.String(100))
+    digest: Mapped[str | None] = mapped_column(sa.String(64))
+    rows: Mapped[int] = mapped_column(default=0)
+    built_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    building_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(sa.Text)
