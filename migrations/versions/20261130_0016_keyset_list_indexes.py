@@ -10,7 +10,7 @@ Plain CREATE INDEX: on PostgreSQL it holds writes to the table while it builds (
 of audit events), so run it in the deployment's maintenance window like every migration.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0014
 Create Date: 2026-11-30 12:00:00
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0011'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -159,10 +159,6 @@ def test_an_attachment_uploaded_through_one_host_downloads_through_the_other(clu
     assert downloaded.headers["Content-Disposition"].endswith("filename=rozpocet-uzel-a.pdf")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export files go through the store only with the exports branch of issue 16; remove this mark then",
-)
 def test_an_export_started_on_one_host_is_written_by_a_worker_and_downloads_from_another(cluster):
     official = User(cluster.a.base_url, "mpsv@demo.cz")
     started = official.get("/reports/spend.xlsx", allow_redirects=False)
