@@ -375,49 +375,94 @@ def _page_plans(client, url: str) -> list[str]:
     return plans
 
 
-PLANNED = [("ministry", f"/subcontracts/?sort={sort}") for sort in contract_queries.SORTS] + [
-    ("ministry", "/subcontracts/?status=completed&sort=-value"),
-    ("ministry", "/subcontracts/?category=terenni&sort=value"),
-    ("ministry", "/subcontracts/?year=2025&sort=number"),
-    ("ministry", "/subcontracts/?registry=pending"),
-    ("ministry", "/subcontracts/?provider=00000000"),
-    ("ospod", "/subcontracts/?sort=value"),
-    ("ospod", "/subcontracts/?sort=number&status=active"),
-    ("provider", "/subcontracts/?sort=-value"),
-    ("provider", "/subcontracts/?sort=number"),
-    ("ministry", "/demands/"),
-    ("ministry", "/demands/?status=awarded"),
-    ("ospod", "/demands/"),
-    ("provider", "/demands/"),
-    ("provider", "/demands/?status=published"),
-    ("ospod", "/subcontracts/registry"),
-    ("ministry", "/subcontracts/registry"),
+AFTER = {  # a cursor in the middle of each sort, so that the plans are those of a later page too
+    "-signed": encode_cursor([dt.date(2025, 6, 1), 30]),
+    "signed": encode_cursor([dt.date(2025, 6, 1), 30]),
+    "-value": encode_cursor([Decimal("50000.00"), 30]),
+    "value": encode_cursor([Decimal("50000.00"), 30]),
+    "number": encode_cursor(["PAK", 2031, 30]),
+    "newest": encode_cursor([dt.datetime(2026, 6, 1, tzinfo=dt.UTC), 30]),
+    "invited": encode_cursor([30]),
+    "deadline": encode_cursor([dt.datetime(2026, 12, 1, tzinfo=dt.UTC), 30]),
+}
+ANY, ORP, PROVIDER = r"\w+", r"ix_subcontract_(orp|pending_orp)\w*", r"ix_subcontract_provider_\w+"
+PLANNED = [
+    *[("ministry", f"/subcontracts/?sort={sort}", ANY) for sort in contract_queries.SORTS],
+    ("ministry", "/subcontracts/?status=completed&sort=-value", r"ix_subcontract_status_value"),
+    ("ministry", "/subcontracts/?status=active&sort=number", r"ix_subcontract_status_number"),
+    ("ministry", "/subcontracts/?category=terenni&sort=value", r"ix_subcontract_value"),
+    ("ministry", "/subcontracts/?year=2025&sort=number", r"sqlite_autoindex_subcontract_\d|uq_subcontract_number"),
+    ("ministry", "/subcontracts/?year=2025", r"ix_subcontract_signed"),
+    ("ministry", "/subcontracts/?registry=pending", r"ix_subcontract_pending_signed"),
+    ("ministry", "/subcontracts/?provider=00000000", ANY),
+    ("ospod", "/subcontracts/?sort=value", ORP),
+    ("ospod", "/subcontracts/?sort=-value&status=completed", ORP),
+    ("ospod", "/subcontracts/?sort=number&status=active", ORP),
+    ("ospod", "/subcontracts/?registry=pending", ORP),
+    ("provider", "/subcontracts/?sort=-value", PROVIDER),
+    ("provider", "/subcontracts/?sort=value&status=active", PROVIDER),
+    ("provider", "/subcontracts/?sort=number", PROVIDER),
+    ("ministry", "/demands/?sort=newest", r"ix_demand_created"),
+    ("ministry", "/demands/?sort=newest&status=awarded", r"ix_demand_status_created"),
+    ("ospod", "/demands/?sort=newest", r"ix_demand_orp_created"),
+    ("ospod", "/demands/?sort=newest&status=awarded", r"ix_demand_orp_created"),
+    ("provider", "/demands/?sort=invited", r"ix_invitation_provider_demand"),
+    ("provider", "/demands/?sort=invited&status=awarded", r"ix_invitation_provider_demand"),
+    ("provider", "/demands/?sort=deadline&status=published", r"ix_demand_status_deadline"),
+    ("ospod", "/subcontracts/registry?sort=signed", ORP),
+    ("ministry", "/subcontracts/registry?sort=signed", r"ix_subcontract_pending_signed"),
 ]
 
 
-@pytest.mark.parametrize(("persona", "url"), PLANNED)
-def test_a_page_is_read_in_order_from_an_index_not_sorted(login, personas, country, persona, url):
+def _with_cursor(url: str, later: bool) -> str:
+    """``url`` as its first page, or as a later one (after a cursor of its sort); the demand lists and the
+    register have one sort each, named here only to pick the cursor."""
+    sort = re.search(r"sort=([-\w]+)", url)
+    key = sort.group(1) if sort else "-signed"
+    if url.startswith("/demands/") or url.startswith("/subcontracts/registry"):
+        url = re.sub(r"sort=[-\w]+&?", "", url).rstrip("?&")
+    return f"{url}{'&' if '?' in url else '?'}after={AFTER[key]}" if later else url
+
+
+@pytest.mark.parametrize("later", [False, True], ids=["first page", "later page"])
+@pytest.mark.parametrize(("persona", "url", "index"), PLANNED)
+def test_a_page_is_read_in_order_from_the_index_of_its_sort_and_scope(
+    login, personas, country, persona, url, index, later
+):
     if db.session.get_bind().dialect.name != "sqlite":
         pytest.skip("PostgreSQL plans by the size of the tables: checked at 100 000 rows (see the report)")
     country.add(3)
     db.session.commit()
-    plans = _page_plans(login(personas[persona]), url)
+    plans = _page_plans(login(personas[persona]), _with_cursor(url, later))
     assert plans, url
     for plan in plans:
-        assert "USING" in plan and "TEMP B-TREE" not in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+    assert re.search(rf"USING (COVERING )?INDEX {index}\b", plans[0]), plans[0]
 
 
-@pytest.mark.parametrize("url", ["/subcontracts/", "/subcontracts/?sort=number", "/demands/", "/subcontracts/registry"])
-def test_a_kraj_reads_its_orps_one_by_one_each_in_order(login, personas, country, kraj_pak, url):
+@pytest.mark.parametrize("later", [False, True], ids=["first page", "later page"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/subcontracts/?sort=-signed",
+        "/subcontracts/?sort=number",
+        "/subcontracts/?sort=-value&status=completed",
+        "/subcontracts/?sort=value&category=terenni&year=2025",
+        "/demands/?sort=newest",
+        "/demands/?sort=newest&status=awarded",
+        "/subcontracts/registry?sort=signed",
+    ],
+)
+def test_a_kraj_reads_its_orps_one_by_one_each_in_order(login, personas, country, kraj_pak, url, later):
     if db.session.get_bind().dialect.name != "sqlite":
         pytest.skip("PostgreSQL plans by the size of the tables")
     country.add(3)
     db.session.commit()
-    (plan,) = _page_plans(login(personas.kraj), url)
+    (plan,) = _page_plans(login(personas.kraj), _with_cursor(url, later))
     runs = plan.split("UNION ALL")
     assert len(runs) == len(kraj_pak.orps)
     for run in runs:
-        assert re.search(r"INDEX ix_(subcontract|demand)_(orp|pending)_\w+ \(orp_id=\?\)", run), run
+        assert re.search(r"INDEX ix_(subcontract|demand)_(orp|pending)_\w+ \(orp_id=\?", run), run
     assert plan.count("TEMP B-TREE") == 1  # the merge of the runs' first pages, no more
 
 

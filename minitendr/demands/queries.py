@@ -44,15 +44,17 @@ def filters_from(args: Mapping[str, str]) -> dict[str, str]:
     return {key: (args.get(key) or "").strip() for key in FILTERS}
 
 
-def in_state(state: DemandStatus) -> sa.ColumnElement[bool]:
+def in_state(state: DemandStatus, indexed: bool = True) -> sa.ColumnElement[bool]:
     """The demands in ``state`` as people see it (``Demand.state``), said so that an index on the stored
     status serves it: "published" and "evaluation" are both stored as published, either side of the
-    deadline."""
+    deadline. Not ``indexed``: said so that no index answers it, for a list that walks an index of its
+    own (an ORP's, a provider's invitations), which SQLite would otherwise leave for the state's."""
+    status = Demand.status.expression if indexed else sa.func.coalesce(Demand.status, Demand.status)
     if state is DemandStatus.PUBLISHED:
-        return sa.and_(Demand.status == DemandStatus.PUBLISHED, Demand.deadline > clock.now())
+        return sa.and_(status == DemandStatus.PUBLISHED, Demand.deadline > clock.now())
     if state is DemandStatus.EVALUATION:
-        return sa.and_(Demand.status == DemandStatus.PUBLISHED, Demand.deadline <= clock.now())
-    return Demand.status == state
+        return sa.and_(status == DemandStatus.PUBLISHED, Demand.deadline <= clock.now())
+    return status == state
 
 
 def _visible(user: User, *columns: Any) -> sa.Select:
@@ -73,10 +75,12 @@ def _orps_of_kraj(kraj: sa.ColumnElement[bool]) -> list[int]:
 @dataclass
 class Selection:
     """The ORP and kraj filters as conditions (an unknown code selects nothing), and the ORPs the rows
-    lie in when that is a known set of a few (a kraj's), which the list reads one by one."""
+    lie in when that is a known set of a few (a kraj's), which the list reads one by one. ``narrow``:
+    an ORP, a kraj's ORPs or a provider's invitations lead the way, not the state."""
 
     conditions: list[sa.ColumnElement[bool]]
     partitions: Partitions | None
+    narrow: bool
 
 
 def _selection(user: User, filters: Mapping[str, str]) -> Selection:
@@ -91,7 +95,8 @@ def _selection(user: User, filters: Mapping[str, str]) -> Selection:
         conditions.append(sa.false() if orp_id is None else Demand.orp_id == orp_id)
     # One ORP (the filter, an OSPOD's scope) or a provider's invitations narrow it more.
     narrowed = user.role in (Role.OSPOD, Role.PROVIDER) or bool(filters.get("orp"))
-    return Selection(conditions, None if orps is None or narrowed else Partitions(Demand.orp_id.expression, orps))
+    partitions = None if orps is None or narrowed else Partitions(Demand.orp_id.expression, orps)
+    return Selection(conditions, partitions, narrow=narrowed or partitions is not None)
 
 
 def _state(filters: Mapping[str, str]) -> DemandStatus | None:
@@ -125,15 +130,18 @@ def demand_list(user: User, filters: Mapping[str, str]) -> DemandList:
     rows = _with_related(_visible(user, Demand).where(*conditions))
     open_now: list[Demand] = []
     more_open = False
-    if state is not None:
-        rows = rows.where(in_state(state))
+    # The open ones are few in the whole country: read in the order of their deadlines, even for one
+    # provider (the state's index is the way to them).
+    in_chosen_state = in_state(state, indexed=not selected.narrow or state is DemandStatus.PUBLISHED) if state else None
+    if in_chosen_state is not None:
+        rows = rows.where(in_chosen_state)
     if user.role is not Role.PROVIDER:
         page: Page[Demand] = paginate(rows, NEWEST_FIRST, NEWEST_FIRST.values_of, partitions=selected.partitions)
     elif state is DemandStatus.PUBLISHED:
         page = paginate(rows, NEAREST_DEADLINE_FIRST, NEAREST_DEADLINE_FIRST.values_of)
     else:
         if state is None:
-            rows = rows.where(sa.not_(in_state(DemandStatus.PUBLISHED)))
+            rows = rows.where(sa.not_(in_state(DemandStatus.PUBLISHED, indexed=False)))
         page = paginate(rows, LATEST_INVITATIONS_FIRST, lambda demand: (demand.id,))
         if state is None and not page.has_previous:
             open_rows = _visible(user, Demand).where(*conditions, in_state(DemandStatus.PUBLISHED))
@@ -142,8 +150,8 @@ def demand_list(user: User, filters: Mapping[str, str]) -> DemandList:
             more_open, open_now = len(open_now) > OPEN_ROWS, open_now[:OPEN_ROWS]
     if counts is not None:
         page.count = counts.get(state.value, 0) if state else sum(counts.values())
-    elif state is not None:
-        page.count, page.count_exceeds = count_upto(_visible(user, Demand.id).where(*conditions, in_state(state)))
+    elif in_chosen_state is not None:
+        page.count, page.count_exceeds = count_upto(_visible(user, Demand.id).where(*conditions, in_chosen_state))
     else:
         page.count, page.count_exceeds = COUNT_LIMIT, True
     return DemandList(page=page, counts=counts, open_now=open_now, more_open=more_open)
