@@ -150,6 +150,16 @@ def decode_cursor(cursor: str, length: int) -> list[Any]:
         raise ValueError(str(error)) from error
 
 
+def not_by_index(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """``column`` for a condition that a page checks along the index it walks rather than by an index
+    of its own. SQLite, which plans by the shape of a query, gets it as an expression no index answers
+    (it would otherwise weigh an index of half the country the same as an ORP's); PostgreSQL, which
+    plans by its statistics, gets the column itself."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.func.coalesce(column, column)
+    return column
+
+
 # --- one page ------------------------------------------------------------------------------------
 @dataclass
 class Page(Generic[T]):
@@ -280,9 +290,21 @@ def paginate(
     return page
 
 
-def count_upto(stmt: sa.Select, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+def first_rows(stmt: sa.Select, limit: int, partitions: Partitions | None = None) -> sa.Subquery:
+    """At most ``limit`` rows of ``stmt``, in no particular order, as a subquery to count or sum. With
+    ``partitions``, read one partition after the other, each through its own index, until there are
+    enough: a count stops after ``limit`` rows however many the partitions hold."""
+    if partitions is None:
+        return stmt.limit(limit).subquery()
+    if not partitions.values:
+        return stmt.where(sa.false()).limit(limit).subquery()
+    runs = [stmt.where(partitions.column == value) for value in partitions.values]
+    return sa.union_all(*runs).limit(limit).subquery()
+
+
+def count_upto(stmt: sa.Select, limit: int = COUNT_LIMIT, partitions: Partitions | None = None) -> tuple[int, bool]:
     """How many rows ``stmt`` selects, reading at most ``limit + 1`` of them: (count, more than limit)."""
     rows = stmt.with_only_columns(sa.literal(1), maintain_column_froms=True).order_by(None)
-    capped = rows.limit(limit + 1).subquery()
+    capped = first_rows(rows, limit + 1, partitions)
     found = db.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
     return min(found, limit), found > limit

@@ -3,9 +3,11 @@
 The sub-contract and demand lists page by keyset (minitendr.pagination): each page reads the next rows
 of its sort straight from an index. One index per sort offered, nationally, per state, and within the
 scope of an OSPOD (its ORP; a kraj reads its ORPs one by one) and of a provider; the sub-contracts
-waiting for the register of contracts get partial indexes of their own. The composite indexes on ORP and provider replace the single-column ones, which
-they begin with; the category loses its own (a third of all rows each, it is read by walking a sort's
-index: SQLite would rather take the category's index and sort a third of the country).
+waiting for the register of contracts get partial indexes of their own. The composite indexes on ORP
+and provider replace the single-column ones, which they begin with, and the index of an ORP's demands
+by state gains the deadline (a state is read from the index alone). The category loses its own: a
+third of all rows each, it is read by walking a sort's index (SQLite would rather take the category's
+index and sort a third of the country).
 
 The partial indexes repeat the pending condition word for word as ``SubContract.registry_pending``
 renders it (SQLite uses a partial index only for a query that says the same); its unary plus keeps
@@ -70,6 +72,8 @@ def upgrade():
     op.drop_index('ix_subcontract_category_id', table_name='subcontract')
     for name, columns in DEMAND.items():
         op.create_index(name, 'demand', columns, unique=False)
+    op.drop_index('ix_demand_orp_status', table_name='demand')
+    op.create_index('ix_demand_orp_status', 'demand', ['orp_id', 'status', 'deadline'], unique=False)
     op.create_index('ix_invitation_provider_demand', 'invitation', ['provider_id', 'demand_id'], unique=False)
     op.drop_index('ix_invitation_provider_id', table_name='invitation')
 
@@ -77,6 +81,8 @@ def upgrade():
 def downgrade():
     op.create_index('ix_invitation_provider_id', 'invitation', ['provider_id'], unique=False)
     op.drop_index('ix_invitation_provider_demand', table_name='invitation')
+    op.drop_index('ix_demand_orp_status', table_name='demand')
+    op.create_index('ix_demand_orp_status', 'demand', ['orp_id', 'status'], unique=False)
     for name in DEMAND:
         op.drop_index(name, table_name='demand')
     op.create_index('ix_subcontract_provider_id', 'subcontract', ['provider_id'], unique=False)

@@ -23,7 +23,7 @@ from minitendr.auth.models import Role, User
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract, SubContractStatus
 from minitendr.db import db
 from minitendr.money import to_money
-from minitendr.pagination import COUNT_LIMIT, Page, Partitions, Sort, paginate
+from minitendr.pagination import COUNT_LIMIT, Page, Partitions, Sort, first_rows, not_by_index, paginate
 from minitendr.permissions import subcontract_scope
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory
@@ -83,21 +83,18 @@ class Selection:
         """The conditions on the sub-contracts for a list in ``sort`` order."""
         if self.year is None:
             return self.rows
-        if sort.endswith("signed"):
+        dialect = dialect_name()
+        if sort.endswith("signed") or dialect != "sqlite":
             # Where the page starts in the index of the date.
             return [*self.rows, SubContract.signed_on.between(dt.date(self.year, 1, 1), dt.date(self.year, 12, 31))]
-        # Said as the year of the date, which no index answers: SQLite would otherwise read the year
-        # from the index of the date and sort it all by value, instead of walking the value's index.
-        return [*self.rows, year_of(SubContract.signed_on, dialect_name()) == self.year]
+        # Said as the year of the date, which no index answers: SQLite (which plans by the shape of a
+        # query) would otherwise read the year from the index of the date and sort it all by value,
+        # instead of walking the value's index. PostgreSQL weighs both by its statistics.
+        return [*self.rows, year_of(SubContract.signed_on, dialect) == self.year]
 
     @property
     def partitions(self) -> Partitions | None:
         return Partitions(SubContract.orp_id.expression, self.orps) if self.orps is not None else None
-
-
-def _unindexed(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-    """``column``, unchanged, as an expression no index answers."""
-    return sa.func.coalesce(column, column)
 
 
 def _is(column, value: int | None) -> sa.ColumnElement[bool]:
@@ -140,12 +137,11 @@ def _selection(
             selected.summary.append(SpendSummary.year == year)
     if filters.get("status") in {status.value for status in SubContractStatus}:
         status = SubContractStatus(filters["status"])
-        # Nationally the state has indexes of its own, one per sort. Within an ORP, a kraj's ORPs or a
-        # provider it is said so that no index answers it and it is checked along the ORP's or the
-        # provider's index: SQLite would otherwise weigh the state's index (half the country) the same.
+        # Nationally the state has indexes of its own, one per sort; within an ORP, a kraj's ORPs or a
+        # provider it is checked along the ORP's or the provider's index.
         narrow = narrowed or selected.orps is not None
         column = SubContract.status.expression
-        selected.rows_only((_unindexed(column) if narrow else column) == status)
+        selected.rows_only((not_by_index(column) if narrow else column) == status)
     if filters.get("registry") == "pending":
         selected.rows_only(SubContract.registry_pending.expression)
     return selected
@@ -163,7 +159,7 @@ class Totals:
 
 def _totals(user: User, selected: Selection) -> Totals:
     """From the spend summary when it can answer (one row per framework, ORP, category, provider and
-    year); otherwise from the rows, reading at most ``COUNT_LIMIT + 1`` of them."""
+    year); otherwise from the rows, reading at most ``COUNT_LIMIT + 1`` of them (a kraj's ORP by ORP)."""
     if selected.summary is not None:
         count, value = db.session.execute(
             sa.select(
@@ -172,12 +168,8 @@ def _totals(user: User, selected: Selection) -> Totals:
             ).where(subcontract_scope(user, SpendSummary), *selected.summary)
         ).one()
         return Totals(count=int(count), value=to_money(value))
-    capped = (
-        sa.select(SubContract.value)
-        .where(subcontract_scope(user), *selected.conditions(DEFAULT_SORT))
-        .limit(COUNT_LIMIT + 1)
-        .subquery()
-    )
+    rows = sa.select(SubContract.value).where(subcontract_scope(user), *selected.conditions(DEFAULT_SORT))
+    capped = first_rows(rows, COUNT_LIMIT + 1, selected.partitions)
     count, value = db.session.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(capped.c.value), 0))
     ).one()

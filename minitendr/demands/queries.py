@@ -20,7 +20,16 @@ from minitendr.auth.models import Role, User
 from minitendr.db import db
 from minitendr.demands.models import Demand, DemandStatus, Invitation
 from minitendr.forms import SelectChoice
-from minitendr.pagination import COUNT_LIMIT, Page, Partitions, Sort, count_upto, paginate
+from minitendr.pagination import (
+    COUNT_LIMIT,
+    Page,
+    Partitions,
+    Sort,
+    count_upto,
+    first_rows,
+    not_by_index,
+    paginate,
+)
 from minitendr.permissions import demand_scope
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
@@ -47,9 +56,9 @@ def filters_from(args: Mapping[str, str]) -> dict[str, str]:
 def in_state(state: DemandStatus, indexed: bool = True) -> sa.ColumnElement[bool]:
     """The demands in ``state`` as people see it (``Demand.state``), said so that an index on the stored
     status serves it: "published" and "evaluation" are both stored as published, either side of the
-    deadline. Not ``indexed``: said so that no index answers it, for a list that walks an index of its
-    own (an ORP's, a provider's invitations), which SQLite would otherwise leave for the state's."""
-    status = Demand.status.expression if indexed else sa.func.coalesce(Demand.status, Demand.status)
+    deadline. Not ``indexed``: for a list that walks an index of its own (an ORP's, a provider's
+    invitations) and checks the state along it (``not_by_index``)."""
+    status = Demand.status.expression if indexed else not_by_index(Demand.status.expression)
     if state is DemandStatus.PUBLISHED:
         return sa.and_(status == DemandStatus.PUBLISHED, Demand.deadline > clock.now())
     if state is DemandStatus.EVALUATION:
@@ -126,7 +135,7 @@ def demand_list(user: User, filters: Mapping[str, str]) -> DemandList:
     first, the nearest deadline on top, then the others, the latest first."""
     state, selected = _state(filters), _selection(user, filters)
     conditions = selected.conditions
-    counts = state_counts(user, conditions)
+    counts = state_counts(user, conditions, selected.partitions)
     rows = _with_related(_visible(user, Demand).where(*conditions))
     open_now: list[Demand] = []
     more_open = False
@@ -151,18 +160,23 @@ def demand_list(user: User, filters: Mapping[str, str]) -> DemandList:
     if counts is not None:
         page.count = counts.get(state.value, 0) if state else sum(counts.values())
     elif in_chosen_state is not None:
-        page.count, page.count_exceeds = count_upto(_visible(user, Demand.id).where(*conditions, in_chosen_state))
+        chosen = _visible(user, Demand.id).where(*conditions, in_chosen_state)
+        page.count, page.count_exceeds = count_upto(chosen, partitions=selected.partitions)
     else:
         page.count, page.count_exceeds = COUNT_LIMIT, True
     return DemandList(page=page, counts=counts, open_now=open_now, more_open=more_open)
 
 
-def state_counts(user: User, conditions: list[sa.ColumnElement[bool]] | None = None) -> dict[str, int] | None:
+def state_counts(
+    user: User, conditions: list[sa.ColumnElement[bool]] | None = None, partitions: Partitions | None = None
+) -> dict[str, int] | None:
     """How many of the demands ``user`` may see (and ``conditions`` select) are in each state (by the
-    state's value); None when they are more than ``COUNT_LIMIT`` (no more rows than that are read)."""
+    state's value); None when they are more than ``COUNT_LIMIT`` (no more rows than that are read, a
+    kraj's ORP by ORP)."""
     # Grouped over a subquery: the derived state carries the clock as a parameter, and PostgreSQL
     # would not see the SELECT and GROUP BY copies of it as the same expression.
-    states = _visible(user, Demand.state.label("state")).where(*(conditions or ())).limit(COUNT_LIMIT + 1).subquery()
+    rows = _visible(user, Demand.state.label("state")).where(*(conditions or ()))
+    states = first_rows(rows, COUNT_LIMIT + 1, partitions)
     counts: dict[str, int] = dict(
         db.session.execute(sa.select(states.c.state, sa.func.count()).group_by(states.c.state)).all()
     )
