@@ -270,10 +270,11 @@ def registry_overview(user: User) -> RegistryOverview:
         .order_by(Kraj.name, Orp.name)
     )
     per_orp = [Pending(kraj, orp, count, to_money(value)) for kraj, orp, count, value in rows]
-    per_kraj = [
-        Pending(kraj, None, sum(row.count for row in group), sum((row.value for row in group), Decimal("0.00")))
-        for kraj, group in ((kraj, list(rows)) for kraj, rows in itertools.groupby(per_orp, key=lambda r: r.kraj))
-    ]
+    per_kraj = []
+    for kraj, group in itertools.groupby(per_orp, key=lambda row: row.kraj):
+        orps = list(group)
+        value = sum((row.value for row in orps), Decimal("0.00"))
+        per_kraj.append(Pending(kraj, None, sum(row.count for row in orps), value))
     stmt = sa.select(SubContract).where(pending).options(selectinload(SubContract.provider))
     partitions = (
         Partitions(SubContract.orp_id.expression, _orps_of_kraj(user.kraj_id)) if user.role is Role.KRAJ else None

@@ -134,37 +134,34 @@ def demand_list(user: User, filters: Mapping[str, str]) -> DemandList:
     ignored), a page at a time. Officials get the newest first. A provider gets its open minitenders
     first, the nearest deadline on top, then the others, the latest first."""
     state, selected = _state(filters), _selection(user, filters)
-    conditions = selected.conditions
-    counts = state_counts(user, conditions, selected.partitions)
-    rows = _with_related(_visible(user, Demand).where(*conditions))
-    open_now: list[Demand] = []
-    more_open = False
     # The open ones are few in the whole country: read in the order of their deadlines, even for one
     # provider (the state's index is the way to them).
-    in_chosen_state = in_state(state, indexed=not selected.narrow or state is DemandStatus.PUBLISHED) if state else None
-    if in_chosen_state is not None:
-        rows = rows.where(in_chosen_state)
+    chosen = in_state(state, indexed=not selected.narrow or state is DemandStatus.PUBLISHED) if state else None
+    conditions = [*selected.conditions, *([chosen] if chosen is not None else [])]
+    rows = _with_related(_visible(user, Demand).where(*conditions))
+    open_now: list[Demand] = []
     if user.role is not Role.PROVIDER:
         page: Page[Demand] = paginate(rows, NEWEST_FIRST, NEWEST_FIRST.values_of, partitions=selected.partitions)
     elif state is DemandStatus.PUBLISHED:
         page = paginate(rows, NEAREST_DEADLINE_FIRST, NEAREST_DEADLINE_FIRST.values_of)
-    else:
-        if state is None:
-            rows = rows.where(sa.not_(in_state(DemandStatus.PUBLISHED, indexed=False)))
+    elif state is not None:
         page = paginate(rows, LATEST_INVITATIONS_FIRST, lambda demand: (demand.id,))
-        if state is None and not page.has_previous:
-            open_rows = _visible(user, Demand).where(*conditions, in_state(DemandStatus.PUBLISHED))
+    else:  # the open ones on top of the first page, the rest below and on the next pages
+        rest = rows.where(sa.not_(in_state(DemandStatus.PUBLISHED, indexed=False)))
+        page = paginate(rest, LATEST_INVITATIONS_FIRST, lambda demand: (demand.id,))
+        if not page.has_previous:
+            open_rows = _visible(user, Demand).where(*selected.conditions, in_state(DemandStatus.PUBLISHED))
             ordered = _with_related(open_rows).order_by(*NEAREST_DEADLINE_FIRST.order_by())
             open_now = list(db.session.scalars(ordered.limit(OPEN_ROWS + 1)))
-            more_open, open_now = len(open_now) > OPEN_ROWS, open_now[:OPEN_ROWS]
+    counts = state_counts(user, selected.conditions, selected.partitions)
     if counts is not None:
         page.count = counts.get(state.value, 0) if state else sum(counts.values())
-    elif in_chosen_state is not None:
-        chosen = _visible(user, Demand.id).where(*conditions, in_chosen_state)
-        page.count, page.count_exceeds = count_upto(chosen, partitions=selected.partitions)
+    elif state is not None:
+        chosen_ids = _visible(user, Demand.id).where(*conditions)
+        page.count, page.count_exceeds = count_upto(chosen_ids, partitions=selected.partitions)
     else:
         page.count, page.count_exceeds = COUNT_LIMIT, True
-    return DemandList(page=page, counts=counts, open_now=open_now, more_open=more_open)
+    return DemandList(page=page, counts=counts, open_now=open_now[:OPEN_ROWS], more_open=len(open_now) > OPEN_ROWS)
 
 
 def state_counts(
