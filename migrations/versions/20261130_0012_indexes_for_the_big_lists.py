@@ -5,7 +5,8 @@ of its sort straight from an index. One index per sort offered, nationally, per 
 scope of an OSPOD (its ORP; a kraj reads its ORPs one by one) and of a provider; the sub-contracts
 waiting for the register of contracts get partial indexes of their own. The composite indexes on ORP
 and provider replace the single-column ones, which they begin with, and the index of an ORP's demands
-by state gains the deadline (a state is read from the index alone). The category loses its own: a
+by state gains the deadline (a state is read from the index alone), that of a minitender's bids the
+provider (whether a provider bid in it, asked of every row of its list). The category loses its own: a
 third of all rows each, it is read by walking a sort's index (SQLite would rather take the category's
 index and sort a third of the country).
 
@@ -76,9 +77,13 @@ def upgrade():
     op.create_index('ix_demand_orp_status', 'demand', ['orp_id', 'status', 'deadline'], unique=False)
     op.create_index('ix_invitation_provider_demand', 'invitation', ['provider_id', 'demand_id'], unique=False)
     op.drop_index('ix_invitation_provider_id', table_name='invitation')
+    op.create_index('ix_bid_demand_provider', 'bid', ['demand_id', 'provider_id'], unique=False)
+    op.drop_index('ix_bid_demand_id', table_name='bid')
 
 
 def downgrade():
+    op.create_index('ix_bid_demand_id', 'bid', ['demand_id'], unique=False)
+    op.drop_index('ix_bid_demand_provider', table_name='bid')
     op.create_index('ix_invitation_provider_id', 'invitation', ['provider_id'], unique=False)
     op.drop_index('ix_invitation_provider_demand', table_name='invitation')
     op.drop_index('ix_demand_orp_status', table_name='demand')
