@@ -81,6 +81,7 @@ class Base(DeclarativeBase):
 
 _Row = TypeVar("_Row")
 
+
 class MinitendrSQLAlchemy(SQLAlchemy):
     def get_or_404(self, entity: type[_Row], ident: Any, *, description: str | None = None, **kwargs: Any) -> _Row:
         """404 for an id no row can have: ``/demands/99999999999999999999`` would overflow the id
