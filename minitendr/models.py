@@ -9,7 +9,19 @@ from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
-from minitendr.reports.models import AwardDuration, CompetitionSummary, ExportJob, SpendMonth, SpendSummary
+from minitendr.reports.models import (
+    AwardDuration,
+    CompetitionSummary,
+    ExportJob,
+    FrameworkSpend,
+    KrajSpend,
+    OrpSpend,
+    ProviderAwardDuration,
+    ProviderCompetition,
+    ProviderSpend,
+    SpendMonth,
+    SpendSummary,
+)
 
 __all__ = [
     "Amendment",
@@ -24,12 +36,18 @@ __all__ = [
     "ExportJob",
     "FrameworkContract",
     "FrameworkParty",
+    "FrameworkSpend",
     "Invitation",
     "Kraj",
+    "KrajSpend",
     "Notification",
     "Orp",
+    "OrpSpend",
     "OutboxEmail",
     "Provider",
+    "ProviderAwardDuration",
+    "ProviderCompetition",
+    "ProviderSpend",
     "ServiceCategory",
     "ServiceType",
     "SpendMonth",
