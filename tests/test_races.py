@@ -31,6 +31,7 @@ RACE_TABLES = (
     "spend_kraj",
     "spend_orp",
     "spend_provider",
+    "spend_kraj_month",
     "framework_spend",
     "provider_competition",
     "provider_award_duration",

@@ -586,6 +586,23 @@ def test_summaries_answer_as_the_records_do(synthetic, personas, persona, args):
     assert service._median_days(durations) == _median_in_python(db.session.execute(durations).all())
 
 
+@pytest.mark.parametrize("args", [{}, {"kraj": "CZ053"}, {"category": "terenni"}, {"year": "2024"}])
+@pytest.mark.parametrize("persona", ["ministry", "kraj"])
+def test_the_totals_of_whole_kraje_answer_as_the_finer_summary_does(synthetic, personas, persona, args, monkeypatch):
+    """Kraj × category, per ORP, per provider and per month: the same from the totals of whole kraje as
+    from the summary per framework, ORP and provider (and a kraj official's only its own kraj's)."""
+    user = getattr(personas, persona)
+    filters = service.parse_filters(args, user)
+
+    def tables():
+        return [f(filters, user) for f in (service.matrix, service.per_orp, service.per_provider, service.monthly)]
+
+    whole = tables()
+    assert all(whole)  # not vacuous
+    monkeypatch.setattr(service, "_whole_kraje", lambda filters, user: False)
+    assert tables() == whole
+
+
 def _median_in_python(histogram) -> Decimal | None:
     values = sorted(t for t, n in histogram for _ in range(n))
     if not values:

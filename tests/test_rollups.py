@@ -95,6 +95,15 @@ def bare_aggregates(dialect: str) -> dict[str, tuple[str, str]]:
             f"SELECT o.kraj_id, s.category_id, {signed}, s.provider_id, {money} {spend} "
             f"GROUP BY o.kraj_id, s.category_id, {signed}, s.provider_id",
         ),
+        "spend_kraj_month": (
+            "kraj_id, category_id, year, month, contracted, drawn",
+            "SELECT o.kraj_id, category_id, year, month, sum(contracted), sum(drawn) FROM ("
+            f"SELECT s.orp_id, s.category_id, {signed} AS year, {e['month'].format('s.signed_on')} AS month, "
+            "s.value AS contracted, 0 AS drawn FROM subcontract s UNION ALL "
+            f"SELECT s.orp_id, s.category_id, {signed}, {e['month'].format('dd.period')}, 0, dd.amount "
+            "FROM drawdown dd JOIN subcontract s ON s.id = dd.subcontract_id WHERE dd.status = 'confirmed'"
+            ") moves JOIN orp o ON o.id = moves.orp_id GROUP BY o.kraj_id, category_id, year, month",
+        ),
         "framework_spend": (
             "framework_id, committed, drawn",
             f"SELECT s.framework_id, sum(s.value), coalesce(sum({drawn}), 0) FROM subcontract s "

@@ -38,6 +38,8 @@ class SubContract(Model):
         sa.CheckConstraint("status <> 'terminated' OR termination_reason IS NOT NULL", name="termination_reason"),
         sa.CheckConstraint("(registry_id IS NULL) = (registry_published_on IS NULL)", name="registry_pair"),
         sa.Index("ix_subcontract_framework", "framework_id"),
+        # A year's sub-contracts (reports, exports and lists filter by the year of signing).
+        sa.Index("ix_subcontract_signed_on", "signed_on"),
         # One number per kraj, year and place in the sequence: two awards can never share one.
         sa.UniqueConstraint("kraj_abbr", "number_year", "number_seq", name="uq_subcontract_number_seq"),
     )

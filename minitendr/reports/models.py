@@ -132,7 +132,8 @@ class AwardDuration(Model):
 class KrajSpend(Model):
     """Per kraj, category and year of signing: the sub-contracts, their value (with amendments) and
     what is confirmed as drawn from them — the few hundred rows the national and kraj views read
-    (``OrpSpend`` and ``ProviderSpend`` break them down per ORP and per provider)."""
+    (``OrpSpend``, ``ProviderSpend`` and ``KrajMonth`` break them down per ORP, per provider and per
+    month)."""
 
     __tablename__ = "spend_kraj"
 
@@ -176,6 +177,21 @@ class ProviderSpend(Model):
     drawn: Mapped[money] = mapped_column(default=0)
 
     __table_args__ = (sa.CheckConstraint("contracts >= 0 AND contracted >= 0 AND drawn >= 0", name="not_negative"),)
+
+
+class KrajMonth(Model):
+    """``SpendMonth`` per kraj: the national and kraj views' months."""
+
+    __tablename__ = "spend_kraj_month"
+
+    kraj_id: Mapped[int] = mapped_column(sa.ForeignKey("kraj.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    contracted: Mapped[money] = mapped_column(default=0)
+    drawn: Mapped[money] = mapped_column(default=0)
+
+    __table_args__ = (sa.CheckConstraint("contracted >= 0 AND drawn >= 0", name="not_negative"),)
 
 
 class FrameworkSpend(Model):

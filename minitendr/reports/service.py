@@ -44,6 +44,7 @@ from minitendr.reports.models import (
     AwardDuration,
     CompetitionSummary,
     FrameworkSpend,
+    KrajMonth,
     KrajSpend,
     OrpSpend,
     ProviderAwardDuration,
@@ -192,8 +193,8 @@ def _money(value: Any) -> Decimal:
     return to_money(value or 0)
 
 
-# A spend total: ``SpendSummary``, or one of the totals of whole kraje (``KrajSpend``, ``OrpSpend``,
-# ``ProviderSpend``); each has the columns of its grain.
+# A spend total: ``SpendSummary`` or ``SpendMonth``, or one of the totals of whole kraje (``KrajSpend``,
+# ``OrpSpend``, ``ProviderSpend``, ``KrajMonth``); each has the columns of its grain.
 Spend = Any
 
 
@@ -349,11 +350,16 @@ def monthly(filters: Filters, user: User) -> list[dict]:
     """Per month: money contracted (by signing date) and drawn (by the month delivered)."""
     if _live_bound(filters, user):
         return _monthly_live(filters, user)
+    spend: Spend
+    if _whole_kraje(filters, user):
+        spend, conditions = KrajMonth, _whole_kraje_conditions(filters, user, KrajMonth)
+    else:
+        spend, conditions = SpendMonth, subcontract_conditions(filters, user, SpendMonth)
     stmt = (
-        sa.select(SpendMonth.month, sa.func.sum(SpendMonth.contracted), sa.func.sum(SpendMonth.drawn))
-        .where(*subcontract_conditions(filters, user, SpendMonth))
-        .group_by(SpendMonth.month)
-        .order_by(SpendMonth.month)
+        sa.select(spend.month, sa.func.sum(spend.contracted), sa.func.sum(spend.drawn))
+        .where(*conditions)
+        .group_by(spend.month)
+        .order_by(spend.month)
     )
     return [
         {"month": m, "contracted": _money(contracted), "drawn": _money(drawn)}

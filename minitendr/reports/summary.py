@@ -10,11 +10,12 @@ totals always equal a rebuild and the bare aggregates over the records.
 
 Money is kept per framework × ORP × category × provider × year (``SpendSummary``, read through its
 ORP or provider index when a report is narrowed to one), per ORP × category × year × month
-(``SpendMonth``), per kraj × category × year (``KrajSpend``; with ``OrpSpend`` and ``ProviderSpend``
-per ORP and per provider besides: the national and kraj views) and per framework (``FrameworkSpend``,
-the ceilings' use). Competition is kept per ORP × category × year (``CompetitionSummary``, ``AwardDuration``) and
-per provider besides (``ProviderCompetition``, ``ProviderAwardDuration``); the provider's rows move
-only at a decision, after the deadline, never when it bids.
+(``SpendMonth``), per kraj × category × year (``KrajSpend``; with ``OrpSpend``, ``ProviderSpend`` and
+``KrajMonth`` per ORP, per provider and per month besides: the national and kraj views) and per
+framework (``FrameworkSpend``, the ceilings' use). Competition is kept per ORP × category × year
+(``CompetitionSummary``, ``AwardDuration``) and per provider besides (``ProviderCompetition``,
+``ProviderAwardDuration``); the provider's rows move only at a decision, after the deadline, never
+when it bids.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from minitendr.reports.models import (
     AwardDuration,
     CompetitionSummary,
     FrameworkSpend,
+    KrajMonth,
     KrajSpend,
     OrpSpend,
     ProviderAwardDuration,
@@ -49,6 +51,7 @@ SUMMARIES: tuple[type[Model], ...] = (
     KrajSpend,
     OrpSpend,
     ProviderSpend,
+    KrajMonth,
     FrameworkSpend,
     CompetitionSummary,
     AwardDuration,
@@ -139,6 +142,7 @@ def _spend(
     _add(KrajSpend, kraj, counted, existing)
     _add(OrpSpend, {**kraj, "orp_id": subcontract.orp_id}, counted, existing)
     _add(ProviderSpend, {**kraj, "provider_id": subcontract.provider_id}, counted, existing)
+    _add(KrajMonth, {**kraj, "month": f"{month:%Y-%m}"}, amounts, existing)
     framework = {"committed": amounts["contracted"], "drawn": amounts["drawn"]}
     _add(FrameworkSpend, {"framework_id": subcontract.framework_id}, framework, existing)
 
@@ -321,6 +325,13 @@ def rebuild_statements(dialect: str, models: tuple[type[Model], ...] = SUMMARIES
     ).subquery()
     by_month = [moves.c.orp_id, moves.c.category_id, moves.c.year, moves.c.month]
     month = sa.select(*by_month, sa.func.sum(moves.c.contracted), sa.func.sum(moves.c.drawn)).group_by(*by_month)
+    by_kraj_month = [Orp.kraj_id, moves.c.category_id, moves.c.year, moves.c.month]
+    kraj_month = (
+        sa.select(*by_kraj_month, sa.func.sum(moves.c.contracted), sa.func.sum(moves.c.drawn))
+        .select_from(moves)
+        .join(Orp, Orp.id == moves.c.orp_id)
+        .group_by(*by_kraj_month)
+    )
 
     published_year = year_of(Demand.published_at, dialect, utc=True)
     area = (Demand.orp_id, Demand.category_id, published_year)
@@ -334,6 +345,7 @@ def rebuild_statements(dialect: str, models: tuple[type[Model], ...] = SUMMARIES
             spend,
         ),
         SpendMonth: (["orp_id", "category_id", "year", "month", "contracted", "drawn"], month),
+        KrajMonth: (["kraj_id", "category_id", "year", "month", "contracted", "drawn"], kraj_month),
         KrajSpend: (["kraj_id", "category_id", "year", "contracts", "contracted", "drawn"], kraj),
         OrpSpend: (["kraj_id", "orp_id", "category_id", "year", "contracts", "contracted", "drawn"], orp),
         ProviderSpend: (
