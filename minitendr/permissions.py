@@ -354,6 +354,23 @@ def reader_of_scope(key: str) -> User:
     return reader
 
 
+def reads_whole_kraje(user: User) -> bool:
+    """National readers and kraj officials read totals of whole kraje; an OSPOD office's and a
+    provider's figures are their ORP's and their own, a part of any kraj's total."""
+    return reads_nationally(user) or user.role is Role.KRAJ
+
+
+def kraj_totals_scope(user: User, table) -> sa.ColumnElement[bool]:
+    """The totals per kraj (``table`` has ``kraj_id``) ``user`` may read: every kraj's for national
+    readers, its own kraj's for a kraj official (the same sub-contracts ``subcontract_scope`` lets
+    them read), none for anyone else."""
+    if reads_nationally(user):
+        return sa.true()
+    if user.role is Role.KRAJ:
+        return table.kraj_id == user.kraj_id
+    return sa.false()
+
+
 def can_read_subcontract(user: User, subcontract) -> bool:
     from minitendr.contracts.models import SubContract
 

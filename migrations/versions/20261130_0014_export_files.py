@@ -6,7 +6,7 @@ the one build under way. Export jobs remember what they were asked and over whic
 request again takes the finished file.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-30 15:00:00
 
 """
@@ -18,7 +18,7 @@ import minitendr.db
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ sub-contracts and minitenders. The last three replace indexes they begin with.
 Plain CREATE INDEX: on PostgreSQL it holds writes to the table while it builds (seconds for millions
 of audit events), so run it in the deployment's maintenance window like every migration.
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-11-30 12:00:00
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
+revision = '0015'
 down_revision = '0014'
 branch_labels = None
 depends_on = None
