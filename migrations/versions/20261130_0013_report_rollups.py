@@ -4,8 +4,8 @@ Running totals at the grains the spend dashboard reads: per kraj × category × 
 ORP, per provider and per month (the national and kraj views); per framework (what its sub-contracts
 commit and what is drawn: the ceilings' use); and the competition per provider × ORP × category × year
 with its award-duration histogram (one provider's figures). Filled from the records by
-``summary.rebuild``; the services keep them from now on. And an index on the sub-contracts' date of
-signing, for the year filter of what still reads them (exports, lists).
+``summary.rebuild``; the services keep them from now on. (The indexes the year filter and the
+minitenders awaiting a decision need come with 0012: ``(signed_on, id)`` and ``(status, deadline, id)``.)
 
 Revision ID: 0013
 Revises: 0012

@@ -473,8 +473,10 @@ def _competition_of_provider(filters: Filters, user: User, provider_id: int) -> 
 def _awaiting_decision(provider_id: int) -> list[sa.ColumnElement[bool]]:
     """The minitenders past their deadline and not yet decided that the provider bid in (a bid
     withdrawn or replaced before the deadline never counts; a cancelled minitender is not awaiting)."""
-    live_bids = sa.select(Bid.demand_id).where(Bid.provider_id == provider_id, summary.LIVE_BID)
-    return [Demand.id.in_(live_bids), Demand.status == DemandStatus.PUBLISHED, Demand.deadline <= clock.now()]
+    bid = sa.select(Bid.id).where(Bid.demand_id == Demand.id, Bid.provider_id == provider_id, summary.LIVE_BID)
+    # From the few published minitenders (their partial index) to their bids, not from all of the
+    # provider's bids to their minitenders.
+    return [Demand.status == DemandStatus.PUBLISHED, Demand.deadline <= clock.now(), bid.exists()]
 
 
 def _median_days(histogram: sa.Select) -> Decimal | None:
