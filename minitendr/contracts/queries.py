@@ -24,10 +24,10 @@ from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract, Su
 from minitendr.db import db
 from minitendr.money import to_money
 from minitendr.pagination import COUNT_LIMIT, Page, Partitions, Sort, first_rows, not_by_index, paginate
-from minitendr.permissions import subcontract_scope
+from minitendr.permissions import kraj_totals_scope, reads_whole_kraje, subcontract_scope
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory
-from minitendr.reports.models import SpendSummary
+from minitendr.reports.models import KrajSpend, SpendSummary
 from minitendr.reports.summary import dialect_name, year_of
 
 # The list's filters, all optional and combinable, kept in the URL (and in the pages' links).
@@ -66,6 +66,8 @@ class Selection:
 
     rows: list[sa.ColumnElement[bool]] = field(default_factory=list)
     summary: list[sa.ColumnElement[bool]] | None = field(default_factory=list)
+    # The same on the totals of whole kraje (None when an ORP or a provider narrows the selection).
+    whole_kraje: list[sa.ColumnElement[bool]] | None = field(default_factory=list)
     orps: list[int] | None = None
     year: int | None = None
 
@@ -77,7 +79,14 @@ class Selection:
 
     def rows_only(self, condition: sa.ColumnElement[bool]) -> None:
         self.rows.append(condition)
-        self.summary = None
+        self.summary = self.whole_kraje = None
+
+    def of_whole_kraje(self, condition: sa.ColumnElement[bool] | None) -> None:
+        """``condition`` on ``KrajSpend``; None: the totals of whole kraje cannot answer."""
+        if condition is None or self.whole_kraje is None:
+            self.whole_kraje = None
+        else:
+            self.whole_kraje.append(condition)
 
     def conditions(self, sort: str) -> list[sa.ColumnElement[bool]]:
         """The conditions on the sub-contracts for a list in ``sort`` order."""
@@ -116,18 +125,22 @@ def _selection(
     if user.role is Role.KRAJ:
         selected.orps = _orps_of_kraj(user.kraj_id)
     if code := filters.get("kraj"):
-        orps = _orps_of_kraj(next((k.id for k in kraje if k.code == code), None))
+        kraj_id = next((k.id for k in kraje if k.code == code), None)
+        orps = _orps_of_kraj(kraj_id)
         selected.orps = orps if selected.orps is None else [o for o in selected.orps if o in orps]
         selected.both("orp_id", lambda column: column.in_(orps))
+        selected.of_whole_kraje(_is(KrajSpend.kraj_id, kraj_id))
     narrowed = user.role in (Role.OSPOD, Role.PROVIDER) or bool(filters.get("orp") or filters.get("provider"))
     if narrowed:
         selected.orps = None
+        selected.of_whole_kraje(None)
     if code := filters.get("orp"):
         orp_id = db.session.scalar(sa.select(Orp.id).where(Orp.code == code))
         selected.both("orp_id", lambda column: _is(column, orp_id))
     if code := filters.get("category"):
         category_id = next((c.id for c in categories if c.code == code), None)
         selected.both("category_id", lambda column: _is(column, category_id))
+        selected.of_whole_kraje(_is(KrajSpend.category_id, category_id))
     if ico := filters.get("provider"):
         provider_id = db.session.scalar(sa.select(Provider.id).where(Provider.ico == ico))
         selected.both("provider_id", lambda column: _is(column, provider_id))
@@ -135,6 +148,7 @@ def _selection(
         selected.year = year
         if selected.summary is not None:
             selected.summary.append(SpendSummary.year == year)
+        selected.of_whole_kraje(KrajSpend.year == year)
     if filters.get("status") in {status.value for status in SubContractStatus}:
         status = SubContractStatus(filters["status"])
         # Nationally the state has indexes of its own, one per sort; within an ORP, a kraj's ORPs or a
@@ -158,8 +172,18 @@ class Totals:
 
 
 def _totals(user: User, selected: Selection) -> Totals:
-    """From the spend summary when it can answer (one row per framework, ORP, category, provider and
-    year); otherwise from the rows, reading at most ``COUNT_LIMIT + 1`` of them (a kraj's ORP by ORP)."""
+    """From the totals of whole kraje when they can answer (a few hundred rows: kraj, category, year),
+    else from the spend summary (one row per framework, ORP, category, provider and year, read through
+    its ORP's or provider's index); otherwise from the rows, reading at most ``COUNT_LIMIT + 1`` of them
+    (a kraj's ORP by ORP)."""
+    if selected.whole_kraje is not None and reads_whole_kraje(user):
+        count, value = db.session.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(KrajSpend.contracts), 0),
+                sa.func.coalesce(sa.func.sum(KrajSpend.contracted), 0),
+            ).where(kraj_totals_scope(user, KrajSpend), *selected.whole_kraje)
+        ).one()
+        return Totals(count=int(count), value=to_money(value))
     if selected.summary is not None:
         count, value = db.session.execute(
             sa.select(
