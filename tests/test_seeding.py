@@ -7,6 +7,7 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract
@@ -185,3 +186,102 @@ def test_seed_synthetic_command_reports_rows_per_second(run_cli):
     assert result.exit_code == 0, result.output
     assert "200 dílčích smluv" in result.output and "řádků/s" in result.output
     assert db.session.scalar(sa.select(sa.func.count(SubContract.id))) == 200
+
+
+def _schema_rules() -> set[tuple]:
+    """Every index, key and trigger of the database, as it defines them (and whether each trigger is on)."""
+    if db.engine.dialect.name == "postgresql":
+        return {
+            *db.session.execute(
+                sa.text("SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+            ),
+            *db.session.execute(sa.text("SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint")),
+            *db.session.execute(
+                sa.text("SELECT 'trigger', tgname, tgenabled::text FROM pg_trigger WHERE NOT tgisinternal")
+            ),
+        }
+    return set(db.session.execute(sa.text("SELECT type, name, sql FROM sqlite_master WHERE type <> 'table'")))
+
+
+def test_a_synthetic_load_gives_back_every_index_key_and_trigger_it_set_aside(app):
+    from minitendr import clock
+    from minitendr.bids.models import Bid
+    from minitendr.seeding.synthetic import generate
+
+    before = _schema_rules()
+    generate(300, seed=9)
+    assert _schema_rules() == before
+
+    # The deadline trigger is on again: a bid row received after a synthetic minitender's deadline is refused.
+    demand = db.session.scalars(sa.select(Demand).order_by(Demand.id)).first()
+    assert demand is not None and demand.deadline is not None and demand.deadline < clock.now()
+    late = {
+        "demand_id": demand.id,
+        "provider_id": db.session.scalar(sa.select(Bid.provider_id).where(Bid.demand_id == demand.id).limit(1)),
+        "status": "withdrawn",  # not a live bid: only the deadline stands in its way
+        "unit_price": Decimal(100),
+        "units": Decimal(1),
+        "total": Decimal(100),
+        "vat_rate": 0,
+        "proposed_start": demand.start_date,
+        "team": "Tým",
+        "approach": "Postup",
+        "submitted_at": demand.deadline,
+    }
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.execute(sa.insert(Bid).values(**late))
+
+
+def test_a_synthetic_load_that_fails_halfway_leaves_a_consistent_database(app, monkeypatch):
+    """PostgreSQL loads in one transaction: nothing of it stays. SQLite commits batch by batch: the
+    batches written stay, with their indexes and report summaries."""
+    from minitendr.reports import summary
+    from minitendr.seeding import synthetic
+
+    monkeypatch.setattr(synthetic, "BATCH", 100)
+    write, calls = synthetic.Loader.write, []
+
+    def disk_full_at_the_second_batch(loader, encoded):
+        calls.append(encoded)
+        if len(calls) == 3:  # providers and frameworks, the first batch, then this
+            raise OSError("disk full")
+        write(loader, encoded)
+
+    monkeypatch.setattr(synthetic.Loader, "write", disk_full_at_the_second_batch)
+    before = _schema_rules()
+    with pytest.raises(OSError, match="disk full"):
+        synthetic.generate(300, seed=4)
+
+    assert _schema_rules() == before
+    kept = db.session.scalar(sa.select(sa.func.count(SubContract.id)))
+    assert kept == (0 if db.engine.dialect.name == "postgresql" else 100)
+    totals = summary.snapshot()
+    summary.rebuild()
+    assert summary.snapshot() == totals
+
+
+def test_the_same_seed_writes_the_same_rows(tmp_path):
+    from flask_migrate import upgrade
+
+    from minitendr import clock, create_app
+    from minitendr.registry.service import load_reference_data
+    from minitendr.seeding.synthetic import generate
+    from tests.conftest import MONDAY, config_for_tests
+
+    tables = ("provider", "framework_contract", "framework_party", "demand", "bid", "subcontract", "drawdown")
+    loads = []
+    for seed, name in ((5, "first"), (5, "again"), (6, "other")):
+        other = create_app(config_for_tests(f"sqlite:///{tmp_path}/{name}.db"))
+        with other.app_context(), clock.frozen_at(MONDAY):
+            upgrade(directory=other.config["MIGRATIONS_DIR"])
+            load_reference_data(Path(other.config["SEED_DIR"]))
+            db.session.commit()
+            generate(150, seed=seed)
+            loads.append(
+                {table: db.session.execute(sa.text(f"SELECT * FROM {table} ORDER BY id")).all() for table in tables}
+            )
+            db.session.remove()
+            db.engine.dispose()
+    first, again, other_seed = loads
+    assert first == again
+    assert first["subcontract"] != other_seed["subcontract"]
