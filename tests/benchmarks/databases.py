@@ -129,6 +129,7 @@ def prepare(target: Target, bid_key: str, log: Callable[[str], None]) -> tuple[F
             add_people()
             db.session.commit()
         else:
+            db.session.remove()  # the check's read must not hold the file while the upgrade writes (SQLite)
             upgrade(directory=app.config["MIGRATIONS_DIR"])
         if target.dialect == "postgresql":
             # What autovacuum does soon after a bulk load anyway, done now so that every run measures
