@@ -35,8 +35,11 @@ def _seed_dir() -> Path:
 
 def seed_reference() -> dict[str, int]:
     from minitendr.registry.service import load_reference_data
+    from minitendr.reports.jobs import outdate_all
 
     counts = load_reference_data(_seed_dir())
+    if counts["updated"]:  # renamed reference data: no export made before says it right any more
+        outdate_all()
     db.session.commit()
     return counts
 
@@ -246,7 +249,8 @@ def export_spend(kraj, orp, category, provider, year, output) -> None:
     with read_only():
         if output.lower().endswith(".csv"):
             with open(output, "w", encoding="utf-8", newline="") as stream:
-                exports.write_csv(stream, filters, user)
+                rows = exports.write_csv(stream, filters, user)
+            click.echo(f"{rows} dílčích smluv.")
         elif output.lower().endswith(".xlsx"):
             count = exports.detail_count(filters, user)
             with click.progressbar(length=max(1, count), label="Export do Excelu", show_pos=True) as bar:
@@ -269,6 +273,7 @@ def export_ocds(output, uri) -> None:
     from minitendr.db import read_only
     from minitendr.reports.ocds import package_chunks
 
+    # Written a release at a time, a batch of rows read at a time: the memory of one batch.
     with read_only(), open(output, "w", encoding="utf-8") as stream:
         for chunk in package_chunks(uri):
             stream.write(chunk)

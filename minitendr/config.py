@@ -7,6 +7,7 @@ Everything that differs between a laptop, CI and production comes from a ``MINIT
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -86,10 +87,17 @@ def from_environment(instance_path: str) -> dict:
         "BASE_URL": os.environ.get("MINITENDR_BASE_URL") or os.environ.get("MINITENDR_PUBLIC_URL", ""),
         # Exports: up to this many detail rows are answered at once; larger ones run in the background.
         "EXPORT_SYNC_LIMIT": int(os.environ.get("MINITENDR_EXPORT_SYNC_LIMIT", 5000)),
+        # A large export file older than the data is rebuilt at most this often (seconds).
+        "EXPORT_REFRESH_SECONDS": int(os.environ.get("MINITENDR_EXPORT_REFRESH_SECONDS", 60)),
         "EXPORT_RUNNER": "rq" if redis_url else "thread",
         "EXPORTS_DIR": os.environ.get("MINITENDR_EXPORTS_DIR", str(Path(instance_path) / "exports")),
-        # Bid attachments: PDF only, kept outside the web root (instance/attachments) under their hash.
+        # Bid attachments: PDF only, encrypted, outside the web root (instance/attachments), under random names.
         "ATTACHMENTS_DIR": os.environ.get("MINITENDR_ATTACHMENTS_DIR", str(Path(instance_path) / "attachments")),
+        "DOCUMENTS_DIR": os.environ.get("MINITENDR_DOCUMENTS_DIR", str(Path(instance_path) / "documents")),
+        # One store for all hosts: s3://bucket/prefix (minitendr.storage); unset, the three folders above.
+        # The endpoint is for S3-compatible stores other than AWS (MinIO, Ceph); credentials come the boto3 way.
+        "STORAGE_URL": os.environ.get("MINITENDR_STORAGE_URL", ""),
+        "S3_ENDPOINT_URL": os.environ.get("MINITENDR_S3_ENDPOINT_URL") or None,
         "MAX_ATTACHMENT_BYTES": int(os.environ.get("MINITENDR_MAX_ATTACHMENT_MB", 5)) * 1024 * 1024,
         "MAX_CONTENT_LENGTH": (3 * int(os.environ.get("MINITENDR_MAX_ATTACHMENT_MB", 5)) + 1) * 1024 * 1024,
     }
@@ -102,6 +110,7 @@ def check(config: dict) -> None:
 
     check_key(config)
     check_base_url(config.get("BASE_URL") or "")
+    check_storage_url(config.get("STORAGE_URL") or "")
     if not config.get("SECRET_KEY"):
         if config.get("TESTING") or config.get("DEMO"):
             return
@@ -121,3 +130,20 @@ def check_base_url(base_url: str) -> None:
             f"MINITENDR_BASE_URL={base_url!r} není úplná adresa aplikace. Zadejte ji se schématem, "
             "např. https://minitendr.example.cz nebo https://example.cz/minitendr"
         )
+
+
+def check_storage_url(storage_url: str) -> None:
+    """Empty (local folders) or ``s3://bucket/prefix`` with boto3 installed."""
+    if not storage_url:
+        return
+    from minitendr.storage import parse_url
+
+    try:
+        parse_url(storage_url)
+    except ValueError:
+        raise ConfigurationError(
+            f"MINITENDR_STORAGE_URL={storage_url!r} není adresa úložiště. Zadejte s3://bucket/prefix, "
+            "nebo ji nenastavujte (soubory pak zůstanou ve složkách instance)."
+        ) from None
+    if importlib.util.find_spec("boto3") is None:
+        raise ConfigurationError("MINITENDR_STORAGE_URL míří do S3, ale chybí boto3: pip install 'minitendr[s3]'")

@@ -81,26 +81,8 @@ class Base(DeclarativeBase):
 
 _Row = TypeVar("_Row")
 
-# No list comes near it (50 rows a page: five million rows); a bigger page number is no page at all.
-MAX_PAGE = 100_000
-
 
 class MinitendrSQLAlchemy(SQLAlchemy):
-    def paginate(self, select, *, page=None, error_out=True, **kwargs):
-        """``page`` from the URL as Flask-SQLAlchemy reads it, but a number too big for the database's
-        integers (``page=99999999999999999999``) is 404 instead of an overflow in the OFFSET."""
-        if page is None and has_request_context():
-            raw = request.args.get("page", "1").strip()
-            if raw.isascii() and raw.isdigit() and (len(raw) > len(str(MAX_PAGE)) or int(raw) > MAX_PAGE):
-                abort(404)
-            try:
-                page = int(raw)
-            except ValueError:
-                if error_out:
-                    abort(404)
-                page = 1
-        return super().paginate(select, page=page, error_out=error_out, **kwargs)
-
     def get_or_404(self, entity: type[_Row], ident: Any, *, description: str | None = None, **kwargs: Any) -> _Row:
         """404 for an id no row can have: ``/demands/99999999999999999999`` would overflow the id
         column (INTEGER: 32 bits on PostgreSQL, an OverflowError past 64 bits on SQLite) instead."""

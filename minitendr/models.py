@@ -9,7 +9,21 @@ from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
-from minitendr.reports.models import AwardDuration, CompetitionSummary, ExportJob, SpendMonth, SpendSummary
+from minitendr.reports.models import (
+    AwardDuration,
+    CompetitionSummary,
+    ExportFile,
+    ExportJob,
+    FrameworkSpend,
+    KrajMonth,
+    KrajSpend,
+    OrpSpend,
+    ProviderAwardDuration,
+    ProviderCompetition,
+    ProviderSpend,
+    SpendMonth,
+    SpendSummary,
+)
 
 __all__ = [
     "Amendment",
@@ -21,15 +35,23 @@ __all__ = [
     "CompetitionSummary",
     "Demand",
     "Drawdown",
+    "ExportFile",
     "ExportJob",
     "FrameworkContract",
     "FrameworkParty",
+    "FrameworkSpend",
     "Invitation",
     "Kraj",
+    "KrajMonth",
+    "KrajSpend",
     "Notification",
     "Orp",
+    "OrpSpend",
     "OutboxEmail",
     "Provider",
+    "ProviderAwardDuration",
+    "ProviderCompetition",
+    "ProviderSpend",
     "ServiceCategory",
     "ServiceType",
     "SpendMonth",

@@ -319,6 +319,58 @@ def subcontract_scope(user: User, table=None) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
+def subcontract_scope_key(user: User) -> str:
+    """A name for the sub-contracts ``user`` sees, drawn as ``subcontract_scope`` draws them: users
+    with the same name see exactly the same sub-contracts, so an export file made for one name may be
+    served to all of them, and to nobody else. Change the two together."""
+    if reads_nationally(user):
+        return "national"
+    if user.role is Role.KRAJ:
+        return f"kraj:{user.kraj_id}"
+    if user.role is Role.OSPOD:
+        return f"orp:{user.orp_id}"
+    if user.role is Role.PROVIDER:
+        return f"provider:{user.provider_id}"
+    return "none"
+
+
+def reader_of_scope(key: str) -> User:
+    """A user (never stored) who sees exactly the sub-contracts named ``key`` by
+    ``subcontract_scope_key``: a background export builds a scope's file as this reader."""
+    from minitendr.registry.models import Orp
+
+    kind, _, bound = key.partition(":")
+    roles = {"national": Role.MINISTRY, "kraj": Role.KRAJ, "orp": Role.OSPOD, "provider": Role.PROVIDER}
+    if kind not in roles:
+        raise ValueError(f"not a scope: {key!r}")
+    reader = User(role=roles[kind], email=key, name=key, active=True)
+    if kind == "kraj":
+        reader.kraj_id = int(bound)
+    elif kind == "orp":
+        reader.orp_id = int(bound)
+        reader.orp = db.session.get(Orp, reader.orp_id)  # its kraj, for the filters' check
+    elif kind == "provider":
+        reader.provider_id = int(bound)
+    return reader
+
+
+def reads_whole_kraje(user: User) -> bool:
+    """National readers and kraj officials read totals of whole kraje; an OSPOD office's and a
+    provider's figures are their ORP's and their own, a part of any kraj's total."""
+    return reads_nationally(user) or user.role is Role.KRAJ
+
+
+def kraj_totals_scope(user: User, table) -> sa.ColumnElement[bool]:
+    """The totals per kraj (``table`` has ``kraj_id``) ``user`` may read: every kraj's for national
+    readers, its own kraj's for a kraj official (the same sub-contracts ``subcontract_scope`` lets
+    them read), none for anyone else."""
+    if reads_nationally(user):
+        return sa.true()
+    if user.role is Role.KRAJ:
+        return table.kraj_id == user.kraj_id
+    return sa.false()
+
+
 def can_read_subcontract(user: User, subcontract) -> bool:
     from minitendr.contracts.models import SubContract
 

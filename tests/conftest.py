@@ -8,11 +8,13 @@ the application's session joins with savepoints, so commits in views stay inside
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import os
 import shutil
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -131,6 +133,39 @@ def separate_app(app: Flask, tmp_path):
     limiter._storage_dead = False  # the flag of the in-memory fallback is the limiter's, not an app's
 
 
+S3_BUCKET = "minitendr-test"
+# moto accepts any credentials; boto3 reads them from the environment as production reads real ones.
+S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server on a free loopback port for the whole run, with the bucket ``S3_BUCKET``."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in S3_CREDENTIALS.items():
+            patch.setenv(name, value)
+        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=S3_BUCKET)
+        yield endpoint
+    server.stop()
+
+
+@pytest.fixture(params=["folder", "s3"])
+def store(request, app: Flask, monkeypatch) -> str:
+    """Runs a test twice: with the files in the instance's folders, then in S3 (moto) under a prefix
+    of the test's own."""
+    if request.param == "s3":
+        monkeypatch.setitem(app.config, "STORAGE_URL", f"s3://{S3_BUCKET}/{uuid.uuid4().hex}")
+        monkeypatch.setitem(app.config, "S3_ENDPOINT_URL", request.getfixturevalue("s3_endpoint"))
+    return request.param
+
+
 @dataclass(frozen=True)
 class DemoDatabase:
     """The pilot demo as ``minitendr demo --no-serve`` left it: a SQLite file, the bid key in a file
@@ -238,6 +273,32 @@ def _transaction(app: Flask, _request_context: None):
             engines[None] = engine
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture
+def statements(_transaction: sa.Connection):
+    """Counts the SQL a block runs (the test's savepoints aside)::
+
+    with statements() as ran:
+        client.get("/subcontracts/")
+    assert len(ran) <= 15
+    """
+
+    @contextlib.contextmanager
+    def _recording() -> Iterator[list[str]]:
+        ran: list[str] = []
+
+        def record(connection, cursor, statement, parameters, context, executemany) -> None:
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                ran.append(statement)
+
+        sa.event.listen(_transaction, "before_cursor_execute", record)
+        try:
+            yield ran
+        finally:
+            sa.event.remove(_transaction, "before_cursor_execute", record)
+
+    return _recording
 
 
 @pytest.fixture

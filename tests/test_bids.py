@@ -6,12 +6,11 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from minitendr import clock
+from minitendr import clock, storage
 from minitendr.audit.models import AuditEvent
 from minitendr.auth.models import Role, User
 from minitendr.bids import service
@@ -154,7 +153,7 @@ def test_a_bid_above_the_estimated_maximum_is_refused(world):
         make_bid(world.demand, world.a, unit_price="750.01", units="40")  # 30 000,40 > 30 000
 
 
-def test_attachments_must_be_pdf_and_small(app, world, monkeypatch):
+def test_attachments_must_be_pdf_and_small(app, world, monkeypatch, store):
     with pytest.raises(DomainError, match="není PDF"):
         make_bid(world.demand, world.a, attachments=[("cenik.docx", b"PK\x03\x04...")])
     with pytest.raises(DomainError, match="není PDF"):
@@ -167,10 +166,10 @@ def test_attachments_must_be_pdf_and_small(app, world, monkeypatch):
     with pytest.raises(DomainError, match="větší než 1 MB"):
         make_bid(world.demand, world.a, attachments=[("velka.pdf", MINIMAL_PDF + b"0" * 1024 * 1024)])
     bid = make_bid(world.demand, world.a, attachments=[("nabidka.pdf", MINIMAL_PDF)])
-    stored = Path(app.config["ATTACHMENTS_DIR"]) / bid.attachments[0].stored_as
-    assert stored.exists() and b"%PDF" not in stored.read_bytes()  # encrypted at rest
+    stored = storage.area("attachments").read_bytes(bid.attachments[0].stored_as)
+    assert b"%PDF" not in stored  # encrypted at rest
     assert service.attachment_content(bid.attachments[0]) == MINIMAL_PDF
-    assert bid.attachments[0].size == len(MINIMAL_PDF) and "static" not in str(stored)
+    assert bid.attachments[0].size == len(MINIMAL_PDF) and "static" not in app.config["ATTACHMENTS_DIR"]
 
 
 BAD_BIDS = [
@@ -198,7 +197,7 @@ def test_bad_bid_input_gets_a_czech_message_and_stores_nothing(login, personas, 
     assert db.session.scalar(sa.select(sa.func.count(Bid.id))) == 0
 
 
-def test_a_bid_with_an_attachment_through_the_form(login, personas, world):
+def test_a_bid_with_an_attachment_through_the_form(login, personas, world, store):
     import io
 
     db.session.commit()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from minitendr import clock, create_app, sealing
+from minitendr import clock, create_app, sealing, storage
 from minitendr.audit.models import AuditEvent
 from minitendr.auth.models import Role
 from minitendr.bids import service
@@ -76,15 +76,17 @@ def raw_dump() -> str:
     return "\n".join(parts)
 
 
-def stored_files(app) -> bytes:
-    return b"".join(path.read_bytes() for path in Path(app.config["ATTACHMENTS_DIR"]).iterdir() if path.is_file())
+def stored_files() -> bytes:
+    """Every attachment file as the store holds it."""
+    names = db.session.scalars(sa.select(BidAttachment.stored_as))
+    return b"".join(storage.area("attachments").read_bytes(name) for name in names)
 
 
 # --- encrypted at rest ---------------------------------------------------------------------------
-def test_a_database_dump_reveals_no_price_text_or_file_before_the_opening(app, world, personas):
+def test_a_database_dump_reveals_no_price_text_or_file_before_the_opening(world, personas, store):
     bid = marked_bid(world)
     db.session.flush()
-    dump, files = raw_dump(), stored_files(app)
+    dump, files = raw_dump(), stored_files()
     assert not [m for m in MARKERS if m in dump]
     assert b"ZNACKA-SOUBOR-4471" not in files
     with after_deadline(opened=False):
@@ -97,7 +99,25 @@ def test_a_database_dump_reveals_no_price_text_or_file_before_the_opening(app, w
         subcontract = evaluation.award(world.demand, personas.ospod)
     assert subcontract.value == Decimal("19506.00") and bid.team == TEAM
     assert service.attachment_content(bid.attachments[0]) == FILE
-    assert b"ZNACKA-SOUBOR-4471" not in stored_files(app)  # files stay encrypted at rest, served decrypted
+    assert b"ZNACKA-SOUBOR-4471" not in stored_files()  # files stay encrypted at rest, served decrypted
+
+
+def test_an_attachment_swapped_in_the_store_or_gone_from_it_is_never_served(login, personas, world, store, caplog):
+    first = make_bid(world.demand, world.a, attachments=[("a.pdf", FILE)])
+    second = make_bid(world.demand, world.b, attachments=[("b.pdf", MINIMAL_PDF)])
+    db.session.commit()
+    first_url = f"/bids/{first.id}/attachments/{first.attachments[0].id}"
+    second_url = f"/bids/{second.id}/attachments/{second.attachments[0].id}"
+    assert login(world.b_user).get(second_url).data == MINIMAL_PDF
+    files = storage.area("attachments")
+    # Someone with access to the store copies one bidder's encrypted file over another's.
+    files.put_bytes(second.attachments[0].stored_as, files.read_bytes(first.attachments[0].stored_as))
+    swapped = login(world.b_user).get(second_url)
+    assert swapped.status_code == 404 and b"ZNACKA" not in swapped.data
+    assert f"attachment {second.attachments[0].id} of bid {second.id}" in caplog.text
+    assert login(personas.provider).get(first_url).data == FILE
+    files.delete(first.attachments[0].stored_as)
+    assert login(personas.provider).get(first_url).status_code == 404 and "chybí v úložišti" in caplog.text
 
 
 def test_the_bidder_reads_its_own_sealed_bid_and_nobody_else_does(login, personas, world):

@@ -122,12 +122,12 @@ def test_audit_events_are_append_only(personas):
     db.session.flush()
     assert event.data == {"amount": "10.50", "when": "2026-01-02"}
     assert event.actor_label == "systém" and event.actor_id is None
-    assert history(personas.ministry) == [event]
+    assert history(personas.ministry).items == [event]
     with pytest.raises(AppendOnlyError), db.session.begin_nested():
         event.action = "user.rewritten"
     with pytest.raises(AppendOnlyError), db.session.begin_nested():
         db.session.delete(event)
-    assert history(personas.ministry)[0].action == "user.tested"
+    assert history(personas.ministry).items[0].action == "user.tested"
 
 
 # --- health check -----------------------------------------------------------------------------

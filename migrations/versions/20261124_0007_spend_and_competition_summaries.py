@@ -78,10 +78,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_spend_summary_provider_id'), ['provider_id'], unique=False)
 
     # ### end Alembic commands ###
-    # Fill them from what is already recorded (the services keep them from now on).
+    # Fill them from what is already recorded (the services keep them from now on): these four only,
+    # the later summaries come with their own migrations.
+    from minitendr.reports.models import AwardDuration, CompetitionSummary, SpendMonth, SpendSummary
     from minitendr.reports.summary import rebuild
 
-    rebuild(op.get_bind())
+    rebuild(op.get_bind(), (SpendSummary, SpendMonth, CompetitionSummary, AwardDuration))
 
 
 def downgrade():

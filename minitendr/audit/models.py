@@ -20,7 +20,8 @@ ANONYMOUS_ACTORS = {"demand.question_asked": "poskytovatel (anonymně)"}
 
 class AuditEvent(Model):
     __tablename__ = "audit_event"
-    __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
+    # One object's history newest first, a page at a time, straight from the index (audit.service.history).
+    __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id", "id"),)
 
     id: Mapped[intpk]
     occurred_at: Mapped[timestamp] = mapped_column(default=clock.now, index=True)

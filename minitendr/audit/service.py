@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context
+from flask import has_request_context, request, url_for
 from flask_login import current_user
 
 from minitendr import clock
 from minitendr.audit import chain
 from minitendr.audit.models import AuditEvent
 from minitendr.db import db
+from minitendr.pagination import Page, Sort, paginate
 
 
 def _jsonable(value: Any) -> Any:
@@ -88,11 +91,69 @@ def verify_chain() -> chain.Report:
     return chain.verify(rows)
 
 
-def history(obj: Any) -> list[AuditEvent]:
-    """The audit events of one object, newest first."""
-    stmt = (
-        db.select(AuditEvent)
-        .where(AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id)
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+# --- an object's history, a page at a time -------------------------------------------------------
+# Newest first by id: the trail is appended in id order (the hash chain follows it), and
+# ix_audit_event_object (object_type, object_id, id) serves a page of one object's events in order.
+NEWEST_FIRST = Sort((AuditEvent.id.expression,), descending=True)
+HISTORY_PAGE = 50
+# The history has cursors of its own in the URL, so that it pages beside another list on the same page.
+HISTORY_AFTER, HISTORY_BEFORE = "history_after", "history_before"
+# The page each kind of object's history is shown on: its links lead there also when the page is the
+# answer to a refused form (a POST to another address).
+HISTORY_PAGES = {
+    "framework_contract": ("frameworks.detail", "framework_id"),
+    "subcontract": ("contracts.detail", "subcontract_id"),
+    "demand": ("demands.detail", "demand_id"),
+    "provider": ("providers.detail", "provider_id"),
+}
+
+
+@dataclass
+class HistoryPage(Page[AuditEvent]):
+    """A page of one object's history; its links change only the history's cursor."""
+
+    page_url: Callable[..., str] | None = None
+
+    @property
+    def next_url(self) -> str | None:
+        return self._link(HISTORY_AFTER, self.next_cursor)
+
+    @property
+    def previous_url(self) -> str | None:
+        return self._link(HISTORY_BEFORE, self.previous_cursor)
+
+    def _link(self, name: str, cursor: str | None) -> str | None:
+        return self.page_url(**{name: cursor}) if cursor and self.page_url else None
+
+
+def history(obj: Any) -> HistoryPage:
+    """One page of the audit events of ``obj``, newest first, at the history's cursor in the URL
+    (``history_after`` / ``history_before``; a cursor that is not one of ours is 400). Two statements
+    at most however long the history: a sub-contract with years of monthly drawdowns pages too."""
+    stmt = sa.select(AuditEvent).where(AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id)
+    args = request.args if has_request_context() else {}
+    after = args.get(HISTORY_AFTER) or ""
+    page = paginate(
+        stmt,
+        NEWEST_FIRST,
+        lambda event: (event.id,),
+        per_page=HISTORY_PAGE,
+        after=after,
+        before="" if after else args.get(HISTORY_BEFORE) or "",
     )
-    return list(db.session.scalars(stmt))
+    return HistoryPage(page.items, page.next_cursor, page.previous_cursor, page_url=_page_url(obj))
+
+
+def _page_url(obj: Any) -> Callable[..., str] | None:
+    """How to link to ``obj``'s page with another history cursor, keeping the rest of the URL (another
+    list's cursor or filters); None outside a request."""
+    if not has_request_context():
+        return None
+    values: dict[str, Any] = {k: v for k, v in request.args.items() if v and k not in (HISTORY_AFTER, HISTORY_BEFORE)}
+    if obj.__tablename__ in HISTORY_PAGES:
+        endpoint, argument = HISTORY_PAGES[obj.__tablename__]
+        values[argument] = obj.id
+    else:
+        endpoint = request.endpoint or ""
+        values.update(request.view_args or {})
+    return lambda **cursor: url_for(endpoint, _anchor="historie", **values, **cursor)

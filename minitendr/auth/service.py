@@ -8,6 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from minitendr import clock
 from minitendr.audit.service import record
@@ -15,6 +16,7 @@ from minitendr.auth import sessions
 from minitendr.auth.models import Role, User
 from minitendr.db import DomainError, db
 from minitendr.notifications.service import link, notify
+from minitendr.pagination import Page, Sort, paginate
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
 
@@ -155,15 +157,26 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 # --- the user administration pages ---------------------------------------------------------------
-def search(role: str | None, query: str) -> sa.Select:
-    """Users of ``role`` (ignored unless a known role) whose e-mail or name contains ``query``."""
-    stmt = db.select(User).order_by(User.role, User.email)
+# The list's order, read from ix_user_account_role_email (role, email, id) a page at a time, with or
+# without the role filter. The role sorts as the text it is stored as: a cursor holds that text.
+BY_ROLE = Sort((sa.type_coerce(User.role, sa.String(20)), User.email.expression, User.id.expression))
+
+
+def search(role: str | None, query: str) -> Page[User]:
+    """A page of the users of ``role`` (ignored unless a known role) whose e-mail or name contains
+    ``query``, with what each is bound to (in the same statement), and how many match (up to
+    pagination.COUNT_LIMIT).
+
+    The text search looks inside e-mails and names, which no index serves: the page walks the index
+    in order and stops once it has a page of matches, so a common word costs a page and a rare one
+    reads the index of the role (or every account) through, as does the count."""
+    stmt = sa.select(User).options(joinedload(User.kraj), joinedload(User.orp), joinedload(User.provider))
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == Role(role))
     if query:
         like = f"%{query.lower()}%"
-        stmt = stmt.where(db.or_(db.func.lower(User.email).like(like), db.func.lower(User.name).like(like)))
-    return stmt
+        stmt = stmt.where(sa.or_(sa.func.lower(User.email).like(like), sa.func.lower(User.name).like(like)))
+    return paginate(stmt, BY_ROLE, lambda user: (user.role, user.email, user.id), count=True)
 
 
 def kraje() -> list[Kraj]:

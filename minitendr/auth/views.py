@@ -125,7 +125,7 @@ def _fill_binding_choices(form: UserForm) -> None:
 def index():
     role = request.args.get("role") or None
     query = (request.args.get("q") or "").strip()
-    users = db.paginate(service.search(role, query), per_page=50, error_out=False)
+    users = service.search(role, query)
     return render_template("auth/users.html", users=users, roles=list(Role), role=role, q=query)
 
 

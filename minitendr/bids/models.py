@@ -66,10 +66,13 @@ class Bid(Model):
         sa.CheckConstraint("vat_rate IN (0, 12, 21)", name="vat_rate_known"),
         sa.CheckConstraint("quality_score IS NULL OR quality_score BETWEEN 0 AND 100", name="quality_range"),
         sa.CheckConstraint("status <> 'excluded' OR excluded_reason IS NOT NULL", name="exclusion_reason"),
+        # A minitender's bids, and whether a provider bid in it (a provider's list of minitenders asks
+        # that of every row: by both columns, not by whichever of two one-column indexes SQLite picks).
+        sa.Index("ix_bid_demand_provider", "demand_id", "provider_id"),
     )
 
     id: Mapped[intpk]
-    demand_id: Mapped[int] = mapped_column(sa.ForeignKey("demand.id"), index=True)
+    demand_id: Mapped[int] = mapped_column(sa.ForeignKey("demand.id"))
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), index=True)
     status: Mapped[BidStatus] = mapped_column(enum_column(BidStatus, "bid_status"), default=BidStatus.SUBMITTED)
     envelope: Mapped[bytes | None] = mapped_column(sa.LargeBinary)

@@ -19,12 +19,11 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
-from minitendr import clock, sealing
+from minitendr import clock, sealing, storage
 from minitendr.audit.service import record
 from minitendr.bids.models import LIVE, VAT_RATES, Bid, BidAttachment, BidStatus, Offer
 from minitendr.db import DomainError, db
@@ -175,24 +174,17 @@ def _check_attachment(upload: Upload) -> str:
     return name
 
 
-def _folder() -> Path:
-    return Path(current_app.config["ATTACHMENTS_DIR"])
-
-
 def store_attachment(content: bytes) -> tuple[str, str]:
-    """Encrypt a checked file into the attachment folder under a random name; returns (stored_as, sha256)."""
+    """Encrypt a checked file into the attachment store under a random name; returns (stored_as, sha256)."""
     stored_as = secrets.token_hex(16)
-    folder = _folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored_as).write_bytes(sealing.seal(content, f"attachment:{stored_as}"))
+    storage.area("attachments").put_bytes(stored_as, sealing.seal(content, f"attachment:{stored_as}"))
     return stored_as, hashlib.sha256(content).hexdigest()
 
 
 def attachment_content(attachment: BidAttachment) -> bytes:
     """The attachment's plain content, checked against the hash taken when it was uploaded."""
-    path = _folder() / attachment.stored_as
     try:
-        sealed = path.read_bytes()
+        sealed = storage.area("attachments").read_bytes(attachment.stored_as)
     except FileNotFoundError:
         raise DomainError(f"Soubor přílohy {attachment.filename} chybí v úložišti.") from None
     content = sealing.open_sealed(sealed, f"attachment:{attachment.stored_as}")

@@ -42,8 +42,9 @@ BADGES = {
 @roles_required(*EVERYONE)
 def index():
     filters = queries.filters_from(request.args)
-    listing = queries.subcontract_list(current_user, filters)
-    return render_template("contracts/index.html", listing=listing, args=filters, **queries.filter_choices())
+    choices = queries.filter_choices()
+    listing = queries.subcontract_list(current_user, filters, choices["kraje"], choices["categories"])
+    return render_template("contracts/index.html", listing=listing, args=filters, **choices)
 
 
 def _load(subcontract_id: int, rule: Callable[[User, SubContract], bool] = can_read_subcontract) -> SubContract:

@@ -53,7 +53,17 @@ class Demand(Model):
         sa.CheckConstraint("estimated_max_value IS NULL OR estimated_max_value > 0", name="max_value_positive"),
         sa.CheckConstraint("status <> 'cancelled' OR cancel_reason IS NOT NULL", name="cancel_reason"),
         sa.CheckConstraint("status = 'draft' OR status = 'cancelled' OR deadline IS NOT NULL", name="deadline_set"),
-        sa.Index("ix_demand_orp_status", "orp_id", "status"),
+        # Also what the state of each of an ORP's demands is, from the index alone (the list's counts).
+        sa.Index("ix_demand_orp_status", "orp_id", "status", "deadline"),
+        # The officials' list, newest first (minitendr.demands.queries): nationally, per state, and
+        # for an OSPOD (its ORP, also the ORP filter). A kraj walks the national one.
+        sa.Index("ix_demand_created", "created_at", "id"),
+        sa.Index("ix_demand_status_created", "status", "created_at", "id"),
+        sa.Index("ix_demand_orp_created", "orp_id", "created_at", "id"),
+        # Open minitenders, the nearest deadline first (a provider's list begins with them).
+        sa.Index("ix_demand_status_deadline", "status", "deadline", "id"),
+        # A framework's newest minitenders, read in order from the index (its page lists them).
+        sa.Index("ix_demand_framework_published", "framework_id", "published_at", "id"),
     )
 
     id: Mapped[intpk]
@@ -64,7 +74,7 @@ class Demand(Model):
     orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"))
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), index=True)
     service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"), index=True)
-    framework_id: Mapped[int | None] = mapped_column(sa.ForeignKey("framework_contract.id"), index=True)
+    framework_id: Mapped[int | None] = mapped_column(sa.ForeignKey("framework_contract.id"))
     needs: Mapped[list[str]] = mapped_column(sa.JSON)
     case_reference: Mapped[str] = mapped_column(sa.String(40))
     need_description: Mapped[str] = mapped_column(sa.Text)
@@ -240,11 +250,15 @@ class Invitation(Model):
     """A provider invited to a minitender: the active parties of the framework when it was published."""
 
     __tablename__ = "invitation"
-    __table_args__ = (sa.UniqueConstraint("demand_id", "provider_id", name="uq_invitation_provider"),)
+    __table_args__ = (
+        sa.UniqueConstraint("demand_id", "provider_id", name="uq_invitation_provider"),
+        # A provider's minitenders, newest first: its invitations in the order of the demands.
+        sa.Index("ix_invitation_provider_demand", "provider_id", "demand_id"),
+    )
 
     id: Mapped[intpk]
     demand_id: Mapped[int] = mapped_column(sa.ForeignKey("demand.id", ondelete="CASCADE"))
-    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"))
     invited_at: Mapped[timestamp] = mapped_column(default=clock.now)
 
     demand: Mapped[Demand] = relationship(back_populates="invitations")

@@ -30,6 +30,7 @@ from minitendr.permissions import (
     can_read_demand,
     can_read_evaluation_records,
     can_read_history,
+    can_see_invited_providers,
     ensure,
     roles_required,
 )
@@ -50,14 +51,9 @@ def to_local(moment: dt.datetime | None) -> dt.datetime | None:
 @bp.get("/")
 @roles_required(*EVERYONE)
 def index():
-    filters = {name: request.args.get(name, "") for name in ("status", "orp", "kraj")}
-    return render_template(
-        "demands/index.html",
-        demands=db.paginate(queries.demand_list(current_user, **filters), per_page=50, error_out=False),
-        counts=queries.state_counts(current_user),
-        filters=filters,
-        statuses=list(DemandStatus),
-    )
+    filters = queries.filters_from(request.args)
+    listing = queries.demand_list(current_user, filters)
+    return render_template("demands/index.html", listing=listing, filters=filters, statuses=list(DemandStatus))
 
 
 def _load(demand_id: int, manage: bool = False) -> Demand:
@@ -93,6 +89,7 @@ def detail_page(
         demand=demand,
         bid_count=bid_service.bid_count(demand) if can_count_bids(current_user, demand) else None,
         own_bids=bid_service.own_bids(demand, current_user.provider_id) if current_user.provider_id else [],
+        invited=queries.invited_providers(demand) if can_see_invited_providers(current_user, demand) else None,
         subcontract=subcontract,
         default_deadline=_default_deadline_hint(demand) if demand.is_draft else None,
         cancel_form=cancel_form,

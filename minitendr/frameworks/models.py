@@ -47,6 +47,8 @@ class FrameworkContract(Model):
         sa.CheckConstraint("bid_period_days BETWEEN 1 AND 60", name="bid_period_range"),
         sa.CheckConstraint("status <> 'terminated' OR termination_reason IS NOT NULL", name="termination_reason"),
         sa.Index("ix_framework_contract_kraj_category", "kraj_id", "category_id"),
+        # The list's order, newest first (minitendr.frameworks.queries.NEWEST_FIRST).
+        sa.Index("ix_framework_contract_valid_from", "valid_from", "id"),
     )
 
     id: Mapped[intpk]

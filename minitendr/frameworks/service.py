@@ -23,6 +23,7 @@ from minitendr.money import to_money
 from minitendr.privacy import check_no_birth_numbers
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, ServiceCategory
+from minitendr.reports import summary
 
 # Fields a kraj may still change once the framework is active (the rest is fixed by signature).
 ACTIVE_EDITABLE = ("title", "ceiling", "price_weight", "quality_weight", "bid_period_days")
@@ -249,8 +250,9 @@ def withdraw_party(party: FrameworkParty, reason: str | None) -> None:
 
 
 def utilisation(framework: FrameworkContract) -> dict[str, Decimal]:
-    """Ceiling, committed, remaining and the share used (in %), for the framework page."""
-    committed = committed_amount(framework)
+    """Ceiling, committed, remaining and the share used (in %), for the framework page (from the
+    framework's running total, see ``minitendr.reports.summary``)."""
+    committed = summary.committed(framework.id)
     share = (committed / framework.ceiling * 100).quantize(Decimal("0.1")) if framework.ceiling else Decimal(0)
     return {
         "ceiling": framework.ceiling,

@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from minitendr import clock
 from minitendr.actions import act
@@ -37,7 +38,7 @@ TERMS = ("title", "valid_from", "valid_to", "ceiling", "price_weight", "quality_
 @roles_required(*EVERYONE)
 def index():
     filters = queries.list_filters(request.args)
-    frameworks = db.paginate(queries.frameworks(current_user, filters), per_page=50, error_out=False)
+    frameworks = queries.frameworks(current_user, filters)
     return render_template(
         "frameworks/index.html",
         frameworks=frameworks,
@@ -51,7 +52,16 @@ def index():
 
 def _load(framework_id: int, manage: bool = False) -> FrameworkContract:
     """Load, then check access: 404 when missing, 403 when not yours."""
-    framework = db.get_or_404(FrameworkContract, framework_id)
+    # Its parties with their providers, kraj and category come along: the page lists them all.
+    framework = db.get_or_404(
+        FrameworkContract,
+        framework_id,
+        options=[
+            selectinload(FrameworkContract.parties).joinedload(FrameworkParty.provider),
+            joinedload(FrameworkContract.kraj),
+            joinedload(FrameworkContract.category),
+        ],
+    )
     ensure(can_manage_framework(current_user, framework) if manage else can_read_framework(current_user, framework))
     return framework
 
@@ -81,6 +91,7 @@ def _page(
         events=history(framework) if can_read_history(current_user, framework) else [],
         subcontracts=queries.subcontracts(framework, current_user),
         demands=queries.demands(framework, current_user),
+        shown=queries.SHOWN,
     )
 
 

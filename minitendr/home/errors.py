@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from minitendr.db import db
+from minitendr.pagination import BadCursor
 
 MESSAGES = {
     400: ("Neplatný požadavek", "Požadavek nebylo možné zpracovat. Zkontrolujte zadané údaje."),
@@ -42,6 +43,10 @@ def register(app: Flask) -> None:
             "Platnost formuláře vypršela nebo chybí bezpečnostní token. "
             "Načtěte stránku znovu a odešlete formulář ještě jednou.",
         )
+
+    @app.errorhandler(BadCursor)
+    def bad_cursor(error: BadCursor):
+        return render_error(400, error.description)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -13,7 +13,11 @@ from minitendr.db import Model, UTCDateTime, intpk, timestamp
 
 class Notification(Model):
     __tablename__ = "notification"
-    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        sa.Index("ix_notification_user_unread", "user_id", "read_at"),
+        # A user's notifications newest first, a page at a time (minitendr.notifications.service.NEWEST_FIRST).
+        sa.Index("ix_notification_user_created", "user_id", "created_at", "id"),
+    )
 
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))

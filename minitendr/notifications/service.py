@@ -21,6 +21,7 @@ from minitendr import clock
 from minitendr.auth.models import Role, User
 from minitendr.db import db
 from minitendr.notifications.models import Notification, OutboxEmail
+from minitendr.pagination import Page, Sort, paginate
 
 MAX_ATTEMPTS = 5
 
@@ -104,13 +105,16 @@ def unread_count(user: User) -> int:
     return db.session.scalar(stmt) or 0
 
 
-def of_user(user: User) -> sa.Select:
-    """The user's notifications, newest first."""
-    return (
-        sa.select(Notification)
-        .where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-    )
+# A user's notifications newest first, read from ix_notification_user_created a page at a time.
+NEWEST_FIRST = Sort((Notification.created_at.expression, Notification.id.expression), descending=True)
+NOTIFICATIONS_PAGE = 30
+
+
+def of_user(user: User) -> Page[Notification]:
+    """A page of the user's notifications, newest first, and how many there are (up to
+    pagination.COUNT_LIMIT, counted in the same index)."""
+    stmt = sa.select(Notification).where(Notification.user_id == user.id)
+    return paginate(stmt, NEWEST_FIRST, lambda n: (n.created_at, n.id), per_page=NOTIFICATIONS_PAGE, count=True)
 
 
 def mark_all_read(user: User) -> None:
@@ -126,9 +130,15 @@ def mark_read(notifications: Iterable[Notification]) -> None:
             notification.read_at = moment
 
 
-def outbox() -> sa.Select:
-    """The e-mails queued and sent, newest first."""
-    return sa.select(OutboxEmail).order_by(OutboxEmail.id.desc())
+def outbox() -> Page[OutboxEmail]:
+    """A page of the e-mails queued and sent, newest first (by the primary key), and how many there
+    are (up to pagination.COUNT_LIMIT)."""
+    return paginate(
+        sa.select(OutboxEmail),
+        Sort((OutboxEmail.id.expression,), descending=True),
+        lambda email: (email.id,),
+        count=True,
+    )
 
 
 def smtp_configured() -> bool:

@@ -18,8 +18,7 @@ outbox_bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 @bp.get("/")
 @roles_required(*EVERYONE)
 def index():
-    notifications = db.paginate(service.of_user(current_user), per_page=30, error_out=False)
-    return render_template("notifications/index.html", notifications=notifications)
+    return render_template("notifications/index.html", notifications=service.of_user(current_user))
 
 
 @bp.get("/<int:notification_id>")
@@ -48,6 +47,6 @@ def read_all():
 def outbox():
     return render_template(
         "notifications/outbox.html",
-        emails=db.paginate(service.outbox(), per_page=50, error_out=False),
+        emails=service.outbox(),
         smtp=service.smtp_configured(),
     )

@@ -8,18 +8,28 @@ import sqlalchemy as sa
 
 from minitendr.audit.service import record
 from minitendr.db import DomainError, db
+from minitendr.pagination import Page, Sort, paginate
 from minitendr.providers.ico import ico_error, normalize_ico
 from minitendr.providers.models import Provider
 
 EDITABLE = ("name", "legal_form", "address", "email", "phone", "active")
 
 
-def search(query: str) -> sa.Select:
-    """Providers whose name contains ``query`` or whose IČO starts with it, by name."""
-    stmt = sa.select(Provider).order_by(Provider.name)
+# The register's order, read from ix_provider_name (name, id) a page at a time.
+BY_NAME = Sort((Provider.name.expression, Provider.id.expression))
+
+
+def search(query: str) -> Page[Provider]:
+    """A page of the providers whose name contains ``query`` or whose IČO starts with it, by name, and
+    how many match (up to pagination.COUNT_LIMIT).
+
+    The name search cannot use an index (it looks inside names): the page walks ix_provider_name in
+    order and stops once it has a page of matches, so a common word costs a page; a rare one reads
+    the whole index (thousands of rows), as does the count."""
+    stmt = sa.select(Provider)
     if query:
         stmt = stmt.where(sa.or_(Provider.name.ilike(f"%{query}%"), Provider.ico.startswith(query)))
-    return stmt
+    return paginate(stmt, BY_NAME, lambda provider: (provider.name, provider.id), count=True)
 
 
 def form_values(form) -> dict[str, Any]:

@@ -28,7 +28,7 @@ bp = Blueprint("providers", __name__, url_prefix="/providers")
 @roles_required(*OFFICIALS)
 def index():
     query = (request.args.get("q") or "").strip()
-    providers = db.paginate(service.search(query), per_page=50, error_out=False)
+    providers = service.search(query)
     return render_template("providers/index.html", providers=providers, q=query)
 
 
@@ -37,7 +37,7 @@ def index():
 def detail(provider_id: int):
     provider = db.get_or_404(Provider, provider_id)
     ensure(can_read_provider(current_user, provider.id))
-    events = history(provider) if can_read_history(current_user, provider) else []
+    events = history(provider) if can_read_history(current_user, provider) else None
     return render_template("providers/detail.html", provider=provider, events=events)
 
 

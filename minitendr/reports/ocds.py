@@ -5,29 +5,34 @@ One release per minitender: the tender (with the framework agreement, techniques
 drawdowns as implementation transactions. Parties are identified by IČO (scheme ``CZ-ICO``). Nothing
 about the family — no case reference, no text OSPOD wrote — and only minitenders already decided, so no
 bid is read before its deadline.
+
+The package is written in batches of plain rows (no ORM objects, nothing kept from one batch to the
+next), so a national package of a million releases takes the memory of one batch.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from collections.abc import Iterator
-from decimal import Decimal
+from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from minitendr import clock
 from minitendr.bids.models import Bid, BidStatus
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract, SubContractStatus
 from minitendr.db import db
 from minitendr.demands.models import Demand, DemandStatus
+from minitendr.frameworks.models import FrameworkContract
+from minitendr.providers.models import Provider
+from minitendr.registry.models import Kraj, Orp, ServiceType
 
 OCID_PREFIX = "ocds-mtndr1"
 TECHNIQUES = (
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_techniques_extension/master/extension.json"
 )
-BATCH = 500
+BATCH = 1000
 
 
 def _iso(moment: dt.datetime | dt.date | None) -> str | None:
@@ -35,10 +40,16 @@ def _iso(moment: dt.datetime | dt.date | None) -> str | None:
         return None
     if isinstance(moment, dt.datetime):
         return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    return dt.datetime.combine(moment, dt.time(), tzinfo=clock.PRAGUE).isoformat()
+    return _day(moment)
 
 
-def _value(amount: Decimal) -> dict:
+@functools.lru_cache(maxsize=8192)
+def _day(day: dt.date) -> str:
+    """A day as the start of it in Prague (a few thousand distinct days recur a million times)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=clock.PRAGUE).isoformat()
+
+
+def _value(amount: float) -> dict:
     return {"amount": float(amount), "currency": "CZK"}
 
 
@@ -46,101 +57,155 @@ def _party_id(ico: str) -> str:
     return f"CZ-ICO-{ico}"
 
 
-def release(demand: Demand, subcontract: SubContract, bids: list[Bid], drawdowns: list[Drawdown]) -> dict:
-    framework = demand.framework
-    assert framework is not None  # a minitender is published under its framework before it is awarded
-    buyer_id = f"CZ-ORP-{demand.orp.code}"
+def _float(column) -> sa.ColumnElement[float]:
+    """Amounts as the doubles JSON has, without a Decimal on the way."""
+    return sa.type_coerce(column, sa.Float)
+
+
+# One row per awarded minitender: the demand, its ORP, framework, sub-contract, supplier and winning bid.
+_AWARDED = (
+    sa.select(
+        Demand.id,
+        Demand.number,
+        Demand.decided_at,
+        Demand.published_at,
+        Demand.deadline,
+        _float(Demand.volume).label("volume"),
+        Demand.end_date,
+        Orp.code.label("orp_code"),
+        Orp.name.label("orp_name"),
+        Kraj.name.label("kraj_name"),
+        ServiceType.code.label("type_code"),
+        ServiceType.name.label("type_name"),
+        ServiceType.unit,
+        FrameworkContract.id.label("framework_id"),
+        FrameworkContract.number.label("framework_number"),
+        FrameworkContract.title.label("framework_title"),
+        _float(FrameworkContract.ceiling).label("ceiling"),
+        FrameworkContract.valid_from,
+        FrameworkContract.valid_to,
+        SubContract.id.label("subcontract_id"),
+        SubContract.number.label("subcontract_number"),
+        SubContract.status.label("subcontract_status"),
+        _float(SubContract.value).label("subcontract_value"),
+        SubContract.start_date,
+        SubContract.end_date.label("subcontract_end"),
+        SubContract.signed_on,
+        Provider.ico.label("supplier_ico"),
+        Provider.name.label("supplier_name"),
+        _float(Bid.total).label("award_value"),
+        Bid.proposed_start,
+    )
+    .select_from(Demand)
+    .join(SubContract, SubContract.demand_id == Demand.id)
+    .join(Orp, Orp.id == Demand.orp_id)
+    .join(Kraj, Kraj.id == Orp.kraj_id)
+    .join(ServiceType, ServiceType.id == Demand.service_type_id)
+    .join(FrameworkContract, FrameworkContract.id == Demand.framework_id)
+    .join(Provider, Provider.id == SubContract.provider_id)
+    .join(Bid, Bid.id == SubContract.bid_id)
+    .where(Demand.status == DemandStatus.AWARDED)
+    .order_by(Demand.id)
+)
+# The bids of decided minitenders only: none is read before its deadline.
+_DECIDED_BIDS = (BidStatus.AWARDED, BidStatus.NOT_AWARDED, BidStatus.EXCLUDED)
+
+
+def release(demand: sa.Row, bids: Sequence[sa.Row], drawdowns: Sequence[sa.Row]) -> dict:
+    """One minitender's release from its row, its decided bids (``ico, name, status``) and its
+    confirmed drawdowns (``period, decided_at, amount``)."""
+    buyer_id = f"CZ-ORP-{demand.orp_code}"
     parties = {
         buyer_id: {
             "id": buyer_id,
-            "name": f"OSPOD {demand.orp.name}",
+            "name": f"OSPOD {demand.orp_name}",
             "roles": ["buyer", "procuringEntity", "payer"],
-            "address": {"locality": demand.orp.name, "region": demand.orp.kraj.name, "countryName": "Česko"},
+            "address": {"locality": demand.orp_name, "region": demand.kraj_name, "countryName": "Česko"},
         },
     }
     for bid in bids:
-        provider = bid.provider
         roles = ["tenderer"] + (["supplier", "payee"] if bid.status is BidStatus.AWARDED else [])
-        parties[_party_id(provider.ico)] = {
-            "id": _party_id(provider.ico),
-            "name": provider.name,
-            "identifier": {"scheme": "CZ-ICO", "id": provider.ico, "legalName": provider.name},
+        parties[_party_id(bid.ico)] = {
+            "id": _party_id(bid.ico),
+            "name": bid.name,
+            "identifier": {"scheme": "CZ-ICO", "id": bid.ico, "legalName": bid.name},
             "roles": roles,
         }
-    supplier = {"id": _party_id(subcontract.provider.ico), "name": subcontract.provider.name}
+    supplier = {"id": _party_id(demand.supplier_ico), "name": demand.supplier_name}
     buyer = {"id": buyer_id, "name": parties[buyer_id]["name"]}
     ocid = f"{OCID_PREFIX}-{demand.number}"
+    decided = _iso(demand.decided_at)
     return {
         "ocid": ocid,
-        "id": f"{ocid}-{_iso(demand.decided_at)}",
-        "date": _iso(demand.decided_at),
+        "id": f"{ocid}-{decided}",
+        "date": decided,
         "tag": ["tender", "award", "contract", "implementation"],
         "initiationType": "tender",
         "parties": list(parties.values()),
         "buyer": buyer,
         "tender": {
             "id": demand.number,
-            "title": f"{demand.service_type.name} – OSPOD {demand.orp.name}",
+            "title": f"{demand.type_name} – OSPOD {demand.orp_name}",
             "status": "complete",
             "mainProcurementCategory": "services",
             "items": [
                 {
                     "id": "1",
-                    "description": demand.service_type.name,
+                    "description": demand.type_name,
                     "classification": {
                         "scheme": "x_MPSV_sluzby",
-                        "id": demand.service_type.code,
-                        "description": demand.service_type.name,
+                        "id": demand.type_code,
+                        "description": demand.type_name,
                     },
                     "quantity": float(demand.volume),
-                    "unit": {"name": demand.service_type.unit},
+                    "unit": {"name": demand.unit},
                 }
             ],
             "tenderPeriod": {"startDate": _iso(demand.published_at), "endDate": _iso(demand.deadline)},
             "numberOfTenderers": len(bids),
-            "tenderers": [{"id": _party_id(b.provider.ico), "name": b.provider.name} for b in bids],
+            "tenderers": [{"id": _party_id(b.ico), "name": b.name} for b in bids],
             "competitive": True,
             "techniques": {
                 "hasFrameworkAgreement": True,
                 "frameworkAgreement": {
                     "method": "withReopeningCompetition",
-                    "value": _value(framework.ceiling),
-                    "period": {"startDate": _iso(framework.valid_from), "endDate": _iso(framework.valid_to)},
+                    "value": _value(demand.ceiling),
+                    "period": {"startDate": _iso(demand.valid_from), "endDate": _iso(demand.valid_to)},
                 },
             },
         },
         "relatedProcesses": [
             {
-                "id": f"framework-{framework.id}",
+                "id": f"framework-{demand.framework_id}",
                 "relationship": ["framework"],
-                "title": f"Rámcová smlouva {framework.number}: {framework.title}",
+                "title": f"Rámcová smlouva {demand.framework_number}: {demand.framework_title}",
                 "scheme": "x_minitendr_ramcova_smlouva",
-                "identifier": framework.number,
+                "identifier": demand.framework_number,
             }
         ],
         "awards": [
             {
                 "id": f"{demand.number}-award",
                 "status": "active",
-                "date": _iso(demand.decided_at),
-                "value": _value(subcontract.bid.total),
+                "date": decided,
+                "value": _value(demand.award_value),
                 "suppliers": [supplier],
-                "contractPeriod": {"startDate": _iso(subcontract.bid.proposed_start), "endDate": _iso(demand.end_date)},
+                "contractPeriod": {"startDate": _iso(demand.proposed_start), "endDate": _iso(demand.end_date)},
             }
         ],
         "contracts": [
             {
-                "id": subcontract.number,
+                "id": demand.subcontract_number,
                 "awardID": f"{demand.number}-award",
-                "title": f"Dílčí smlouva {subcontract.number}",
-                "status": "active" if subcontract.status is SubContractStatus.ACTIVE else "terminated",
-                "value": _value(subcontract.value),
-                "period": {"startDate": _iso(subcontract.start_date), "endDate": _iso(subcontract.end_date)},
-                "dateSigned": _iso(subcontract.signed_on),
+                "title": f"Dílčí smlouva {demand.subcontract_number}",
+                "status": "active" if demand.subcontract_status is SubContractStatus.ACTIVE else "terminated",
+                "value": _value(demand.subcontract_value),
+                "period": {"startDate": _iso(demand.start_date), "endDate": _iso(demand.subcontract_end)},
+                "dateSigned": _iso(demand.signed_on),
                 "implementation": {
                     "transactions": [
                         {
-                            "id": f"{subcontract.number}-{d.period:%Y-%m}",
+                            "id": f"{demand.subcontract_number}-{d.period:%Y-%m}",
                             "date": _iso(d.decided_at),
                             "value": _value(d.amount),
                             "payer": buyer,
@@ -155,61 +220,40 @@ def release(demand: Demand, subcontract: SubContract, bids: list[Bid], drawdowns
 
 
 def releases() -> Iterator[dict]:
-    """Every awarded minitender, in batches (a national package has hundreds of thousands)."""
+    """Every awarded minitender, a batch of plain rows at a time (a national package has a million)."""
+    connection = db.session.connection()
     last = 0
     while True:
-        demands = db.session.scalars(
-            sa.select(Demand)
-            .where(Demand.status == DemandStatus.AWARDED, Demand.id > last)
-            .order_by(Demand.id)
-            .limit(BATCH)
-            .options(selectinload(Demand.orp), selectinload(Demand.service_type), selectinload(Demand.framework))
-        ).all()
+        demands = connection.execute(_AWARDED.where(Demand.id > last).limit(BATCH)).all()
         if not demands:
             return
-        ids = [d.id for d in demands]
-        subcontracts = {
-            s.demand_id: s
-            for s in db.session.scalars(
-                sa.select(SubContract)
-                .where(SubContract.demand_id.in_(ids))
-                .options(selectinload(SubContract.provider), selectinload(SubContract.bid))
-            )
-        }
-        bids: dict[int, list[Bid]] = {}
-        for bid in db.session.scalars(
-            sa.select(Bid)
-            .where(
-                Bid.demand_id.in_(ids),
-                Bid.status.in_([BidStatus.AWARDED, BidStatus.NOT_AWARDED, BidStatus.EXCLUDED]),
-            )
-            .options(selectinload(Bid.provider))
+        bids: dict[int, list[sa.Row]] = {}
+        for bid in connection.execute(
+            sa.select(Bid.demand_id, Provider.ico, Provider.name, Bid.status)
+            .join(Provider, Provider.id == Bid.provider_id)
+            .where(Bid.demand_id.in_([d.id for d in demands]), Bid.status.in_(_DECIDED_BIDS))
             .order_by(Bid.id)
         ):
             bids.setdefault(bid.demand_id, []).append(bid)
-        drawdowns: dict[int, list[Drawdown]] = {}
-        for drawdown in db.session.scalars(
-            sa.select(Drawdown)
+        drawdowns: dict[int, list[sa.Row]] = {}
+        for drawdown in connection.execute(
+            sa.select(
+                Drawdown.subcontract_id, Drawdown.period, Drawdown.decided_at, _float(Drawdown.amount).label("amount")
+            )
             .where(
-                Drawdown.subcontract_id.in_([s.id for s in subcontracts.values()]),
+                Drawdown.subcontract_id.in_([d.subcontract_id for d in demands]),
                 Drawdown.status == DrawdownStatus.CONFIRMED,
             )
-            .order_by(Drawdown.period)
+            .order_by(Drawdown.period, Drawdown.id)
         ):
             drawdowns.setdefault(drawdown.subcontract_id, []).append(drawdown)
         for demand in demands:
-            subcontract = subcontracts.get(demand.id)
-            if subcontract is not None:
-                yield release(demand, subcontract, bids.get(demand.id, []), drawdowns.get(subcontract.id, []))
-        last = ids[-1]
-        # Let this batch's rows go (the identity map would otherwise hold the whole country).
-        for objects in (demands, subcontracts.values(), *bids.values(), *drawdowns.values()):
-            for obj in objects:
-                db.session.expunge(obj)
+            yield release(demand, bids.get(demand.id, []), drawdowns.get(demand.subcontract_id, []))
+        last = demands[-1].id
 
 
-def package_chunks(uri: str) -> Iterator[str]:
-    """The release package as JSON text, in chunks (streamed: the whole country does not fit in memory)."""
+def package_head(uri: str) -> str:
+    """The package up to its first release: who publishes it, when, under which licence."""
     head = {
         "uri": uri,
         "version": "1.1",
@@ -218,8 +262,12 @@ def package_chunks(uri: str) -> Iterator[str]:
         "license": "https://creativecommons.org/licenses/by/4.0/",
         "extensions": [TECHNIQUES],
     }
-    opening = json.dumps(head, ensure_ascii=False)[:-1] + ', "releases": ['
-    yield opening
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "releases": ['
+
+
+def package_chunks(uri: str) -> Iterator[str]:
+    """The release package as JSON text: the head, each release, the end."""
+    yield package_head(uri)
     for n, item in enumerate(releases()):
         yield ("," if n else "") + json.dumps(item, ensure_ascii=False)
     yield "]}"

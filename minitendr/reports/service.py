@@ -1,9 +1,12 @@
 """Spend reports: filters (kraj, ORP, category, provider IČO, year), scope by role, and the numbers —
 aggregated in SQL (GROUP BY), shaped afterwards. The year is the year a sub-contract was signed.
 
-The dashboard reads the running totals of ``minitendr.reports.summary`` (a few thousand rows, not a
-million sub-contracts); the months and the competition about one provider, which those totals do not
-break down, come from the records through the provider's index.
+The dashboard reads the running totals of ``minitendr.reports.summary``, never a million records:
+figures of whole kraje (no ORP or provider filter, a reader of whole kraje) from the kraj totals, the
+rest from the finer totals through their ORP or provider index; the ceilings' use from the totals per
+framework; the competition around one provider from its own totals (and, for the few minitenders past
+their deadline still awaiting a decision, from their bids). One provider's months come from its
+sub-contracts through their provider index.
 """
 
 from __future__ import annotations
@@ -24,12 +27,32 @@ from minitendr.db import DomainError, db
 from minitendr.demands.models import Demand, DemandStatus
 from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
 from minitendr.money import to_money
-from minitendr.permissions import can_report_on, can_see_ceilings, demand_scope, reads_nationally, subcontract_scope
+from minitendr.permissions import (
+    can_report_on,
+    can_see_ceilings,
+    demand_scope,
+    kraj_totals_scope,
+    reads_nationally,
+    reads_whole_kraje,
+    subcontract_scope,
+)
 from minitendr.providers.ico import ico_error
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory
 from minitendr.reports import summary
-from minitendr.reports.models import AwardDuration, CompetitionSummary, SpendMonth, SpendSummary
+from minitendr.reports.models import (
+    AwardDuration,
+    CompetitionSummary,
+    FrameworkSpend,
+    KrajMonth,
+    KrajSpend,
+    OrpSpend,
+    ProviderAwardDuration,
+    ProviderCompetition,
+    ProviderSpend,
+    SpendMonth,
+    SpendSummary,
+)
 from minitendr.reports.summary import month_of
 
 FILTERS = ("kraj", "orp", "category", "provider", "year")
@@ -140,56 +163,101 @@ def subcontract_conditions(filters: Filters, user: User, table=SubContract) -> l
 
 
 def _live_bound(filters: Filters, user: User) -> bool:
-    """Numbers about one provider come from the records (the summaries are not kept per provider
-    everywhere); that is a provider's own few, found through its index."""
+    """One provider's months come from its sub-contracts (the months are not kept per provider); that
+    is a provider's own few, found through its index."""
     return filters.provider is not None or user.provider_id is not None
+
+
+def _whole_kraje(filters: Filters, user: User) -> bool:
+    """The figures are totals of whole kraje: nothing narrows them to an ORP or a provider, and the
+    user reads whole kraje (see ``reads_whole_kraje``)."""
+    return filters.orp is None and filters.provider is None and reads_whole_kraje(user)
+
+
+def _one_provider(filters: Filters, user: User) -> int | None:
+    """The provider whose competition the report is about: the filtered one, or a provider's own."""
+    return filters.provider.id if filters.provider else user.provider_id
+
+
+def _published_in(year: int | None) -> list[sa.ColumnElement[bool]]:
+    """Minitenders published in ``year`` (UTC, as the competition totals count them)."""
+    if not year:
+        return []
+    return [
+        Demand.published_at >= dt.datetime(year, 1, 1, tzinfo=dt.UTC),
+        Demand.published_at < dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC),
+    ]
 
 
 def _money(value: Any) -> Decimal:
     return to_money(value or 0)
 
 
+# A spend total: ``SpendSummary`` or ``SpendMonth``, or one of the totals of whole kraje (``KrajSpend``,
+# ``OrpSpend``, ``ProviderSpend``, ``KrajMonth``); each has the columns of its grain.
+Spend = Any
+
+
+def _whole_kraje_conditions(filters: Filters, user: User, spend: Spend) -> list[sa.ColumnElement[bool]]:
+    """The user's scope and the filters on totals of whole kraje (see ``_whole_kraje``)."""
+    conditions = [kraj_totals_scope(user, spend)]
+    if filters.kraj:
+        conditions.append(spend.kraj_id == filters.kraj.id)
+    if filters.category:
+        conditions.append(spend.category_id == filters.category.id)
+    if filters.year:
+        conditions.append(spend.year == filters.year)
+    return conditions
+
+
 def _grouped(
-    columns: list, group_by: list, filters: Filters, user: User, order_by: list | None = None
+    columns: list,
+    group_by: list,
+    filters: Filters,
+    user: User,
+    totals: Spend,
+    names: tuple[type, ...],
+    by_value: bool = False,
 ) -> Sequence[sa.Row]:
-    """Sub-contracts, contracted value and drawn, from the spend summary, grouped by ``group_by``
-    (ordered by ``order_by``, providers joined only when ordered by their sums)."""
-    spend = SpendSummary
-    stmt = (
-        sa.select(
-            *columns,
-            sa.func.sum(spend.contracts).label("count"),
-            sa.func.coalesce(sa.func.sum(spend.contracted), 0).label("value"),
-            sa.func.coalesce(sa.func.sum(spend.drawn), 0).label("drawn"),
-        )
-        .select_from(spend)
-        .join(Orp, Orp.id == spend.orp_id)
-        .join(Kraj, Kraj.id == Orp.kraj_id)
-        .join(ServiceCategory, ServiceCategory.id == spend.category_id)
-        .where(*subcontract_conditions(filters, user, spend))
-        .group_by(*group_by)
-        .order_by(*(order_by or group_by))
-    )
-    if order_by:
+    """Sub-contracts, contracted value and drawn grouped by ``group_by`` (ordered by it, or by the
+    value, largest first), the ``names`` (Kraj, Orp, ServiceCategory, Provider) joined for the columns:
+    from ``totals``, the totals of whole kraje at that grain, when the figures are whole kraje; from the
+    spend summary, through its ORP or provider index, when they are narrowed to an ORP or a provider."""
+    spend: Spend
+    if _whole_kraje(filters, user):
+        spend, conditions = totals, _whole_kraje_conditions(filters, user, totals)
+    else:
+        spend, conditions = SpendSummary, subcontract_conditions(filters, user, SpendSummary)
+    stmt = sa.select(
+        *columns,
+        sa.func.sum(spend.contracts).label("count"),
+        sa.func.coalesce(sa.func.sum(spend.contracted), 0).label("value"),
+        sa.func.coalesce(sa.func.sum(spend.drawn), 0).label("drawn"),
+    ).select_from(spend)
+    if Orp in names or (Kraj in names and spend is SpendSummary):  # the spend summary knows its kraj by the ORP
+        stmt = stmt.join(Orp, Orp.id == spend.orp_id)
+    if Kraj in names:
+        stmt = stmt.join(Kraj, Kraj.id == (Orp.kraj_id if spend is SpendSummary else spend.kraj_id))
+    if ServiceCategory in names:
+        stmt = stmt.join(ServiceCategory, ServiceCategory.id == spend.category_id)
+    if Provider in names:
         stmt = stmt.join(Provider, Provider.id == spend.provider_id)
-    return db.session.execute(stmt).all()
+    order_by = [sa.desc("value"), *group_by] if by_value else group_by
+    return db.session.execute(stmt.where(*conditions).group_by(*group_by).order_by(*order_by)).all()
 
 
 def matrix(filters: Filters, user: User) -> list[dict]:
     """Kraj × category: sub-contracts, contracted value, drawn, and (for officials) the frameworks'
     ceilings and how much of them is committed."""
-    rows = _grouped(
-        [
-            Kraj.code.label("kraj_code"),
-            Kraj.name.label("kraj"),
-            ServiceCategory.code.label("category_code"),
-            ServiceCategory.name.label("category"),
-            ServiceCategory.position,
-        ],
-        [Kraj.code, Kraj.name, ServiceCategory.position, ServiceCategory.code, ServiceCategory.name],
-        filters,
-        user,
-    )
+    columns = [
+        Kraj.code.label("kraj_code"),
+        Kraj.name.label("kraj"),
+        ServiceCategory.code.label("category_code"),
+        ServiceCategory.name.label("category"),
+        ServiceCategory.position,
+    ]
+    group_by = [Kraj.code, Kraj.name, ServiceCategory.position, ServiceCategory.code, ServiceCategory.name]
+    rows = _grouped(columns, group_by, filters, user, KrajSpend, (Kraj, ServiceCategory))
     ceilings = _ceilings(filters, user)
     result = []
     for row in rows:
@@ -219,22 +287,17 @@ def _ceilings(filters: Filters, user: User) -> dict[tuple[str, str], tuple[Decim
     sub-contracts commit. Framework money is the contracting authorities' business (``can_see_ceilings``)."""
     if not can_see_ceilings(user):
         return {}
-    committed = (
-        sa.select(SpendSummary.framework_id, sa.func.sum(SpendSummary.contracted).label("committed"))
-        .group_by(SpendSummary.framework_id)
-        .subquery()
-    )
     stmt = (
         sa.select(
             Kraj.code,
             ServiceCategory.code,
             sa.func.sum(FrameworkContract.ceiling),
-            sa.func.coalesce(sa.func.sum(committed.c.committed), 0),
+            sa.func.coalesce(sa.func.sum(FrameworkSpend.committed), 0),
         )
         .select_from(FrameworkContract)
         .join(Kraj, Kraj.id == FrameworkContract.kraj_id)
         .join(ServiceCategory, ServiceCategory.id == FrameworkContract.category_id)
-        .outerjoin(committed, committed.c.framework_id == FrameworkContract.id)
+        .outerjoin(FrameworkSpend, FrameworkSpend.framework_id == FrameworkContract.id)
         .where(FrameworkContract.status != FrameworkStatus.DRAFT)
         .group_by(Kraj.code, ServiceCategory.code)
     )
@@ -258,6 +321,8 @@ def per_orp(filters: Filters, user: User) -> list[dict]:
         [Kraj.name, Orp.code, Orp.name],
         filters,
         user,
+        OrpSpend,
+        (Kraj, Orp),
     )
     return [
         {
@@ -273,13 +338,8 @@ def per_orp(filters: Filters, user: User) -> list[dict]:
 
 
 def per_provider(filters: Filters, user: User) -> list[dict]:
-    rows = _grouped(
-        [Provider.ico, Provider.name],
-        [Provider.ico, Provider.name],
-        filters,
-        user,
-        order_by=[sa.func.sum(SpendSummary.contracted).desc(), Provider.ico],
-    )
+    names = [Provider.ico, Provider.name]
+    rows = _grouped(names, names, filters, user, ProviderSpend, (Provider,), by_value=True)
     return [
         {"ico": r.ico, "provider": r.name, "count": r.count, "value": _money(r.value), "drawn": _money(r.drawn)}
         for r in rows
@@ -290,11 +350,16 @@ def monthly(filters: Filters, user: User) -> list[dict]:
     """Per month: money contracted (by signing date) and drawn (by the month delivered)."""
     if _live_bound(filters, user):
         return _monthly_live(filters, user)
+    spend: Spend
+    if _whole_kraje(filters, user):
+        spend, conditions = KrajMonth, _whole_kraje_conditions(filters, user, KrajMonth)
+    else:
+        spend, conditions = SpendMonth, subcontract_conditions(filters, user, SpendMonth)
     stmt = (
-        sa.select(SpendMonth.month, sa.func.sum(SpendMonth.contracted), sa.func.sum(SpendMonth.drawn))
-        .where(*subcontract_conditions(filters, user, SpendMonth))
-        .group_by(SpendMonth.month)
-        .order_by(SpendMonth.month)
+        sa.select(spend.month, sa.func.sum(spend.contracted), sa.func.sum(spend.drawn))
+        .where(*conditions)
+        .group_by(spend.month)
+        .order_by(spend.month)
     )
     return [
         {"month": m, "contracted": _money(contracted), "drawn": _money(drawn)}
@@ -324,8 +389,13 @@ def _monthly_live(filters: Filters, user: User) -> list[dict]:
 
 
 def competition(filters: Filters, user: User) -> dict[str, Any]:
-    """How healthy the competition is, over the minitenders published in scope and filters."""
-    counts, durations = (_competition_live if _live_bound(filters, user) else _competition_summary)(filters, user)
+    """How healthy the competition is, over the minitenders published in scope and filters — or, about
+    one provider, over the minitenders it bid in whose deadline has passed."""
+    provider_id = _one_provider(filters, user)
+    if provider_id is None:
+        counts, durations = _competition_summary(filters, user)
+    else:
+        counts, durations = _competition_of_provider(filters, user, provider_id)
     published, closed, bids, single, unsuccessful = (value or 0 for value in db.session.execute(counts).one())
     return {
         "published": published,
@@ -358,31 +428,55 @@ def _competition_summary(filters: Filters, user: User) -> tuple[sa.Select, sa.Se
     return counts, histogram
 
 
-def _competition_live(filters: Filters, user: User) -> tuple[sa.Select, sa.Select]:
-    """The same numbers from the minitenders and bids themselves (a provider's own or one provider's)."""
-    conditions = [demand_scope(user), *_area_conditions(filters, Demand)]
+def _competition_of_provider(filters: Filters, user: User, provider_id: int) -> tuple[sa.Select, sa.Select]:
+    """The same numbers over the minitenders one provider bid in, as far as anyone may know: who bid
+    is sealed until the deadline, so a minitender counts once its deadline has passed — the decided
+    ones from the provider's totals, those awaiting a decision from their bids."""
+    counted, durations = ProviderCompetition, ProviderAwardDuration
+    conditions = [
+        counted.provider_id == provider_id,
+        subcontract_scope(user, counted),
+        *_area_conditions(filters, counted),
+    ]
+    duration_conditions = [
+        durations.provider_id == provider_id,
+        subcontract_scope(user, durations),
+        *_area_conditions(filters, durations),
+    ]
     if filters.year:
-        conditions += [
-            Demand.published_at >= dt.datetime(filters.year, 1, 1, tzinfo=dt.UTC),
-            Demand.published_at < dt.datetime(filters.year + 1, 1, 1, tzinfo=dt.UTC),
-        ]
-    if filters.provider:
-        conditions += _took_part(filters.provider)
-    counts = summary.competition_counts().where(*conditions)
-    histogram = summary.award_durations(summary.dialect_name()).where(*conditions)
+        conditions.append(counted.year == filters.year)
+        duration_conditions.append(durations.year == filters.year)
+    awaiting = (
+        sa.select(sa.func.count(Demand.id))
+        .where(
+            *_awaiting_decision(provider_id),
+            demand_scope(user),
+            *_area_conditions(filters, Demand),
+            *_published_in(filters.year),
+        )
+        .scalar_subquery()
+    )
+    decided = sa.func.coalesce(sa.func.sum(counted.decided), 0)
+    counts = sa.select(
+        decided + awaiting,
+        decided,
+        *(sa.func.sum(column) for column in (counted.bids, counted.single_bid, counted.unsuccessful)),
+    ).where(*conditions)
+    histogram = (
+        sa.select(durations.tenths, sa.func.sum(durations.awards).label("awards"))
+        .where(*duration_conditions)
+        .group_by(durations.tenths)
+    )
     return counts, histogram
 
 
-def _took_part(provider: Provider) -> list[sa.ColumnElement[bool]]:
-    """The minitenders ``provider`` took part in, as far as anyone may know: who bid is sealed until
-    the deadline (counting open minitenders would tell the moment a provider bids), a bid withdrawn
-    or replaced before it never counts, and a minitender cancelled before its deadline never opened."""
-    live_bids = sa.select(Bid.demand_id).where(Bid.provider_id == provider.id, summary.LIVE_BID)
-    return [
-        Demand.id.in_(live_bids),
-        Demand.status.in_([DemandStatus.PUBLISHED, DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL]),
-        Demand.deadline <= clock.now(),
-    ]
+def _awaiting_decision(provider_id: int) -> list[sa.ColumnElement[bool]]:
+    """The minitenders past their deadline and not yet decided that the provider bid in (a bid
+    withdrawn or replaced before the deadline never counts; a cancelled minitender is not awaiting)."""
+    bid = sa.select(Bid.id).where(Bid.demand_id == Demand.id, Bid.provider_id == provider_id, summary.LIVE_BID)
+    # From the few published minitenders (their partial index) to their bids, not from all of the
+    # provider's bids to their minitenders.
+    return [Demand.status == DemandStatus.PUBLISHED, Demand.deadline <= clock.now(), bid.exists()]
 
 
 def _median_days(histogram: sa.Select) -> Decimal | None:

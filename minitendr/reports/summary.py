@@ -5,8 +5,17 @@ The services keep them in the same transaction as the change itself: an award ad
 an amendment its difference, a confirmed drawdown its amount, a publication and a decision their
 counts. Each is one atomic upsert (``INSERT … ON CONFLICT DO UPDATE SET x = x + …``), so concurrent
 writers add up instead of overwriting each other. ``rebuild`` computes them afresh from the records
-(the migration that introduced them, and the bulk loader, use it); the tests check that the running
-totals always equal a rebuild.
+(the migrations that introduced them, and the bulk loader, use it); the tests check that the running
+totals always equal a rebuild and the bare aggregates over the records.
+
+Money is kept per framework × ORP × category × provider × year (``SpendSummary``, read through its
+ORP or provider index when a report is narrowed to one), per ORP × category × year × month
+(``SpendMonth``), per kraj × category × year (``KrajSpend``; with ``OrpSpend``, ``ProviderSpend`` and
+``KrajMonth`` per ORP, per provider and per month besides: the national and kraj views) and per
+framework (``FrameworkSpend``, the ceilings' use). Competition is kept per ORP × category × year
+(``CompetitionSummary``, ``AwardDuration``) and per provider besides (``ProviderCompetition``,
+``ProviderAwardDuration``); the provider's rows move only at a decision, after the deadline, never
+when it bids.
 """
 
 from __future__ import annotations
@@ -19,11 +28,36 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from minitendr.bids.models import Bid, BidStatus
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract
-from minitendr.db import db
+from minitendr.db import Model, db
 from minitendr.demands.models import Demand, DemandStatus
-from minitendr.reports.models import AwardDuration, CompetitionSummary, SpendMonth, SpendSummary
+from minitendr.registry.models import Orp
+from minitendr.reports.models import (
+    AwardDuration,
+    CompetitionSummary,
+    FrameworkSpend,
+    KrajMonth,
+    KrajSpend,
+    OrpSpend,
+    ProviderAwardDuration,
+    ProviderCompetition,
+    ProviderSpend,
+    SpendMonth,
+    SpendSummary,
+)
 
-SUMMARIES = (SpendSummary, SpendMonth, CompetitionSummary, AwardDuration)
+SUMMARIES: tuple[type[Model], ...] = (
+    SpendSummary,
+    SpendMonth,
+    KrajSpend,
+    OrpSpend,
+    ProviderSpend,
+    KrajMonth,
+    FrameworkSpend,
+    CompetitionSummary,
+    AwardDuration,
+    ProviderCompetition,
+    ProviderAwardDuration,
+)
 LIVE_BID = Bid.status.not_in([BidStatus.WITHDRAWN, BidStatus.REPLACED])
 SECONDS_PER_TENTH = 8640  # a tenth of a day
 
@@ -73,7 +107,7 @@ def drawn_per_subcontract() -> sa.Subquery:
 
 
 # --- kept by the services ------------------------------------------------------------------------
-def _add(model, key: dict, existing: bool = False, **amounts) -> None:
+def _add(model, key: dict, amounts: dict, existing: bool = False) -> None:
     """Add ``amounts`` to the summary row of ``key``, creating it if need be. ``existing``: the row is
     there already (it must be for a decrease, whose negative amounts no new row may hold)."""
     statement: sa.Executable
@@ -96,22 +130,21 @@ def _add(model, key: dict, existing: bool = False, **amounts) -> None:
 def _spend(
     subcontract: SubContract, month: dt.date, contracts: int = 0, contracted=0, drawn=0, existing: bool = False
 ) -> None:
-    common = {"orp_id": subcontract.orp_id, "category_id": subcontract.category_id, "year": subcontract.signed_on.year}
-    _add(
-        SpendSummary,
-        {**common, "framework_id": subcontract.framework_id, "provider_id": subcontract.provider_id},
-        existing,
-        contracts=contracts,
-        contracted=Decimal(contracted),
-        drawn=Decimal(drawn),
-    )
-    _add(
-        SpendMonth,
-        {**common, "month": f"{month:%Y-%m}"},
-        existing,
-        contracted=Decimal(contracted),
-        drawn=Decimal(drawn),
-    )
+    """Add to every money total the sub-contract counts in."""
+    year = subcontract.signed_on.year
+    common = {"orp_id": subcontract.orp_id, "category_id": subcontract.category_id, "year": year}
+    amounts = {"contracted": Decimal(contracted), "drawn": Decimal(drawn)}
+    counted = {"contracts": contracts, **amounts}
+    owner = {"framework_id": subcontract.framework_id, "provider_id": subcontract.provider_id}
+    _add(SpendSummary, {**common, **owner}, counted, existing)
+    _add(SpendMonth, {**common, "month": f"{month:%Y-%m}"}, amounts, existing)
+    kraj = {"kraj_id": subcontract.orp.kraj_id, "category_id": subcontract.category_id, "year": year}
+    _add(KrajSpend, kraj, counted, existing)
+    _add(OrpSpend, {**kraj, "orp_id": subcontract.orp_id}, counted, existing)
+    _add(ProviderSpend, {**kraj, "provider_id": subcontract.provider_id}, counted, existing)
+    _add(KrajMonth, {**kraj, "month": f"{month:%Y-%m}"}, amounts, existing)
+    framework = {"committed": amounts["contracted"], "drawn": amounts["drawn"]}
+    _add(FrameworkSpend, {"framework_id": subcontract.framework_id}, framework, existing)
 
 
 def subcontract_signed(subcontract: SubContract) -> None:
@@ -127,6 +160,13 @@ def drawdown_confirmed(drawdown: Drawdown) -> None:
     _spend(drawdown.subcontract, drawdown.period, drawn=drawdown.amount)
 
 
+def committed(framework_id: int) -> Decimal:
+    """What a framework's sub-contracts commit, from its running total: for display. The ceiling is
+    enforced on the sub-contracts themselves, under the framework's lock."""
+    total = db.session.scalar(sa.select(FrameworkSpend.committed).where(FrameworkSpend.framework_id == framework_id))
+    return total if total is not None else Decimal("0.00")
+
+
 def _competition_key(demand: Demand) -> dict:
     published_at = demand.published_at
     assert published_at is not None  # only a published minitender is counted
@@ -138,29 +178,46 @@ def _competition_key(demand: Demand) -> dict:
 
 
 def demand_published(demand: Demand) -> None:
-    _add(CompetitionSummary, _competition_key(demand), published=1)
+    _add(CompetitionSummary, _competition_key(demand), {"published": 1})
 
 
 def demand_decided(demand: Demand) -> None:
-    """Awarded or unsuccessful: the live bids it was decided on, and how long it took."""
-    bids = db.session.scalar(sa.select(sa.func.count(Bid.id)).where(Bid.demand_id == demand.id, LIVE_BID))
+    """Awarded or unsuccessful: the live bids it was decided on, and how long it took — for its ORP
+    and for each provider that bid in it (the deadline has passed: who bid is no longer sealed)."""
+    live = list(db.session.scalars(sa.select(Bid.provider_id).where(Bid.demand_id == demand.id, LIVE_BID)))
+    bids = len(live)
+    # Sorted, so that two decisions touching the same providers' rows take their locks in one order.
+    bidders = sorted(set(live))
     key = _competition_key(demand)
     unsuccessful = demand.status is DemandStatus.UNSUCCESSFUL
-    _add(CompetitionSummary, key, decided=1, bids=bids, single_bid=int(bids == 1), unsuccessful=int(unsuccessful))
+    counts = {"decided": 1, "bids": bids, "single_bid": int(bids == 1), "unsuccessful": int(unsuccessful)}
+    _add(CompetitionSummary, key, counts)
+    for provider_id in bidders:
+        _add(ProviderCompetition, {"provider_id": provider_id, **key}, counts)
     if demand.status is DemandStatus.AWARDED:
         decided_at, published_at = demand.decided_at, demand.published_at
         assert decided_at is not None and published_at is not None  # an awarded minitender was published and decided
-        _add(AwardDuration, {**key, "tenths": _tenths(decided_at, published_at)}, awards=1)
+        duration = {**key, "tenths": _tenths(decided_at, published_at)}
+        _add(AwardDuration, duration, {"awards": 1})
+        for provider_id in bidders:
+            _add(ProviderAwardDuration, {"provider_id": provider_id, **duration}, {"awards": 1})
 
 
-# --- the numbers over the records themselves (for a rebuild, and for one provider's) -------------
-def competition_counts(*key) -> sa.Select:
-    """Per ``key`` (or in one row without): minitenders published, decided, the live bids of the decided
-    ones, those decided on a single bid, the unsuccessful. Narrow it with ``.where`` on ``Demand``."""
-    live = (
+# --- the numbers over the records themselves (for a rebuild) ------------------------------------
+DECIDED = (DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL)
+
+
+def _live_bids_per_demand() -> sa.Subquery:
+    return (
         sa.select(Bid.demand_id, sa.func.count(Bid.id).label("bids")).where(LIVE_BID).group_by(Bid.demand_id).subquery()
     )
-    decided = Demand.status.in_([DemandStatus.AWARDED, DemandStatus.UNSUCCESSFUL])
+
+
+def competition_counts(*key) -> sa.Select:
+    """Per ``key``: minitenders published, decided, the live bids of the decided ones, those decided
+    on a single bid, the unsuccessful."""
+    live = _live_bids_per_demand()
+    decided = Demand.status.in_(DECIDED)
     bids = sa.func.coalesce(live.c.bids, 0)
     return (
         sa.select(
@@ -178,20 +235,41 @@ def competition_counts(*key) -> sa.Select:
     )
 
 
+def provider_competition_counts(*key) -> sa.Select:
+    """Per ``key`` (which may name ``Bid.provider_id``, the bidder): the decided minitenders a provider
+    bid in, their live bids, those decided on a single bid, the unsuccessful."""
+    live = _live_bids_per_demand()
+    return (
+        sa.select(
+            *key,
+            sa.func.count(Demand.id),
+            sa.func.sum(live.c.bids),
+            sa.func.count(Demand.id).filter(live.c.bids == 1),
+            sa.func.count(Demand.id).filter(Demand.status == DemandStatus.UNSUCCESSFUL),
+        )
+        .select_from(Demand)
+        .join(Bid, sa.and_(Bid.demand_id == Demand.id, LIVE_BID))
+        .join(live, live.c.demand_id == Demand.id)
+        .where(Demand.status.in_(DECIDED), Demand.published_at.is_not(None))
+        .group_by(*key)
+    )
+
+
 def award_durations(dialect: str, *key) -> sa.Select:
     """Per ``key``: how many awarded minitenders took each number of tenths of a day (``tenths``,
     ``awards``). Narrow it with ``.where`` on ``Demand``."""
     tenths = tenths_between(Demand.decided_at, Demand.published_at, dialect).label("tenths")
     return (
         sa.select(*key, tenths, sa.func.count(Demand.id).label("awards"))
+        .select_from(Demand)
         .where(Demand.status == DemandStatus.AWARDED)
         .group_by(*key, tenths)
     )
 
 
 # --- computed afresh -----------------------------------------------------------------------------
-def rebuild_statements(dialect: str) -> list[sa.Executable]:
-    """Empty the summaries and fill them from the records, in SQL."""
+def rebuild_statements(dialect: str, models: tuple[type[Model], ...] = SUMMARIES) -> list[sa.Executable]:
+    """Empty the summaries ``models`` (all by default) and fill them from the records, in SQL."""
     signed_year = year_of(SubContract.signed_on, dialect)
     confirmed = (
         sa.select(Drawdown.subcontract_id, Drawdown.period, Drawdown.amount)
@@ -199,17 +277,39 @@ def rebuild_statements(dialect: str) -> list[sa.Executable]:
         .subquery()
     )
     drawn = drawn_per_subcontract()
-    spend_key = [SubContract.framework_id, SubContract.orp_id, SubContract.category_id, SubContract.provider_id]
-    spend = (
+
+    def money_by(*key) -> sa.Select:
+        """Sub-contracts, their value and what is drawn from them, per ``key``."""
+        return (
+            sa.select(
+                *key,
+                sa.func.count(SubContract.id),
+                sa.func.sum(SubContract.value),
+                sa.func.coalesce(sa.func.sum(drawn.c.drawn), 0),
+            )
+            .select_from(SubContract)
+            .outerjoin(drawn, drawn.c.subcontract_id == SubContract.id)
+            .group_by(*key)
+        )
+
+    spend = money_by(
+        SubContract.framework_id, SubContract.orp_id, SubContract.category_id, SubContract.provider_id, signed_year
+    )
+    kraj = money_by(Orp.kraj_id, SubContract.category_id, signed_year).join(Orp, Orp.id == SubContract.orp_id)
+    orp = money_by(Orp.kraj_id, SubContract.orp_id, SubContract.category_id, signed_year).join(
+        Orp, Orp.id == SubContract.orp_id
+    )
+    provider = money_by(Orp.kraj_id, SubContract.category_id, signed_year, SubContract.provider_id).join(
+        Orp, Orp.id == SubContract.orp_id
+    )
+    framework = (
         sa.select(
-            *spend_key,
-            signed_year,
-            sa.func.count(SubContract.id),
+            SubContract.framework_id,
             sa.func.sum(SubContract.value),
             sa.func.coalesce(sa.func.sum(drawn.c.drawn), 0),
         )
         .outerjoin(drawn, drawn.c.subcontract_id == SubContract.id)
-        .group_by(*spend_key, signed_year)
+        .group_by(SubContract.framework_id)
     )
     month_key = [SubContract.orp_id, SubContract.category_id, signed_year.label("year")]
     moves = sa.union_all(
@@ -225,43 +325,55 @@ def rebuild_statements(dialect: str) -> list[sa.Executable]:
     ).subquery()
     by_month = [moves.c.orp_id, moves.c.category_id, moves.c.year, moves.c.month]
     month = sa.select(*by_month, sa.func.sum(moves.c.contracted), sa.func.sum(moves.c.drawn)).group_by(*by_month)
+    by_kraj_month = [Orp.kraj_id, moves.c.category_id, moves.c.year, moves.c.month]
+    kraj_month = (
+        sa.select(*by_kraj_month, sa.func.sum(moves.c.contracted), sa.func.sum(moves.c.drawn))
+        .select_from(moves)
+        .join(Orp, Orp.id == moves.c.orp_id)
+        .group_by(*by_kraj_month)
+    )
 
     published_year = year_of(Demand.published_at, dialect, utc=True)
-    competition = competition_counts(Demand.orp_id, Demand.category_id, published_year)
-    durations = award_durations(dialect, Demand.orp_id, Demand.category_id, published_year)
-    fill = {SpendSummary: spend, SpendMonth: month, CompetitionSummary: competition, AwardDuration: durations}
-    columns = {
-        SpendSummary: [
-            "framework_id",
-            "orp_id",
-            "category_id",
-            "provider_id",
-            "year",
-            "contracts",
-            "contracted",
-            "drawn",
-        ],
-        SpendMonth: ["orp_id", "category_id", "year", "month", "contracted", "drawn"],
-        CompetitionSummary: [
-            "orp_id",
-            "category_id",
-            "year",
-            "published",
-            "decided",
-            "bids",
-            "single_bid",
-            "unsuccessful",
-        ],
-        AwardDuration: ["orp_id", "category_id", "year", "tenths", "awards"],
+    area = (Demand.orp_id, Demand.category_id, published_year)
+    competition = competition_counts(*area)
+    durations = award_durations(dialect, *area)
+    bidder = (Bid.provider_id, *area)
+    provider_durations = award_durations(dialect, *bidder).join(Bid, sa.and_(Bid.demand_id == Demand.id, LIVE_BID))
+    fill: dict[type[Model], tuple[list[str], sa.Select]] = {
+        SpendSummary: (
+            ["framework_id", "orp_id", "category_id", "provider_id", "year", "contracts", "contracted", "drawn"],
+            spend,
+        ),
+        SpendMonth: (["orp_id", "category_id", "year", "month", "contracted", "drawn"], month),
+        KrajMonth: (["kraj_id", "category_id", "year", "month", "contracted", "drawn"], kraj_month),
+        KrajSpend: (["kraj_id", "category_id", "year", "contracts", "contracted", "drawn"], kraj),
+        OrpSpend: (["kraj_id", "orp_id", "category_id", "year", "contracts", "contracted", "drawn"], orp),
+        ProviderSpend: (
+            ["kraj_id", "category_id", "year", "provider_id", "contracts", "contracted", "drawn"],
+            provider,
+        ),
+        FrameworkSpend: (["framework_id", "committed", "drawn"], framework),
+        CompetitionSummary: (
+            ["orp_id", "category_id", "year", "published", "decided", "bids", "single_bid", "unsuccessful"],
+            competition,
+        ),
+        AwardDuration: (["orp_id", "category_id", "year", "tenths", "awards"], durations),
+        ProviderCompetition: (
+            ["provider_id", "orp_id", "category_id", "year", "decided", "bids", "single_bid", "unsuccessful"],
+            provider_competition_counts(*bidder),
+        ),
+        ProviderAwardDuration: (
+            ["provider_id", "orp_id", "category_id", "year", "tenths", "awards"],
+            provider_durations,
+        ),
     }
-    return [sa.delete(model) for model in SUMMARIES] + [
-        sa.insert(model).from_select(columns[model], select) for model, select in fill.items()
-    ]
+    return [sa.delete(model) for model in models] + [sa.insert(model).from_select(*fill[model]) for model in models]
 
 
-def rebuild(connection: sa.Connection | None = None) -> None:
+def rebuild(connection: sa.Connection | None = None, models: tuple[type[Model], ...] = SUMMARIES) -> None:
+    """Compute the summaries ``models`` (all by default) afresh from the records."""
     connection = connection or db.session.connection()
-    for statement in rebuild_statements(connection.dialect.name):
+    for statement in rebuild_statements(connection.dialect.name, models):
         connection.execute(statement)
 
 
