@@ -329,7 +329,8 @@ class Values:
             return text
 
     def text(self, value: str) -> str:
-        """A text from outside this module (reference data) as COPY reads it."""
+        """A text as COPY reads it: backslashes, tabs and line breaks escaped (the texts of this module
+        have none; names from the reference data might)."""
         if not self.postgres:
             return value
         return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
@@ -835,7 +836,6 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
     reference = Reference.load()
     loader = Loader()
     values = Values(loader.postgres)
-    restored = False
     try:
         loader.set_aside(BULK)
         providers, parties = _providers(
@@ -870,13 +870,12 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
                 done += len(batch[SubContract])
                 if progress:
                     progress(done)
-        restored = True
         loader.restore((Provider, FrameworkContract, FrameworkParty, *BULK))
         summary.rebuild(loader.connection)
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        if not loader.postgres and not restored:
+        if not loader.postgres:
             # SQLite kept the batches it committed: their indexes and summaries come back with them.
             loader.attach()
             loader.restore(BULK)

@@ -92,7 +92,9 @@ def _complete(size: int) -> bool:
     if not inspector.has_table("user_account") or not inspector.has_table("subcontract"):
         return False
     admin = db.session.scalar(sa.select(User.id).where(User.email == ADMIN))
-    return admin is not None and db.session.scalar(sa.select(sa.func.count(SubContract.id))) == size
+    complete = admin is not None and db.session.scalar(sa.select(sa.func.count(SubContract.id))) == size
+    db.session.remove()  # outside a request SQLite's transactions write-lock: the migrations come next
+    return complete
 
 
 def _empty_database() -> None:

@@ -11,7 +11,7 @@ named ``<database of --postgres>_<size>_s<seed>``, reused by the next run) and p
   size to the largest (targets on PostgreSQL at 1 000 000: under 100 ms, growth under 1.5×);
 - the national CSV, Excel and OCDS exports against bare writers over the same rows (targets: CSV ≤ 1.2×
   bare ``csv.writer``, Excel ≤ 1.05× bare XlsxWriter), with their peak memory (OCDS in a process of its
-  own: maxrss under 300 MB, constant with size);
+  own: peak resident memory under 300 MB, constant with size);
 - an export asked for twice over HTTP (target: the second under 5 % of the first).
 """
 
@@ -150,7 +150,7 @@ def export_table(results: Results) -> str:
         for figure in results.exports.get(target, []):
             limit = EXPORT_TARGETS.get(figure.name)
             if figure.name.startswith("OCDS"):
-                check = f"maxrss < {OCDS_MB:.0f} MB: " + (
+                check = f"peak RSS < {OCDS_MB:.0f} MB: " + (
                     "ok" if figure.ours_mb and figure.ours_mb < OCDS_MB else "OVER" if figure.ours_mb else "—"
                 )
             elif limit:
@@ -215,7 +215,10 @@ def report(results: Results) -> str:
         )
         parts.append(page_table(results))
     if any(results.exports.values()):
-        parts.append("Exports (national): seconds, and peak memory in MB (tracemalloc; OCDS ours: maxrss).")
+        parts.append(
+            "Exports (national): seconds, and peak memory in MB (tracemalloc; OCDS ours: its process's peak"
+            " resident memory)."
+        )
         parts.append(export_table(results))
     if any(results.repeats.values()):
         parts.append("The same export asked for twice (status and seconds).")
