@@ -28,26 +28,10 @@ from flask.testing import FlaskClient
 
 from minitendr.config import PROJECT_ROOT
 from minitendr.db import db
+from minitendr.reports.exports import DETAIL_COLUMNS
 from tests.benchmarks.databases import Personas, Target
 from tests.benchmarks.pages import client_for, with_query
 
-DETAIL_COLUMNS = (
-    "Číslo",
-    "Kraj",
-    "ORP",
-    "Kategorie",
-    "Typ služby",
-    "Poskytovatel",
-    "IČO",
-    "Uzavřena",
-    "Začátek",
-    "Konec",
-    "Jednotky",
-    "Cena za jednotku (Kč)",
-    "Smluvní hodnota (Kč)",
-    "Vyčerpáno (Kč)",
-    "Stav",
-)
 DETAIL = """
 SELECT s.number, k.name, o.name, c.name, t.name, p.name, p.ico, {signed}, {start}, {end},
        {number}(s.units), {number}(s.unit_price), {number}(s.value), {number}(coalesce(d.drawn, 0)), s.status
