@@ -6,6 +6,7 @@ from minitendr.bids.models import Bid, BidAttachment
 from minitendr.contracts.models import Amendment, Drawdown, SubContract
 from minitendr.demands.models import Clarification, Demand, Invitation
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
+from minitendr.network.models import CatalogueNeed, CatalogueOrp, CatalogueService
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
@@ -31,6 +32,9 @@ __all__ = [
     "AwardDuration",
     "Bid",
     "BidAttachment",
+    "CatalogueNeed",
+    "CatalogueOrp",
+    "CatalogueService",
     "Clarification",
     "CompetitionSummary",
     "Demand",
