@@ -21,6 +21,12 @@ class Kraj(Model):
     abbr: Mapped[str] = mapped_column(sa.String(3), unique=True)
     csu_code: Mapped[str] = mapped_column(sa.String(4))
     ruian_code: Mapped[str] = mapped_column(sa.String(4))
+    # The kraj as the publisher of its contracts in the register of contracts (the ``subjekt`` of an
+    # ISRS message): its data box, official name, IČO and seat; "" while nobody has filled them in.
+    data_box: Mapped[str] = mapped_column(sa.String(7), default="", server_default="")
+    official_name: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
+    ico: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
+    address: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
 
     orps: Mapped[list[Orp]] = relationship(back_populates="kraj", order_by="Orp.name")
 
