@@ -569,7 +569,6 @@ def _summary_says(response, field: str, text: str) -> bool:
     return re.search(rf'href="#{field}">[^<]*{re.escape(text)}', page) is not None
 
 
-
 def test_every_kraj_is_seeded_with_its_publisher_details():
     kraje = db.session.scalars(sa.select(Kraj)).all()
     assert len(kraje) == 14

@@ -7,6 +7,9 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import load_only
+
 from minitendr.audit.service import record
 from minitendr.databox import data_box_error, normalize_data_box
 from minitendr.db import DomainError, db
@@ -21,8 +24,10 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _upsert(model: type, key: str, values: dict[str, Any], counts: dict[str, int]) -> Any:
-    """Insert a row, or update it when it differs; count only real changes."""
-    obj = db.session.scalar(db.select(model).where(getattr(model, key) == values[key]))
+    """Insert a row, or update it when it differs; count only real changes. Only the columns written
+    are read, so the reference data load into the schema of any revision that has them."""
+    columns = [getattr(model, name) for name in values]
+    obj = db.session.scalar(db.select(model).where(getattr(model, key) == values[key]).options(load_only(*columns)))
     if obj is None:
         obj = model(**values)
         db.session.add(obj)
@@ -99,8 +104,10 @@ PUBLISHER_FIELDS = ("official_name", "ico", "data_box", "address")
 
 def _fill_publishers(path: Path, kraje: dict[str, Kraj], counts: dict[str, int]) -> None:
     """The publisher details of the kraje from ``path``, only where a kraj has none yet: what admin or
-    the kraj corrected on the form stays as they left it."""
-    if not path.exists():
+    the kraj corrected on the form stays as they left it. A schema older than the details (revision
+    0020) gets none."""
+    columns = {column["name"] for column in sa.inspect(db.session.connection()).get_columns("kraj")}
+    if not path.exists() or not set(PUBLISHER_FIELDS) <= columns:
         return
     for row in _rows(path):
         kraj = kraje.get(row["kraj_code"])
