@@ -37,8 +37,9 @@ from minitendr.registry.models import Orp
 DAYS_TO_PUBLISH = 30
 # Where a sub-contract and an amendment concluded on the same day stand: the contract first.
 CONTRACT, AMENDMENT = 0, 1
-# An id larger than any row's and one smaller: "everything of that day" in a (day, id) cursor.
-AFTER_EVERY_ID, BEFORE_EVERY_ID = 2**62, 0
+# An id larger than any row's (the ids are 32-bit integers) and one smaller: "everything of that day"
+# in a (day, id) cursor.
+AFTER_EVERY_ID, BEFORE_EVERY_ID = 2**31 - 1, 0
 
 
 @dataclass(frozen=True)
