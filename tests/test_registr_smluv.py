@@ -632,3 +632,28 @@ def test_a_provider_s_data_box_is_checked(login, personas):
     assert login(personas.admin).post(url, data=data | {"data_box": "ABC1234"}).status_code == 302
     db.session.refresh(provider)
     assert provider.data_box == "abc1234"
+
+
+def test_the_sub_contract_page_offers_the_kraj_the_message_the_zip_and_the_answer_upload(login, personas, big):
+    amendment = _amend(big, "80000.00")
+    db.session.commit()
+    page = login(personas.kraj).get(f"/subcontracts/{big.id}").get_data(as_text=True)
+    assert f"/subcontracts/{big.id}/registr-smluv.zip" in page and f"/subcontracts/{big.id}/registr-smluv.xml" in page
+    assert f"/subcontracts/{big.id}/registr-smluv/answer" in page and 'enctype="multipart/form-data"' in page
+    assert f"/amendments/{amendment.id}/registry" in page  # its publication may be typed by hand
+    assert f"/amendments/{amendment.id}/registr-smluv.zip" not in page  # not before the contract's
+    provider_page = login(personas.provider).get(f"/subcontracts/{big.id}").get_data(as_text=True)
+    assert "registr-smluv.zip" not in provider_page and "registr-smluv/answer" not in provider_page
+
+
+@pytest.mark.parametrize("persona", ["ministry", "kraj", "ospod"])
+def test_the_unpublished_amendments_are_read_in_order_from_their_index(personas, big, persona):
+    if db.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans by the size of the tables")
+    from minitendr.isrs.queries import _branches
+
+    _, amendments, sort, _ = list(_branches(personas[persona]))[1]
+    stmt = amendments.order_by(*sort.order_by()).limit(51)
+    compiled = stmt.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = " ".join(row[3] for row in db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {compiled}")))
+    assert "ix_amendment_unpublished" in plan and "TEMP B-TREE" not in plan, plan
