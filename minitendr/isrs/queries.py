@@ -153,7 +153,9 @@ def _branches(user: User):
     yield CONTRACT, contracts, CONTRACTS, partitions
     # Walked in the order of ix_amendment_unpublished (a few rows), each checked against the user's
     # sub-contracts, rather than read through the sub-contracts (a kraj's are tens of thousands).
-    mine = not_by_index(Amendment.subcontract_id).in_(sa.select(SubContract.id).where(subcontract_scope(user)))
+    mine = not_by_index(Amendment.subcontract_id.expression).in_(
+        sa.select(SubContract.id).where(subcontract_scope(user))
+    )
     amendments = (
         sa.select(Amendment)
         .where(Amendment.registry_id.is_(None), Amendment.requires_registry)
