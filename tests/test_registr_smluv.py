@@ -657,3 +657,25 @@ def test_the_unpublished_amendments_are_read_in_order_from_their_index(personas,
     compiled = stmt.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
     plan = " ".join(row[3] for row in db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {compiled}")))
     assert "ix_amendment_unpublished" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_an_amendment_that_needs_no_publishing_is_refused_with_a_message_on_the_page(login, personas, big):
+    other = awarded(personas, personas.kraj.kraj, unit_price="500", framework=big.framework)  # 20 000
+    small = _amend(other, "25000.00", consent_on=dt.date(2026, 11, 2))
+    db.session.commit()
+    prefix = f"amendment-{small.id}-"
+    url = f"/subcontracts/{other.id}/amendments/{small.id}/registry"
+    response = login(personas.kraj).post(url, data={prefix + "registry_id": "1", prefix + "published_on": "2026-11-20"})
+    assert response.status_code == 200
+    assert "se do registru smluv nezveřejňuje" in response.get_data(as_text=True)
+    # On a page that shows the publication part, too.
+    _amend(big, "80000.00", consent_on=dt.date(2026, 11, 2))
+    published = _amend(big, "85000.00", consent_on=dt.date(2026, 11, 3))
+    service.record_registry(big, "26781234", dt.date(2026, 11, 1))
+    service.record_amendment_registry(published, "26781299", dt.date(2026, 11, 20))
+    db.session.commit()
+    prefix = f"amendment-{published.id}-"
+    url = f"/subcontracts/{big.id}/amendments/{published.id}/registry"
+    response = login(personas.kraj).post(url, data={prefix + "registry_id": "2", prefix + "published_on": "2026-11-20"})
+    assert response.status_code == 200
+    assert "Zveřejnění dodatku už je zaznamenáno (ID 26781299)" in response.get_data(as_text=True)
