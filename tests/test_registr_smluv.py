@@ -679,3 +679,18 @@ def test_an_amendment_that_needs_no_publishing_is_refused_with_a_message_on_the_
     response = login(personas.kraj).post(url, data={prefix + "registry_id": "2", prefix + "published_on": "2026-11-20"})
     assert response.status_code == 200
     assert "Zveřejnění dodatku už je zaznamenáno (ID 26781299)" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2026-11-20T10:15:00", dt.date(2026, 11, 20)),
+        ("2026-11-20T23:59:59.1234567", dt.date(2026, 11, 20)),
+        ("2026-11-20T23:30:00.5Z", dt.date(2026, 11, 21)),
+        ("2026-11-21T00:30:00.1234567+02:00", dt.date(2026, 11, 20)),
+    ],
+)
+def test_the_register_s_times_are_read_in_any_form_xs_datetime_allows(text, day):
+    from minitendr.isrs.answer import _moment
+
+    assert _moment(text).astimezone(clock.PRAGUE).date() == day

@@ -3,7 +3,9 @@ official schema (``schemas/odpoved_zverejneni.xsd``) and against the contract it
 
 Nothing from the file is believed until it has passed all of that: an answer for another contract, with
 other amounts or dates, or naming attachments whose hashes differ from the documents we hold is refused
-with a Czech message saying what differs."""
+with a Czech message saying what differs. The record's own hash and electronic seal (``potvrzeni``) are
+the register's proof and are kept as the file says: the schema does not say over which bytes that hash
+is taken, so checking it could only refuse genuine answers."""
 
 from __future__ import annotations
 
