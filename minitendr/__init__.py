@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.demands.views import bp as demands_bp
     from minitendr.frameworks.views import bp as frameworks_bp
     from minitendr.home.views import bp as home_bp
+    from minitendr.isrs.views import bp as isrs_bp
     from minitendr.notifications.service import register_delivery
     from minitendr.notifications.views import bp as notifications_bp
     from minitendr.notifications.views import outbox_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
         outbox_bp,
         bids_bp,
         contracts_bp,
+        isrs_bp,
         reports_bp,
     )
     for blueprint in blueprints:

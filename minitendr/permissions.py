@@ -388,6 +388,23 @@ def can_report_drawdowns(user: User, subcontract) -> bool:
     return can_act_for_provider(user, subcontract.provider_id)
 
 
+# --- registr smluv (ISRS messages, the register's answer) -----------------------------------------
+def can_publish_in_registry(user: User, subcontract) -> bool:
+    """The kraj publishes its sub-contracts (and their amendments) in the register of contracts: it is
+    the ``subjekt`` of the message. Its officials download the message and record the register's
+    answer; so may the OSPOD office of the sub-contract's ORP, which concluded it and recorded the
+    publication before the messages existed. Admin and the ministry do not publish contracts."""
+    if user.role is Role.KRAJ:
+        return user.kraj_id == subcontract.orp.kraj_id
+    return can_manage_subcontract(user, subcontract)
+
+
+def can_edit_publisher(user: User, kraj) -> bool:
+    """The kraj's details as a publisher (data box, name, IČO, seat): admin, who keeps the reference
+    data, and the kraj's own officials, who know them best."""
+    return can_manage_kraj(user, kraj.id)
+
+
 # --- reports -------------------------------------------------------------------------------------
 def can_report_on(user: User, kraj=None, orp=None, provider=None) -> bool:
     """Whether a spend report may be filtered by this kraj, ORP and provider (any may be None).

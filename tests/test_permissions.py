@@ -64,6 +64,9 @@ BIDDER_ONLY = expect(403, provider=200, suspended=403)
 SEALED = expect(404, provider=200)
 UNSEALED = expect(200, interloper=404, kraj_other=404, ospod_other=404)
 SUBCONTRACT_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403)
+# Registr smluv: the kraj of the sub-contract and the OSPOD of its ORP publish it (a refused form: 200).
+REGISTRY_PUBLISHERS = expect(403, kraj=200, ospod=200)
+REGISTRY_NOTHING_TO_PUBLISH = expect(403, kraj=404, ospod=404)
 
 # (method, endpoint, url template, expected status per persona)
 TABLE = [
@@ -169,8 +172,34 @@ TABLE = [
     ("POST", "contracts.amend", "/subcontracts/{subcontract_id}/amendments", DEMAND_MANAGER),
     ("POST", "contracts.complete", "/subcontracts/{subcontract_id}/complete", DEMAND_ACTION),
     ("POST", "contracts.terminate", "/subcontracts/{subcontract_id}/terminate", DEMAND_MANAGER),
-    ("POST", "contracts.registry_record", "/subcontracts/{subcontract_id}/registry", DEMAND_MANAGER),
+    ("POST", "contracts.registry_record", "/subcontracts/{subcontract_id}/registry", REGISTRY_PUBLISHERS),
     ("GET", "contracts.registry", "/subcontracts/registry", OFFICIALS),
+    # Registr smluv (minitendr.isrs). The sub-contract here is 20 000 Kč: nothing to publish, so those who
+    # publish it get 404 (tests/test_registr_smluv.py downloads one over 50 000 Kč per persona), the rest 403.
+    ("GET", "isrs.subcontract_xml", "/subcontracts/{subcontract_id}/registr-smluv.xml", REGISTRY_NOTHING_TO_PUBLISH),
+    ("GET", "isrs.subcontract_zip", "/subcontracts/{subcontract_id}/registr-smluv.zip", REGISTRY_NOTHING_TO_PUBLISH),
+    (
+        "GET",
+        "isrs.amendment_xml",
+        "/subcontracts/{subcontract_id}/amendments/999999/registr-smluv.xml",
+        REGISTRY_NOTHING_TO_PUBLISH,
+    ),
+    (
+        "GET",
+        "isrs.amendment_zip",
+        "/subcontracts/{subcontract_id}/amendments/999999/registr-smluv.zip",
+        REGISTRY_NOTHING_TO_PUBLISH,
+    ),
+    ("POST", "isrs.answer", "/subcontracts/{subcontract_id}/registr-smluv/answer", REGISTRY_PUBLISHERS),
+    (
+        "POST",
+        "isrs.amendment_record",
+        "/subcontracts/{subcontract_id}/amendments/999999/registry",
+        REGISTRY_NOTHING_TO_PUBLISH,
+    ),
+    ("GET", "isrs.due", "/subcontracts/registry/due", OFFICIALS),
+    ("GET", "registry.publisher", "/registry/kraje/CZ053/publisher", FRAMEWORK_MANAGERS),
+    ("POST", "registry.publisher", "/registry/kraje/CZ053/publisher", expect(403, admin=302, kraj=302)),
     ("GET", "reports.spend", "/reports/spend", EVERYONE),
     ("GET", "reports.spend", "/reports/spend?kraj=CZ053", expect(200, kraj_other=403, ospod_other=403)),
     ("GET", "reports.spend_xlsx", "/reports/spend.xlsx", EVERYONE),

@@ -37,5 +37,8 @@ class AmendmentForm(CzechForm):
 
 class RegistryForm(CzechForm):
     registry_id = StringField("ID v registru smluv", validators=[DataRequired(), Length(max=20)])
+    registry_version = StringField(
+        "ID verze (nepovinné)", validators=[Optional(), Length(max=20)], description="idVerze z potvrzení registru."
+    )
     published_on = DateField("Datum zveřejnění", validators=[InputRequired()])
     submit = SubmitField("Zaznamenat zveřejnění")

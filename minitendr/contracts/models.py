@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from minitendr import clock
 from minitendr.db import DomainError, Model, UTCDateTime, enum_column, intpk, money, timestamp
 from minitendr.enums import LabelledEnum
+from minitendr.formatting import date as format_date
 from minitendr.frameworks.models import FrameworkContract
 from minitendr.privacy import required_text
 from minitendr.providers.models import Provider
@@ -115,6 +116,8 @@ class SubContract(Model):
     # Registr smluv: the publication's id and date, once OSPOD has published it.
     registry_id: Mapped[str | None] = mapped_column(sa.String(20))
     registry_published_on: Mapped[dt.date | None]
+    # The id of the published version (idVerze), when the register's answer or the official gave it.
+    registry_version: Mapped[str | None] = mapped_column(sa.String(20))
 
     framework: Mapped[FrameworkContract] = relationship()
     provider: Mapped[Provider] = relationship()
@@ -163,21 +166,37 @@ class SubContract(Model):
         self.status = SubContractStatus.TERMINATED
         self.closed_at = clock.now()
 
-    def record_publication(self, registry_id: str | None, published_on: dt.date) -> None:
+    def record_publication(self, registry_id: str | None, published_on: dt.date, version: str | None = None) -> None:
         """Where and when the register of contracts published it (once, only when it must be published)."""
-        registry_id = (registry_id or "").strip()
         if not self.requires_registry:
             raise DomainError("Smlouva do 50 000 Kč bez DPH se do registru smluv nezveřejňuje.")
         if self.registry_id is not None:
             raise DomainError(f"Zveřejnění už je zaznamenáno (ID {self.registry_id}).")
-        if not REGISTRY_ID.fullmatch(registry_id):
-            raise DomainError("ID záznamu v registru smluv je číslo (např. 26781234).", field="registry_id")
-        if published_on > clock.today():
-            raise DomainError("Datum zveřejnění nesmí být v budoucnosti.", field="published_on")
-        if published_on < self.signed_on:
-            raise DomainError("Smlouvu nelze zveřejnit před jejím uzavřením.", field="published_on")
-        self.registry_id = registry_id
+        self.registry_id, self.registry_version = checked_publication(
+            registry_id, version, published_on, self.signed_on
+        )
         self.registry_published_on = published_on
+
+
+def checked_publication(
+    registry_id: str | None, version: str | None, published_on: dt.date, concluded_on: dt.date
+) -> tuple[str, str | None]:
+    """The register's record id and version id as typed or read, checked: both numbers (the version
+    may be missing when typed by hand), published neither in the future nor before the contract was
+    concluded. Returns them stripped."""
+    registry_id = (registry_id or "").strip()
+    version = (version or "").strip() or None
+    if not REGISTRY_ID.fullmatch(registry_id):
+        raise DomainError("ID záznamu v registru smluv je číslo (např. 26781234).", field="registry_id")
+    if version is not None and not REGISTRY_ID.fullmatch(version):
+        raise DomainError("ID verze záznamu je číslo (např. 28945612).", field="registry_version")
+    if published_on > clock.today():
+        raise DomainError("Datum zveřejnění nesmí být v budoucnosti.", field="published_on")
+    if published_on < concluded_on:
+        raise DomainError(
+            f"Smlouvu nelze zveřejnit před jejím uzavřením ({format_date(concluded_on)}).", field="published_on"
+        )
+    return registry_id, version
 
 
 class DrawdownStatus(LabelledEnum):
@@ -252,6 +271,15 @@ class Amendment(Model):
     __table_args__ = (
         sa.UniqueConstraint("subcontract_id", "seq", name="uq_amendment_seq"),
         sa.CheckConstraint("new_value > 0 AND new_units > 0", name="new_terms_positive"),
+        sa.CheckConstraint("(registry_id IS NULL) = (registry_published_on IS NULL)", name="registry_pair"),
+        # The amendments not yet published, oldest first (the due list of the register of contracts).
+        sa.Index(
+            "ix_amendment_unpublished",
+            "consent_on",
+            "id",
+            sqlite_where=sa.text("registry_id IS NULL"),
+            postgresql_where=sa.text("registry_id IS NULL"),
+        ),
     )
 
     id: Mapped[intpk]
@@ -267,5 +295,41 @@ class Amendment(Model):
     provider_consent: Mapped[str] = mapped_column(sa.String(200))
     consent_on: Mapped[dt.date]
     created_at: Mapped[timestamp] = mapped_column(default=clock.now)
+    # Registr smluv: an amendment of a contract over 50 000 Kč is a record of its own, linked to the
+    # contract's record (navazanyZaznam).
+    registry_id: Mapped[str | None] = mapped_column(sa.String(20))
+    registry_version: Mapped[str | None] = mapped_column(sa.String(20))
+    registry_published_on: Mapped[dt.date | None]
 
     subcontract: Mapped[SubContract] = relationship(back_populates="amendments")
+
+    @hybrid_property
+    def requires_registry(self) -> bool:
+        """It amends a contract worth over 50 000 Kč without VAT, before or after the change: the
+        register must show it beside the contract."""
+        return self.old_value > REGISTRY_THRESHOLD or self.new_value > REGISTRY_THRESHOLD
+
+    @requires_registry.inplace.expression
+    @classmethod
+    def _requires_registry_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.or_(cls.old_value > REGISTRY_THRESHOLD, cls.new_value > REGISTRY_THRESHOLD)
+
+    @hybrid_property
+    def registry_pending(self) -> bool:
+        return self.requires_registry and self.registry_id is None
+
+    @registry_pending.inplace.expression
+    @classmethod
+    def _registry_pending_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.registry_id.is_(None), cls.requires_registry)
+
+    def record_publication(self, registry_id: str | None, published_on: dt.date, version: str | None = None) -> None:
+        """Where and when the register of contracts published the amendment (once)."""
+        if not self.requires_registry:
+            raise DomainError("Dodatek smlouvy do 50 000 Kč bez DPH se do registru smluv nezveřejňuje.")
+        if self.registry_id is not None:
+            raise DomainError(f"Zveřejnění dodatku už je zaznamenáno (ID {self.registry_id}).")
+        self.registry_id, self.registry_version = checked_publication(
+            registry_id, version, published_on, self.consent_on
+        )
+        self.registry_published_on = published_on

@@ -309,11 +309,45 @@ def terminate(subcontract: SubContract, reason: str | None) -> None:
 
 
 # --- register of contracts -----------------------------------------------------------------------
-def record_registry(subcontract: SubContract, registry_id: str | None, published_on: dt.date) -> None:
-    """OSPOD records where and when the contract was published in the register of contracts."""
-    subcontract.record_publication(registry_id, published_on)
+def record_registry(
+    subcontract: SubContract,
+    registry_id: str | None,
+    published_on: dt.date,
+    version: str | None = None,
+    source: str = "zadáno ručně",
+) -> None:
+    """Where and when the contract was published in the register of contracts: typed by its OSPOD or
+    kraj, or read from the register's answer (``source`` says which, in the audit trail)."""
+    subcontract.record_publication(registry_id, published_on, version)
     record(
         "subcontract.registry_published",
         subcontract,
-        {"registry_id": subcontract.registry_id, "published_on": published_on},
+        {
+            "registry_id": subcontract.registry_id,
+            "registry_version": subcontract.registry_version,
+            "published_on": published_on,
+            "source": source,
+        },
+    )
+
+
+def record_amendment_registry(
+    amendment: Amendment,
+    registry_id: str | None,
+    published_on: dt.date,
+    version: str | None = None,
+    source: str = "zadáno ručně",
+) -> None:
+    """Where and when an amendment was published in the register of contracts (its own record)."""
+    amendment.record_publication(registry_id, published_on, version)
+    record(
+        "subcontract.amendment_published",
+        amendment.subcontract,
+        {
+            "seq": amendment.seq,
+            "registry_id": amendment.registry_id,
+            "registry_version": amendment.registry_version,
+            "published_on": published_on,
+            "source": source,
+        },
     )

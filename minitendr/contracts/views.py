@@ -3,6 +3,7 @@ register of contracts."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -18,10 +19,13 @@ from minitendr.contracts.forms import AmendmentForm, DrawdownForm, RegistryForm
 from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, SubContract, SubContractStatus
 from minitendr.db import db
 from minitendr.forms import ReasonForm, required
+from minitendr.isrs.forms import AnswerForm
+from minitendr.isrs.queries import DAYS_TO_PUBLISH
 from minitendr.permissions import (
     EVERYONE,
     can_follow_registry,
     can_manage_subcontract,
+    can_publish_in_registry,
     can_read_history,
     can_read_subcontract,
     can_report_drawdowns,
@@ -83,6 +87,15 @@ def _page(subcontract: SubContract, **refused: Any) -> str:
         "terminate_form": None,
         "reject_form": None,
         "rejected": None,
+        # Registr smluv (minitendr.isrs): the register's answer, an amendment's publication typed by
+        # hand (``amendment_refused``: the amendment whose form came back refused).
+        "answer_form": AnswerForm(formdata=None),
+        "amendment_registry_form": None,
+        "amendment_refused": None,
+        "amendment_registry_form_for": lambda amendment: RegistryForm(
+            formdata=None, prefix=f"amendment-{amendment.id}", published_on=today
+        ),
+        "registry_days": dt.timedelta(days=DAYS_TO_PUBLISH),
     }
     spent = service.drawn(subcontract)
     return render_template(
@@ -190,12 +203,14 @@ def terminate(subcontract_id: int):
 
 
 @bp.post("/<int:subcontract_id>/registry")
-@roles_required(Role.OSPOD)
+@roles_required(Role.OSPOD, Role.KRAJ)
 def registry_record(subcontract_id: int):
-    subcontract = _load(subcontract_id, can_manage_subcontract)
+    subcontract = _load(subcontract_id, can_publish_in_registry)
     form = RegistryForm()
     return act(
-        lambda: service.record_registry(subcontract, form.registry_id.data, required(form.published_on.data)),
+        lambda: service.record_registry(
+            subcontract, form.registry_id.data, required(form.published_on.data), form.registry_version.data
+        ),
         success="Zveřejnění v registru smluv je zaznamenáno.",
         back=_back(subcontract),
         form=form,

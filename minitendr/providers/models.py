@@ -22,6 +22,8 @@ class Provider(Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     legal_form: Mapped[str] = mapped_column(sa.String(100), default="")
     address: Mapped[str] = mapped_column(sa.String(300), default="")
+    # ID datové schránky, when known: the register of contracts then checks the IČO against it.
+    data_box: Mapped[str] = mapped_column(sa.String(7), default="", server_default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     active: Mapped[bool] = mapped_column(default=True)

@@ -7,12 +7,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from minitendr.audit.service import record
+from minitendr.databox import data_box_error, normalize_data_box
 from minitendr.db import DomainError, db
 from minitendr.pagination import Page, Sort, paginate
 from minitendr.providers.ico import ico_error, normalize_ico
 from minitendr.providers.models import Provider
 
-EDITABLE = ("name", "legal_form", "address", "email", "phone", "active")
+EDITABLE = ("name", "legal_form", "address", "data_box", "email", "phone", "active")
 
 
 # The register's order, read from ix_provider_name (name, id) a page at a time.
@@ -52,9 +53,18 @@ def _check_ico_free(ico: str, provider: Provider | None = None) -> str:
     return ico
 
 
+def _check_data_box(fields: dict[str, Any]) -> None:
+    """A data box, when given, must look like one (stored in lower case)."""
+    if "data_box" in fields:
+        fields["data_box"] = normalize_data_box(fields["data_box"])
+        if fields["data_box"] and (message := data_box_error(fields["data_box"])):
+            raise DomainError(message, field="data_box")
+
+
 def create_provider(*, ico: str, name: str, **fields: Any) -> Provider:
     """Register a provider; the IČO must be valid and not yet known."""
     ico = _check_ico_free(ico)
+    _check_data_box(fields)
     if not (name or "").strip():
         raise DomainError("Vyplňte název poskytovatele.", field="name")
     provider = Provider(ico=ico, name=name.strip(), **{k: v for k, v in fields.items() if k in EDITABLE})
@@ -68,6 +78,7 @@ def update_provider(provider: Provider, *, ico: str, **fields: Any) -> None:
     """Change a provider's data; the audit event lists what changed from what."""
     changes: dict[str, Any] = {}
     ico = _check_ico_free(ico, provider)
+    _check_data_box(fields)
     if ico != provider.ico:
         changes["ico"] = [provider.ico, ico]
         provider.ico = ico

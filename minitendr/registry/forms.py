@@ -32,3 +32,17 @@ class ServiceTypeForm(CzechForm):
     )
     active = BooleanField("Aktivní", default=True)
     submit = SubmitField("Uložit")
+
+
+class PublisherForm(CzechForm):
+    """The kraj as the publisher of its contracts in the register of contracts."""
+
+    official_name = StringField(
+        "Úřední název", validators=[Optional(), Length(max=255)], description="Např. Pardubický kraj."
+    )
+    ico = StringField("IČO", validators=[Optional(), Length(max=12)], render_kw={"inputmode": "numeric"})
+    data_box = StringField(
+        "ID datové schránky", validators=[Optional(), Length(max=20)], description="7 znaků, např. z28bwu9."
+    )
+    address = StringField("Adresa sídla", validators=[Optional(), Length(max=255)])
+    submit = SubmitField("Uložit")

@@ -14,6 +14,8 @@ class Kraj(Model):
     """A region (NUTS 3), e.g. CZ053 Pardubický kraj."""
 
     __tablename__ = "kraj"
+    # The publisher details' server defaults are not read back on insert (see below).
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(sa.String(5), unique=True)
@@ -21,6 +23,14 @@ class Kraj(Model):
     abbr: Mapped[str] = mapped_column(sa.String(3), unique=True)
     csu_code: Mapped[str] = mapped_column(sa.String(4))
     ruian_code: Mapped[str] = mapped_column(sa.String(4))
+    # The kraj as the publisher of its contracts in the register of contracts (the ``subjekt`` of an
+    # ISRS message): its data box, official name, IČO and seat; "" while nobody has filled them in.
+    # Defaults on the server only, so that loading the reference data writes no column the schema of an
+    # older revision lacks (the migration tests load them into one).
+    data_box: Mapped[str] = mapped_column(sa.String(7), server_default="")
+    official_name: Mapped[str] = mapped_column(sa.String(255), server_default="")
+    ico: Mapped[str] = mapped_column(sa.String(8), server_default="")
+    address: Mapped[str] = mapped_column(sa.String(255), server_default="")
 
     orps: Mapped[list[Orp]] = relationship(back_populates="kraj", order_by="Orp.name")
 

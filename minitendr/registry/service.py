@@ -7,9 +7,14 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import load_only
+
 from minitendr.audit.service import record
+from minitendr.databox import data_box_error, normalize_data_box
 from minitendr.db import DomainError, db
 from minitendr.money import to_money
+from minitendr.providers.ico import ico_error, normalize_ico
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 
 
@@ -19,8 +24,10 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _upsert(model: type, key: str, values: dict[str, Any], counts: dict[str, int]) -> Any:
-    """Insert a row, or update it when it differs; count only real changes."""
-    obj = db.session.scalar(db.select(model).where(getattr(model, key) == values[key]))
+    """Insert a row, or update it when it differs; count only real changes. Only the columns written
+    are read, so the reference data load into the schema of any revision that has them."""
+    columns = [getattr(model, name) for name in values]
+    obj = db.session.scalar(db.select(model).where(getattr(model, key) == values[key]).options(load_only(*columns)))
     if obj is None:
         obj = model(**values)
         db.session.add(obj)
@@ -55,6 +62,7 @@ def load_reference_data(seed_dir: Path) -> dict[str, int]:
             counts,
         )
     db.session.flush()
+    _fill_publishers(seed_dir / "kraje_publishers.csv", kraje, counts)
     for row in _rows(seed_dir / "kraje_orp.csv"):
         _upsert(
             Orp,
@@ -88,6 +96,51 @@ def load_reference_data(seed_dir: Path) -> dict[str, int]:
         )
     db.session.flush()
     return counts
+
+
+# --- the kraj as the publisher in the register of contracts -------------------------------------------
+PUBLISHER_FIELDS = ("official_name", "ico", "data_box", "address")
+
+
+def _fill_publishers(path: Path, kraje: dict[str, Kraj], counts: dict[str, int]) -> None:
+    """The publisher details of the kraje from ``path``, only where a kraj has none yet: what admin or
+    the kraj corrected on the form stays as they left it. A schema older than the details (revision
+    0020) gets none."""
+    columns = {column["name"] for column in sa.inspect(db.session.connection()).get_columns("kraj")}
+    if not path.exists() or not set(PUBLISHER_FIELDS) <= columns:
+        return
+    for row in _rows(path):
+        kraj = kraje.get(row["kraj_code"])
+        if kraj is None:
+            continue
+        blank = {name: row[name].strip() for name in PUBLISHER_FIELDS if row[name].strip() and not getattr(kraj, name)}
+        if blank:
+            for name, value in blank.items():
+                setattr(kraj, name, value)
+            counts["updated"] += 1
+
+
+def save_publisher(kraj: Kraj, *, official_name: str, ico: str, data_box: str, address: str) -> None:
+    """The kraj's details as the publisher of its contracts; each may stay empty (the message is then
+    refused, saying what is missing), but what is filled in must be valid."""
+    values = {
+        "official_name": (official_name or "").strip(),
+        "ico": normalize_ico(ico or "") if (ico or "").strip() else "",
+        "data_box": normalize_data_box(data_box),
+        "address": (address or "").strip(),
+    }
+    if values["ico"] and (message := ico_error(values["ico"])):
+        raise DomainError(message, field="ico")
+    if values["data_box"] and (message := data_box_error(values["data_box"])):
+        raise DomainError(message, field="data_box")
+    for name, limit in (("official_name", 255), ("address", 255)):
+        if len(values[name]) > limit:
+            raise DomainError(f"Nejvýše {limit} znaků (tolik jich registr smluv přijme).", field=name)
+    changes = {k: [getattr(kraj, k), v] for k, v in values.items() if getattr(kraj, k) != v}
+    for key, (_old, new) in changes.items():
+        setattr(kraj, key, new)
+    if changes:
+        record("kraj.publisher_updated", kraj, changes)
 
 
 SERVICE_TYPE_FIELDS = ("name", "name_en", "category_id", "legal_basis", "unit", "indicative_unit_price", "active")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
 
 from minitendr.actions import act
 from minitendr.db import db
 from minitendr.forms import SelectChoice, required
-from minitendr.permissions import EVERYONE, REGISTER_KEEPERS, roles_required
+from minitendr.permissions import EVERYONE, REGISTER_KEEPERS, can_edit_publisher, ensure, roles_required
 from minitendr.registry import service
-from minitendr.registry.forms import ServiceTypeForm
+from minitendr.registry.forms import PublisherForm, ServiceTypeForm
 from minitendr.registry.models import Kraj, ServiceType
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
@@ -29,6 +30,35 @@ def kraje():
 def kraj(code: str):
     kraj = db.first_or_404(db.select(Kraj).where(Kraj.code == code.upper()))
     return render_template("registry/kraj.html", kraj=kraj)
+
+
+@bp.route("/kraje/<code>/publisher", methods=["GET", "POST"])
+@roles_required(*EVERYONE)
+def publisher(code: str):
+    """The kraj's details as the publisher in the register of contracts."""
+    kraj = db.first_or_404(db.select(Kraj).where(Kraj.code == code.upper()))
+    ensure(can_edit_publisher(current_user, kraj))
+    form = PublisherForm(obj=kraj)
+
+    def page():
+        return render_template("registry/publisher_form.html", form=form, kraj=kraj)
+
+    if request.method == "GET":
+        return page()
+    return act(
+        lambda: service.save_publisher(
+            kraj,
+            official_name=form.official_name.data or "",
+            ico=form.ico.data or "",
+            data_box=form.data_box.data or "",
+            address=form.address.data or "",
+        ),
+        success="Údaje kraje pro registr smluv jsou uloženy.",
+        back=request.path,
+        then=url_for("registry.kraj", code=kraj.code),
+        form=form,
+        page=page,
+    )
 
 
 @bp.get("/service-types")
