@@ -8,7 +8,7 @@ amendment over the threshold is published as a record of its own, so it gets the
 and the unpublished ones an index in the order they fall due.
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0016
 Create Date: 2026-11-30 18:00:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
