@@ -34,6 +34,7 @@ from minitendr.auth.models import Role, User
 from minitendr.cli import cli
 from minitendr.db import db
 from minitendr.extensions import limiter
+from minitendr.network.census import load_census
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
 from minitendr.registry.service import load_reference_data
@@ -92,6 +93,7 @@ def app(database_url: str, tmp_path_factory) -> Flask:
                 conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         upgrade(directory=app.config["MIGRATIONS_DIR"])
         load_reference_data(Path(app.config["SEED_DIR"]))
+        load_census(Path(app.config["SEED_DIR"]))  # service network: children per ORP
         db.session.commit()
         db.session.remove()
     return app
