@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.demands.views import bp as demands_bp
     from minitendr.frameworks.views import bp as frameworks_bp
     from minitendr.home.views import bp as home_bp
+    from minitendr.network.model_views import bp as network_model_bp  # service network: the kraj's model
     from minitendr.notifications.service import register_delivery
     from minitendr.notifications.views import bp as notifications_bp
     from minitendr.notifications.views import outbox_bp
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         bids_bp,
         contracts_bp,
         reports_bp,
+        network_model_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

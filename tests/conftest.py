@@ -424,8 +424,15 @@ def objects(  # one of every kind of object, for the route tables
     notification = db.session.scalars(
         db.select(Notification).where(Notification.user_id == personas.provider.id)
     ).first()
+    # --- service network: a model of Pardubický kraj
+    from minitendr.network.model_service import create_model
+
+    network_model = create_model(
+        kraj_pak, "Model sítě", dt.date(2026, 1, 1), dt.date(2026, 12, 31), Decimal(20), Decimal(50)
+    )
     db.session.commit()
     return {
+        "network_model_id": network_model.id,
         "demand_id": demand.id,
         "bid_id": bid.id,
         "attachment_id": bid.attachments[0].id,

@@ -284,6 +284,11 @@ def write_workbook(
             (1, 4),
         )
 
+    # --- service network: the sheet "Síť služeb" (minitendr.network.exports)
+    from minitendr.network.exports import spend_sheet
+
+    spend_sheet(workbook, filters, user)
+
     # The detail: every sub-contract, streamed (constant memory keeps only the current row in memory).
     detail = workbook.add_worksheet("Detail")
     heading(detail, "Dílčí smlouvy")
