@@ -62,6 +62,10 @@ def seed_demo():
 
         seed_pilot(_seed_dir(), progress)
     seed_present(_seed_dir())
+    # --- service network: the kraj models of the pilot's kraje
+    from minitendr.seeding.network import seed_network_models
+
+    seed_network_models()
     db.session.commit()
     return accounts
 
