@@ -34,10 +34,12 @@ def _seed_dir() -> Path:
 
 
 def seed_reference() -> dict[str, int]:
+    from minitendr.network.census import load_census
     from minitendr.registry.service import load_reference_data
     from minitendr.reports.jobs import outdate_all
 
     counts = load_reference_data(_seed_dir())
+    load_census(_seed_dir())  # the children per ORP the service network counts value per child on
     if counts["updated"]:  # renamed reference data: no export made before says it right any more
         outdate_all()
     db.session.commit()
@@ -60,6 +62,10 @@ def seed_demo():
 
         seed_pilot(_seed_dir(), progress)
     seed_present(_seed_dir())
+    # --- service network: the kraj models of the pilot's kraje
+    from minitendr.seeding.network import seed_network_models
+
+    seed_network_models()
     db.session.commit()
     return accounts
 

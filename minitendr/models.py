@@ -6,7 +6,18 @@ from minitendr.bids.models import Bid, BidAttachment
 from minitendr.contracts.models import Amendment, Drawdown, SubContract
 from minitendr.demands.models import Clarification, Demand, Invitation
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
-from minitendr.network.models import CatalogueNeed, CatalogueOrp, CatalogueService
+from minitendr.network.models import (
+    CatalogueNeed,
+    CatalogueOrp,
+    CatalogueService,
+    NetworkDuration,
+    NetworkModel,
+    NetworkOrpSummary,
+    NetworkSummary,
+    NetworkTarget,
+    OrpCensus,
+    WorkDay,
+)
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
@@ -48,8 +59,14 @@ __all__ = [
     "Kraj",
     "KrajMonth",
     "KrajSpend",
+    "NetworkDuration",
+    "NetworkModel",
+    "NetworkOrpSummary",
+    "NetworkSummary",
+    "NetworkTarget",
     "Notification",
     "Orp",
+    "OrpCensus",
     "OrpSpend",
     "OutboxEmail",
     "Provider",
@@ -62,4 +79,5 @@ __all__ = [
     "SpendSummary",
     "SubContract",
     "User",
+    "WorkDay",
 ]

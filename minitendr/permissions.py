@@ -443,6 +443,23 @@ def can_read_history(user: User, thing) -> bool:
     return False
 
 
+# --- service network -----------------------------------------------------------------------------
+def can_read_network(user: User, kraj=None) -> bool:
+    """The network's demand figures and the kraj's model: the ministry everywhere, a kraj official
+    and an OSPOD office their kraj (read-only for OSPOD). Providers see the catalogue, not the figures;
+    admin keeps registers, not figures (as with reports)."""
+    if user.role is Role.MINISTRY:
+        return True
+    if user.role in (Role.KRAJ, Role.OSPOD):
+        return kraj is None or user.home_kraj_id == kraj.id
+    return False
+
+
+def can_manage_network(user: User, kraj) -> bool:
+    """Only the kraj's own officials keep its model of the network (and its thresholds)."""
+    return user.role is Role.KRAJ and user.kraj_id == kraj.id
+
+
 # --- templates ------------------------------------------------------------------------------------
 def may(rule: str, *objects: Any) -> bool:
     """The one permission helper templates use: ``may("manage_demand", demand)`` asks

@@ -34,6 +34,7 @@ from minitendr.auth.models import Role, User
 from minitendr.cli import cli
 from minitendr.db import db
 from minitendr.extensions import limiter
+from minitendr.network.census import load_census
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
 from minitendr.registry.service import load_reference_data
@@ -92,6 +93,7 @@ def app(database_url: str, tmp_path_factory) -> Flask:
                 conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         upgrade(directory=app.config["MIGRATIONS_DIR"])
         load_reference_data(Path(app.config["SEED_DIR"]))
+        load_census(Path(app.config["SEED_DIR"]))  # service network: children per ORP
         db.session.commit()
         db.session.remove()
     return app
@@ -422,8 +424,15 @@ def objects(  # one of every kind of object, for the route tables
     notification = db.session.scalars(
         db.select(Notification).where(Notification.user_id == personas.provider.id)
     ).first()
+    # --- service network: a model of Pardubický kraj
+    from minitendr.network.model_service import create_model
+
+    network_model = create_model(
+        kraj_pak, "Model sítě", dt.date(2026, 1, 1), dt.date(2026, 12, 31), Decimal(20), Decimal(50)
+    )
     db.session.commit()
     return {
+        "network_model_id": network_model.id,
         "demand_id": demand.id,
         "bid_id": bid.id,
         "attachment_id": bid.attachments[0].id,

@@ -67,6 +67,9 @@ SUBCONTRACT_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=40
 # Registr smluv: the kraj of the sub-contract and the OSPOD of its ORP publish it (a refused form: 200).
 REGISTRY_PUBLISHERS = expect(403, kraj=200, ospod=200)
 REGISTRY_NOTHING_TO_PUBLISH = expect(403, kraj=404, ospod=404)
+# Service network: figures and models for the ministry and the officials of a kraj (OSPOD read-only).
+NETWORK_READERS = expect(200, admin=403, provider=403, interloper=403)
+NETWORK_KEEPERS = expect(403, kraj=200, kraj_other=200)
 
 # (method, endpoint, url template, expected status per persona)
 TABLE = [
@@ -209,6 +212,29 @@ TABLE = [
     ("GET", "reports.job", "/reports/jobs/{job_id}", expect(403, admin=200)),
     ("GET", "reports.job_download", "/reports/jobs/{job_id}/download", expect(403, admin=200)),
     ("GET", "reports.ocds_package", "/open-data/ocds.json", expect(200, anonymous=200)),
+    # --- service network: the kraj's model and the figures as files
+    ("GET", "network_model.models", "/network/models/", NETWORK_READERS),
+    ("GET", "network_model.create", "/network/models/new", NETWORK_KEEPERS),
+    ("POST", "network_model.create", "/network/models/new", NETWORK_KEEPERS),
+    (
+        "GET",
+        "network_model.detail",
+        "/network/models/{network_model_id}",
+        expect(403, ministry=200, kraj=200, ospod=200),
+    ),
+    ("GET", "network_model.edit", "/network/models/{network_model_id}/edit", expect(403, kraj=200)),
+    ("POST", "network_model.edit", "/network/models/{network_model_id}/edit", expect(403, kraj=200)),
+    ("GET", "network_model.targets", "/network/models/{network_model_id}/orp/5309", expect(403, kraj=200)),
+    ("POST", "network_model.targets", "/network/models/{network_model_id}/orp/5309", expect(403, kraj=302)),
+    ("GET", "network_model.network_csv", "/network.csv", NETWORK_READERS),
+    (
+        "GET",
+        "network_model.network_csv",
+        "/network.csv?kraj=CZ041",
+        expect(403, ministry=200, kraj_other=200, ospod_other=200),
+    ),
+    ("GET", "network_model.network_xlsx", "/network.xlsx", NETWORK_READERS),
+    ("GET", "network_model.network_xlsx", "/network.xlsx?orp=5309", expect(403, ministry=200, kraj=200, ospod=200)),
 ]
 
 # Served by extensions, not by us: static files only.

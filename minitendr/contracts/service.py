@@ -21,6 +21,7 @@ from minitendr.db import DomainError, db
 from minitendr.formatting import money as format_money
 from minitendr.frameworks import service as frameworks
 from minitendr.money import to_money
+from minitendr.network import summary as network_summary
 from minitendr.notifications.service import link, notify, provider_users
 from minitendr.privacy import check_no_birth_numbers, required_text
 from minitendr.providers.models import Provider
@@ -265,6 +266,7 @@ def amend(
     subcontract.value, subcontract.units, subcontract.end_date = new_value, new_units, new_end_date
     db.session.flush()
     summary.value_amended(subcontract, difference)
+    network_summary.value_amended(subcontract, difference)
     record("subcontract.amended", subcontract, {"seq": seq, **changes, "reason": reason})
     notify(
         provider_users([subcontract.provider_id]),

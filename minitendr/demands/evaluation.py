@@ -26,6 +26,7 @@ from minitendr.demands.models import Demand
 from minitendr.formatting import datetime as format_datetime
 from minitendr.formatting import money as format_money
 from minitendr.frameworks import service as frameworks
+from minitendr.network import summary as network_summary
 from minitendr.notifications.service import link, notify, provider_users
 from minitendr.privacy import check_no_birth_numbers
 from minitendr.reports import summary
@@ -197,6 +198,7 @@ def award(demand: Demand, decided_by: User | None) -> SubContract:
     db.session.flush()
     summary.subcontract_signed(subcontract)
     summary.demand_decided(demand)
+    network_summary.demand_decided(demand, subcontract.value)
     record(
         "subcontract.created",
         subcontract,
@@ -228,6 +230,7 @@ def close_unsuccessful(demand: Demand, decided_by: User | None, note: str) -> No
     check_no_birth_numbers({"note": note}, ("note",))
     demand.mark_unsuccessful(decided_by, note)
     summary.demand_decided(demand)
+    network_summary.demand_decided(demand)
     record("demand.unsuccessful", demand, {"bids": len(rows), "note": note}, actor=decided_by)
     _tell_bidders(demand, rows, None)
 

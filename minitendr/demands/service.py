@@ -20,6 +20,7 @@ from minitendr.demands.models import FIRST_YEAR, LAST_YEAR, NEEDS, Clarification
 from minitendr.formatting import datetime as format_datetime
 from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
 from minitendr.money import to_money
+from minitendr.network import summary as network_summary
 from minitendr.notifications.service import link, notify, provider_users
 from minitendr.privacy import check_no_birth_numbers, required_text
 from minitendr.providers.models import Provider
@@ -218,6 +219,7 @@ def publish(demand: Demand) -> list[Invitation]:
         db.session.add_all(invitations)
     db.session.flush()
     summary.demand_published(demand)
+    network_summary.demand_published(demand)
     page = link("demands.detail", demand_id=demand.id)
     notify(
         provider_users(i.provider_id for i in invitations),
@@ -249,6 +251,7 @@ def cancel(demand: Demand, reason: str) -> None:
     was_published = demand.status is DemandStatus.PUBLISHED
     demand.cancel(reason)
     if was_published:
+        network_summary.demand_cancelled(demand)
         notify(
             provider_users(i.provider_id for i in demand.invitations),
             f"Minitendr {demand.number} byl zrušen",

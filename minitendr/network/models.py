@@ -5,6 +5,7 @@ information only: no case data is ever kept here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from minitendr import clock
-from minitendr.db import Model, enum_column, intpk, timestamp
+from minitendr.db import Model, enum_column, intpk, money, timestamp
 from minitendr.demands.models import NEEDS
 from minitendr.enums import LabelledEnum
 from minitendr.frameworks.models import FrameworkParty
@@ -138,3 +139,160 @@ class CatalogueOrp(Model):
 
     service: Mapped[CatalogueService] = relationship(back_populates="orps")
     orp: Mapped[Orp] = relationship()
+
+
+# --- the kraj's model of the network, and the figures of the minitenders (coverage) ---------------
+class NetworkModel(Model):
+    """A kraj's model of its service network (krajský model sítě) for a validity period: per ORP and
+    needs area a priority, a goal and a minimal coverage (``NetworkTarget``), and the shares of unmet
+    and single-bid minitenders above which the kraj sees a gap. Earlier models stay readable."""
+
+    __tablename__ = "network_model"
+    __table_args__ = (
+        sa.CheckConstraint("valid_to >= valid_from", name="validity_order"),
+        sa.CheckConstraint("unmet_threshold >= 0 AND unmet_threshold <= 100", name="unmet_threshold_range"),
+        sa.CheckConstraint(
+            "single_bid_threshold >= 0 AND single_bid_threshold <= 100", name="single_bid_threshold_range"
+        ),
+        # The model in force on a day (and a kraj's models, newest first).
+        sa.Index("ix_network_model_kraj_valid", "kraj_id", "valid_from", "valid_to"),
+    )
+
+    id: Mapped[intpk]
+    kraj_id: Mapped[int] = mapped_column(sa.ForeignKey("kraj.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    valid_from: Mapped[dt.date]
+    valid_to: Mapped[dt.date]
+    # Per cent: a share of unmet (or single-bid) minitenders above it is a gap.
+    unmet_threshold: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal("20.00"))
+    single_bid_threshold: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal("50.00"))
+    created_at: Mapped[timestamp] = mapped_column(default=clock.now)
+    updated_at: Mapped[timestamp] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    kraj: Mapped[Kraj] = relationship()
+    targets: Mapped[list[NetworkTarget]] = relationship(back_populates="model", cascade="all, delete-orphan")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day <= self.valid_to
+
+
+class NetworkTarget(Model):
+    """The kraj's statement for one ORP × needs area: priority 1 (highest) to 3, a goal in words and
+    the minimal expected coverage — a number of services in the catalogue, or their capacity."""
+
+    __tablename__ = "network_target"
+    __table_args__ = (
+        sa.CheckConstraint(NEED_CHECK, name="need_known"),
+        sa.CheckConstraint("priority BETWEEN 1 AND 3", name="priority_range"),
+        sa.CheckConstraint("minimum_services IS NULL OR minimum_services >= 0", name="minimum_services_positive"),
+        sa.CheckConstraint("minimum_capacity IS NULL OR minimum_capacity >= 0", name="minimum_capacity_positive"),
+        sa.UniqueConstraint("model_id", "orp_id", "need", name="uq_network_target_cell"),
+    )
+
+    id: Mapped[intpk]
+    model_id: Mapped[int] = mapped_column(sa.ForeignKey("network_model.id", ondelete="CASCADE"))
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), index=True)
+    need: Mapped[str] = mapped_column(sa.String(20))
+    priority: Mapped[int] = mapped_column(sa.SmallInteger)
+    goal: Mapped[str] = mapped_column(sa.Text, default="")
+    minimum_services: Mapped[int | None]
+    minimum_capacity: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+
+    model: Mapped[NetworkModel] = relationship(back_populates="targets")
+    orp: Mapped[Orp] = relationship()
+
+    @property
+    def need_label(self) -> str:
+        return NEEDS[self.need]
+
+
+class NetworkSummary(Model):
+    """Running totals per ORP × needs area × category × year of publication (UTC), kept by
+    ``minitendr.network.summary`` in the same transaction as the minitender's change. A minitender
+    counts in every needs area it lists: published, awarded, unmet (unsuccessful, or cancelled after
+    publishing), awarded on a single live bid, and the current value of its sub-contract."""
+
+    __tablename__ = "network_summary"
+    __table_args__ = (
+        sa.CheckConstraint(NEED_CHECK, name="need_known"),
+        sa.CheckConstraint(
+            "published >= 0 AND awarded >= 0 AND unmet >= 0 AND single_bid >= 0 AND value >= 0", name="not_negative"
+        ),
+        # The year filter without an ORP (national and kraj maps of one year).
+        sa.Index("ix_network_summary_year", "year", "orp_id"),
+    )
+
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), primary_key=True)
+    need: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    published: Mapped[int] = mapped_column(default=0)
+    awarded: Mapped[int] = mapped_column(default=0)
+    unmet: Mapped[int] = mapped_column(default=0)
+    single_bid: Mapped[int] = mapped_column(default=0)
+    value: Mapped[money] = mapped_column(default=Decimal("0.00"))
+
+
+class NetworkOrpSummary(Model):
+    """The same totals per ORP × category × year, each minitender counted once whatever needs areas it
+    lists: the ORP's own figures (the map over all areas), which a sum over the areas would overcount."""
+
+    __tablename__ = "network_orp_summary"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "published >= 0 AND awarded >= 0 AND unmet >= 0 AND single_bid >= 0 AND value >= 0", name="not_negative"
+        ),
+    )
+
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    published: Mapped[int] = mapped_column(default=0)
+    awarded: Mapped[int] = mapped_column(default=0)
+    unmet: Mapped[int] = mapped_column(default=0)
+    single_bid: Mapped[int] = mapped_column(default=0)
+    value: Mapped[money] = mapped_column(default=Decimal("0.00"))
+
+
+class NetworkDuration(Model):
+    """How many awarded minitenders took a number of Czech working days from publication to award,
+    per ORP × needs area × category × year: the histogram the median is read from, in SQL."""
+
+    __tablename__ = "network_duration"
+    __table_args__ = (
+        sa.CheckConstraint(NEED_CHECK, name="need_known"),
+        sa.CheckConstraint("working_days >= 0 AND awards >= 0", name="not_negative"),
+    )
+
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), primary_key=True)
+    need: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    working_days: Mapped[int] = mapped_column(primary_key=True)
+    awards: Mapped[int] = mapped_column(default=0)
+
+
+class OrpCensus(Model):
+    """An ORP's residents and children aged 0–14 by the 2021 census (``seed/orp_population.csv``, from
+    ČSÚ's SLDB 2021): what value per child is counted on."""
+
+    __tablename__ = "orp_census"
+
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), primary_key=True)
+    population: Mapped[int]
+    children_0_14: Mapped[int]
+
+
+class WorkDay(Model):
+    """The Czech calendar, one row per day from ``CALENDAR_START`` to ``CALENDAR_END``: when the day
+    begins in Prague (as UTC) and how many working days there have been up to it, so that SQL counts
+    the working days between two timestamps in either database (SQLite knows no time zones)."""
+
+    __tablename__ = "work_day"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    starts_at: Mapped[timestamp] = mapped_column(unique=True)
+    working_index: Mapped[int]

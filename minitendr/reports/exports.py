@@ -310,6 +310,10 @@ def write_workbook(
         write_string(row_index, 14, labels[row[14]])
         if progress and n % BATCH == 0:
             progress(n, count)
+    # --- service network: the sheet "Síť služeb" (minitendr.network.exports), last
+    from minitendr.network.exports import spend_sheet
+
+    spend_sheet(workbook, filters, user)
     workbook.close()
     if progress:
         progress(count, count)

@@ -45,6 +45,7 @@ from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, SubContract
 from minitendr.db import Model, db
 from minitendr.demands.models import NEEDS, Demand, Invitation
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
+from minitendr.network import summary as network_summary
 from minitendr.providers.ico import check_digit
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
@@ -872,6 +873,7 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
                     progress(done)
         loader.restore((Provider, FrameworkContract, FrameworkParty, *BULK))
         summary.rebuild(loader.connection)
+        network_summary.rebuild(loader.connection)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -880,6 +882,7 @@ def generate(subcontracts: int, seed: int = 1, progress: Callable[[int], None] |
             loader.attach()
             loader.restore(BULK)
             summary.rebuild(loader.connection)
+            network_summary.rebuild(loader.connection)
             db.session.commit()
         raise
     return {

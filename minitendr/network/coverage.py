@@ -1,0 +1,415 @@
+"""Coverage and gaps of the service network, per ORP × needs area: the minitenders' figures (from the
+running totals of ``minitendr.network.summary``), the services in the catalogue, the kraj's model and
+the children aged 0–14 — a handful of statements whatever the number of minitenders.
+
+A gap is an ORP × needs area where the catalogue is below the model's minimum (services or capacity),
+or where the share of unmet minitenders (of those finished) or of single-bid awards (of those awarded)
+is above the threshold the kraj set in its model. Gaps are listed worst first: the kraj's priority,
+then how many reasons, then how far below the minimum.
+
+This is the interface the map and the ORP page (``minitendr.network.views``) and the exports build on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from minitendr import clock
+from minitendr.auth.models import User
+from minitendr.db import db
+from minitendr.demands.models import NEEDS
+from minitendr.formatting import number
+from minitendr.money import to_money
+from minitendr.network.models import (
+    NEED_CODES,
+    CatalogueNeed,
+    CatalogueOrp,
+    CatalogueService,
+    NetworkDuration,
+    NetworkModel,
+    NetworkOrpSummary,
+    NetworkSummary,
+    NetworkTarget,
+    OrpCensus,
+)
+from minitendr.permissions import can_read_network, reads_nationally
+from minitendr.registry.models import Kraj, Orp, ServiceCategory
+from minitendr.reports.service import FilterError, OutOfScope
+
+METRICS: dict[str, str] = {
+    "value_per_child": "Kč na dítě",
+    "gaps": "Mezery",
+    "services": "Služby v katalogu",
+    "published": "Poptávky",
+    "unmet": "Nezadané",
+    "single_bid": "S jedinou nabídkou",
+    "value": "Hodnota dílčích smluv",
+}
+FILTERS = ("kraj", "orp", "need", "category", "year")
+NEED_ORDER = {code: position for position, code in enumerate(NEED_CODES)}
+FIGURES = ("published", "awarded", "unmet", "single_bid")
+
+
+@dataclass(frozen=True)
+class NetworkFilters:
+    kraj: Kraj | None = None
+    orp: Orp | None = None
+    need: str | None = None
+    category: ServiceCategory | None = None
+    year: int | None = None
+
+    def as_args(self) -> dict[str, str]:
+        """The filters as URL query arguments (to keep them in links and exports)."""
+        values = {
+            "kraj": self.kraj.code if self.kraj else "",
+            "orp": self.orp.code if self.orp else "",
+            "need": self.need or "",
+            "category": self.category.code if self.category else "",
+            "year": str(self.year) if self.year else "",
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def describe(self) -> str:
+        parts = [
+            self.kraj.name if self.kraj else None,
+            f"ORP {self.orp.name}" if self.orp else None,
+            NEEDS[self.need] if self.need else None,
+            self.category.name if self.category else None,
+            f"rok {self.year}" if self.year else None,
+        ]
+        return ", ".join(p for p in parts if p) or "bez filtrů (celý rozsah oprávnění)"
+
+
+def parse_filters(args: Mapping[str, str], user: User) -> NetworkFilters:
+    """Validate the query arguments (``FilterError``, Czech, at the field) and check they lie within
+    what ``user`` may read (``OutOfScope``)."""
+    values = {key: (args.get(key) or "").strip() for key in FILTERS}
+    kraj = orp = category = None
+    need = year = None
+    if values["kraj"]:
+        kraj = db.session.scalar(sa.select(Kraj).where(Kraj.code == values["kraj"].upper()))
+        if kraj is None:
+            raise FilterError(f"Neznámý kraj „{values['kraj']}“ (očekává se kód NUTS, např. CZ053).", field="kraj")
+    if values["orp"]:
+        orp = db.session.scalar(sa.select(Orp).where(Orp.code == values["orp"]))
+        if orp is None:
+            raise FilterError(f"Neznámá ORP „{values['orp']}“ (očekává se kód ČSÚ, např. 5309).", field="orp")
+        if kraj is not None and orp.kraj_id != kraj.id:
+            raise FilterError(f"ORP {orp.name} neleží v kraji {kraj.name}.", field="orp")
+    if values["need"]:
+        if values["need"] not in NEEDS:
+            raise FilterError(f"Neznámá oblast potřeb „{values['need']}“.", field="need")
+        need = values["need"]
+    if values["category"]:
+        category = db.session.scalar(sa.select(ServiceCategory).where(ServiceCategory.code == values["category"]))
+        if category is None:
+            raise FilterError(f"Neznámá kategorie „{values['category']}“.", field="category")
+    if values["year"]:
+        if not (values["year"].isdigit() and 2000 <= int(values["year"]) <= 2100):
+            raise FilterError(f"„{values['year']}“ není platný rok.", field="year")
+        year = int(values["year"])
+    area = kraj or (orp.kraj if orp else None)
+    if not can_read_network(user, area):
+        raise OutOfScope
+    return NetworkFilters(kraj, orp, need, category, year)
+
+
+@dataclass
+class Cell:
+    """One ORP × needs area."""
+
+    orp_code: str
+    orp_name: str
+    kraj_code: str
+    kraj_name: str
+    need: str
+    need_label: str
+    published: int = 0
+    awarded: int = 0
+    unmet: int = 0
+    single_bid: int = 0
+    value: Decimal = Decimal("0.00")
+    median_days: Decimal | None = None
+    services: int = 0
+    model_minimum: int | None = None
+    priority: int | None = None
+    goal: str = ""
+    children: int = 0
+    value_per_child: Decimal | None = None
+    gap_reasons: list[str] = field(default_factory=list)
+    # Beyond the interface: the capacity side of the model, and the ORP's own totals (each minitender
+    # once, whatever areas it lists) that the map shows over all areas.
+    capacity: Decimal = Decimal("0.00")
+    model_capacity: Decimal | None = None
+    unmet_share: Decimal | None = None
+    single_bid_share: Decimal | None = None
+    shortfall: Decimal = Decimal(0)
+    orp_totals: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> bool:
+        return bool(self.gap_reasons)
+
+    @property
+    def severity(self) -> tuple:
+        """Sorting by it puts the worst gap first: the kraj's priority (1 first), the number of
+        reasons, how far below the minimum, then the ORP and the area in their order."""
+        return (
+            self.priority or 4,
+            -len(self.gap_reasons),
+            -self.shortfall,
+            self.orp_name,
+            NEED_ORDER[self.need],
+        )
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP) if whole else None
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",") + " %"
+
+
+def _scope_orps(filters: NetworkFilters, user: User) -> sa.ColumnElement[bool]:
+    """The ORPs the figures are about: the filtered ORP or kraj, else everything a national reader
+    sees, else the user's own kraj."""
+    if filters.orp is not None:
+        return Orp.id == filters.orp.id
+    if filters.kraj is not None:
+        return Orp.kraj_id == filters.kraj.id
+    if reads_nationally(user):
+        return sa.true()
+    return Orp.kraj_id == user.home_kraj_id
+
+
+def _period(year: int | None) -> tuple[dt.date, dt.date]:
+    if year is None:
+        today = clock.today()
+        return today, today
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def models_in_force(kraj_ids: set[int], year: int | None) -> dict[int, NetworkModel]:
+    """Per kraj, the model valid today (or, with ``year``, during that year: the latest begun)."""
+    start, end = _period(year)
+    found: dict[int, NetworkModel] = {}
+    query = (
+        sa.select(NetworkModel)
+        .where(NetworkModel.kraj_id.in_(kraj_ids), NetworkModel.valid_from <= end, NetworkModel.valid_to >= start)
+        .order_by(NetworkModel.valid_from.desc(), NetworkModel.id.desc())
+    )
+    for model in db.session.scalars(query):
+        found.setdefault(model.kraj_id, model)
+    return found
+
+
+def cells(filters: NetworkFilters, user: User) -> list[Cell]:
+    """Every ORP × needs area in the user's scope and the filters, ordered by ORP name and area order."""
+    in_scope = _scope_orps(filters, user)
+    orps = db.session.execute(
+        sa.select(Orp.id, Orp.code, Orp.name, Orp.kraj_id, Kraj.code, Kraj.name, OrpCensus.children_0_14)
+        .join(Kraj, Kraj.id == Orp.kraj_id)
+        .outerjoin(OrpCensus, OrpCensus.orp_id == Orp.id)
+        .where(in_scope)
+        .order_by(Orp.name, Orp.code)
+    ).all()
+    if not orps:
+        return []
+    needs = [filters.need] if filters.need else list(NEED_CODES)
+    orp_ids = sa.select(Orp.id).where(in_scope).scalar_subquery()
+
+    def narrowed(table) -> list[sa.ColumnElement[bool]]:
+        conditions = [table.orp_id.in_(orp_ids)]
+        if filters.category is not None:
+            conditions.append(table.category_id == filters.category.id)
+        if filters.year is not None:
+            conditions.append(table.year == filters.year)
+        return conditions
+
+    sums = [sa.func.sum(getattr(NetworkSummary, name)) for name in (*FIGURES, "value")]
+    figures = {
+        (orp_id, need): row
+        for orp_id, need, *row in db.session.execute(
+            sa.select(NetworkSummary.orp_id, NetworkSummary.need, *sums)
+            .where(*narrowed(NetworkSummary), NetworkSummary.need.in_(needs))
+            .group_by(NetworkSummary.orp_id, NetworkSummary.need)
+        )
+    }
+    orp_sums = [sa.func.sum(getattr(NetworkOrpSummary, name)) for name in (*FIGURES, "value")]
+    orp_figures = {
+        orp_id: row
+        for orp_id, *row in db.session.execute(
+            sa.select(NetworkOrpSummary.orp_id, *orp_sums)
+            .where(*narrowed(NetworkOrpSummary))
+            .group_by(NetworkOrpSummary.orp_id)
+        )
+    }
+    medians = _medians([*narrowed(NetworkDuration), NetworkDuration.need.in_(needs)])
+    services = {
+        (orp_id, need): (count, capacity)
+        for orp_id, need, count, capacity in db.session.execute(
+            sa.select(
+                CatalogueOrp.orp_id,
+                CatalogueNeed.need,
+                sa.func.count(sa.distinct(CatalogueService.id)),
+                sa.func.sum(CatalogueService.capacity),
+            )
+            .join(CatalogueNeed, CatalogueNeed.service_id == CatalogueOrp.service_id)
+            .join(CatalogueService, CatalogueService.id == CatalogueOrp.service_id)
+            .where(CatalogueOrp.orp_id.in_(orp_ids), CatalogueNeed.need.in_(needs), CatalogueService.active)
+            .group_by(CatalogueOrp.orp_id, CatalogueNeed.need)
+        )
+    }
+    models = models_in_force({row[3] for row in orps}, filters.year)
+    targets = {
+        (t.orp_id, t.need): t
+        for t in db.session.scalars(
+            sa.select(NetworkTarget).where(
+                NetworkTarget.model_id.in_([m.id for m in models.values()]),
+                NetworkTarget.orp_id.in_(orp_ids),
+                NetworkTarget.need.in_(needs),
+            )
+        )
+    }
+    result = []
+    for orp_id, code, name, kraj_id, kraj_code, kraj_name, children in orps:
+        totals = orp_figures.get(orp_id)
+        orp_totals = {
+            name_: Decimal(totals[i] or 0) if totals else Decimal(0) for i, name_ in enumerate((*FIGURES, "value"))
+        }
+        for need in needs:
+            published, awarded, unmet, single_bid, value = figures.get((orp_id, need), (0, 0, 0, 0, 0))
+            count, capacity = services.get((orp_id, need), (0, None))
+            target = targets.get((orp_id, need))
+            cell = Cell(
+                orp_code=code,
+                orp_name=name,
+                kraj_code=kraj_code,
+                kraj_name=kraj_name,
+                need=need,
+                need_label=NEEDS[need],
+                published=int(published or 0),
+                awarded=int(awarded or 0),
+                unmet=int(unmet or 0),
+                single_bid=int(single_bid or 0),
+                value=to_money(value or 0),
+                median_days=medians.get((orp_id, need)),
+                services=int(count),
+                capacity=Decimal(capacity or 0),
+                model_minimum=target.minimum_services if target else None,
+                model_capacity=target.minimum_capacity if target else None,
+                priority=target.priority if target else None,
+                goal=target.goal if target else "",
+                children=int(children or 0),
+                orp_totals=orp_totals,
+            )
+            cell.value_per_child = per_child(cell.value, cell.children)
+            _judge(cell, models.get(kraj_id))
+            result.append(cell)
+    return result
+
+
+def per_child(value: Decimal, children: int) -> Decimal | None:
+    """Kč per child aged 0–14, to the haléř (None where the census has no children)."""
+    return to_money(value / children) if children else None
+
+
+def _judge(cell: Cell, model: NetworkModel | None) -> None:
+    """Fill in the shares and why the cell is a gap (nothing, when it is none)."""
+    finished = cell.awarded + cell.unmet
+    cell.unmet_share = _share(cell.unmet, finished)
+    cell.single_bid_share = _share(cell.single_bid, cell.awarded)
+    reasons = []
+    if cell.model_minimum is not None and cell.services < cell.model_minimum:
+        reasons.append(f"V katalogu {cell.services} služeb, model žádá nejméně {cell.model_minimum}.")
+        cell.shortfall = Decimal(cell.model_minimum - cell.services) / max(cell.model_minimum, 1)
+    if cell.model_capacity is not None and cell.capacity < cell.model_capacity:
+        reasons.append(f"Kapacita služeb {number(cell.capacity)} je pod minimem modelu {number(cell.model_capacity)}.")
+        shortfall = (cell.model_capacity - cell.capacity) / max(cell.model_capacity, Decimal(1))
+        cell.shortfall = max(cell.shortfall, shortfall)
+    if model is not None:
+        if cell.unmet_share is not None and cell.unmet_share > model.unmet_threshold:
+            reasons.append(
+                f"Nezadané poptávky {_percent(cell.unmet_share)} ukončených "
+                f"(práh kraje {_percent(model.unmet_threshold)})."
+            )
+        if cell.single_bid_share is not None and cell.single_bid_share > model.single_bid_threshold:
+            reasons.append(
+                f"S jedinou nabídkou {_percent(cell.single_bid_share)} zadaných "
+                f"(práh kraje {_percent(model.single_bid_threshold)})."
+            )
+    cell.gap_reasons = reasons
+
+
+def _medians(conditions: list[sa.ColumnElement[bool]]) -> dict[tuple[int, str], Decimal]:
+    """The median working days from publication to award per ORP × area, in SQL from the histogram:
+    the lower and upper middle values are the first whose running count reaches half."""
+    grouped = (
+        sa.select(
+            NetworkDuration.orp_id,
+            NetworkDuration.need,
+            NetworkDuration.working_days,
+            sa.func.sum(NetworkDuration.awards).label("awards"),
+        )
+        .where(*conditions)
+        .group_by(NetworkDuration.orp_id, NetworkDuration.need, NetworkDuration.working_days)
+        .subquery()
+    )
+    partition = (grouped.c.orp_id, grouped.c.need)
+    running = sa.select(
+        grouped.c.orp_id,
+        grouped.c.need,
+        grouped.c.working_days,
+        sa.func.sum(grouped.c.awards).over(partition_by=partition, order_by=grouped.c.working_days).label("upto"),
+        sa.func.sum(grouped.c.awards).over(partition_by=partition).label("total"),
+    ).subquery()
+    rows = db.session.execute(
+        sa.select(
+            running.c.orp_id,
+            running.c.need,
+            sa.func.min(running.c.working_days).filter(running.c.upto * 2 >= running.c.total),
+            sa.func.min(running.c.working_days).filter(running.c.upto * 2 > running.c.total),
+        ).group_by(running.c.orp_id, running.c.need)
+    )
+    return {
+        (orp_id, need): (Decimal(lower + upper) / 2).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        for orp_id, need, lower, upper in rows
+        if lower is not None
+    }
+
+
+def gaps(cells: list[Cell]) -> list[Cell]:
+    """Only the gaps, worst first."""
+    return sorted((c for c in cells if c.gap), key=lambda c: c.severity)
+
+
+def orp_values(cells: list[Cell], metric: str) -> dict[str, Decimal | None]:
+    """Per ORP code, the metric for the map over the areas in ``cells``: with one area its own figure;
+    over several, the ORP's own minitender totals (each minitender once), the services meeting any of
+    the areas counted per area, and the number of gaps."""
+    if metric not in METRICS:
+        raise FilterError(f"Neznámý ukazatel „{metric}“.", field="metric")
+    by_orp: dict[str, list[Cell]] = {}
+    for cell in cells:
+        by_orp.setdefault(cell.orp_code, []).append(cell)
+    values: dict[str, Decimal | None] = {}
+    for code, group in by_orp.items():
+        one = group[0] if len(group) == 1 else None
+        if metric == "gaps":
+            values[code] = Decimal(sum(c.gap for c in group))
+        elif metric == "services":
+            values[code] = Decimal(sum(c.services for c in group))
+        elif metric == "value_per_child":
+            value = one.value if one else group[0].orp_totals.get("value", Decimal(0))
+            values[code] = per_child(value, group[0].children)
+        elif one is not None:
+            values[code] = Decimal(getattr(one, metric))
+        else:
+            values[code] = group[0].orp_totals.get(metric, Decimal(0))
+    return values
