@@ -46,6 +46,11 @@ ACTIONS = {
     "drawdown.reported": "Vykázání čerpání",
     "drawdown.confirmed": "Potvrzení čerpání",
     "drawdown.rejected": "Zamítnutí čerpání",
+    # Documents (minitendr.documents)
+    "framework.templates_changed": "Změna šablon dokumentů",
+    "subcontract.document_issued": "Vystavení dokumentu",
+    "demand.document_issued": "Vystavení dokumentu",
+    "document.downloaded": "Stažení dokumentu",
 }
 
 FIELDS = {
@@ -64,6 +69,10 @@ FIELDS = {
     "fields": "změněná pole",
     "amount": "částka (Kč)",
     "drawdown": "čerpání č.",
+    "document": "dokument",
+    "sha256": "otisk SHA-256",
+    "size": "velikost (B)",
+    "stored": "uložen",
     "end_date": "konec plnění",
     "period": "období",
     "published_on": "zveřejněno",
