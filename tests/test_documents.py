@@ -409,3 +409,25 @@ def test_the_template_form_is_refused_for_a_framework_that_is_over(personas, kra
         service.set_templates(
             framework, contract_template="<p>{{ number }}</p>", amendment_template="", payment_terms=""
         )
+
+
+def test_demo_sub_contracts_get_their_documents_on_the_first_download(demo_app, tmp_path, monkeypatch):
+    """The pilot's sub-contracts were made before documents existed: each gets its PDF on request."""
+    from minitendr.auth.models import Role, User
+
+    monkeypatch.setitem(demo_app.config, "DOCUMENTS_DIR", str(tmp_path / "documents"))
+    admin = db.session.scalars(sa.select(User).where(User.role == Role.ADMIN)).first()
+    amended = db.session.scalars(sa.select(SubContract).where(SubContract.amendments.any()).limit(1)).first()
+    plain = db.session.scalars(sa.select(SubContract).where(~SubContract.amendments.any()).limit(1)).first()
+    client = demo_app.test_client()
+    log_in(demo_app, client, admin)
+    for subcontract in filter(None, (amended, plain)):
+        response = client.get(f"/subcontracts/{subcontract.id}/document.pdf")
+        assert response.status_code == 200, subcontract.number
+        text = text_of(response.data)
+        assert subcontract.number in text and subcontract.provider.name in text
+        for amendment in subcontract.amendments:
+            data = client.get(f"/subcontracts/{subcontract.id}/amendments/{amendment.seq}/document.pdf").data
+            assert f"Dodatek č. {amendment.seq}" in text_of(data)
+    demand = db.session.scalars(sa.select(Demand).where(Demand.id == (plain or amended).demand_id)).one()
+    assert demand.number in text_of(client.get(f"/demands/{demand.id}/protocol.pdf").data)
