@@ -120,7 +120,7 @@ def test_no_case_data_reaches_the_contract(awarded):
     assert demand.case_reference not in variables and demand.need_description[:30] not in variables
 
 
-def test_the_contract_is_stored_once_and_served_the_same_every_time(awarded, login, personas):
+def test_the_contract_is_stored_once_and_served_the_same_every_time(store, awarded, login, personas):
     client = login(personas.ospod)
     first = client.get(f"/subcontracts/{awarded.id}/document.pdf").data
     second = client.get(f"/subcontracts/{awarded.id}/document.pdf").data
@@ -153,7 +153,7 @@ def test_a_sub_contract_from_before_documents_gets_its_document_on_the_first_req
     assert login(personas.provider).get(f"/subcontracts/{subcontract.id}/document.pdf").data == data
 
 
-def test_a_document_whose_transaction_rolls_back_leaves_no_file(evaluated, personas):
+def test_a_document_whose_transaction_rolls_back_leaves_no_file(store, evaluated, personas):
     from minitendr.demands.evaluation import award
 
     subcontract = award(evaluated, personas.ospod)
