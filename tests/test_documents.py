@@ -87,7 +87,7 @@ def test_the_award_issues_the_contract_and_freezes_both_records(awarded):
 def test_the_contract_pdf_has_real_text_the_numbers_values_and_czech_names(awarded, login, personas):
     response = login(personas.provider).get(f"/subcontracts/{awarded.id}/document.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert f"{awarded.number}.pdf" in response.headers["Content-Disposition"]
+    assert f"dilci-smlouva-{awarded.number}.pdf" in response.headers["Content-Disposition"]
     text = text_of(response.data)
     assert f"Dílčí smlouva č. {awarded.number}" in text
     assert awarded.framework.number in text and awarded.demand.number in text
@@ -192,7 +192,7 @@ def test_an_amendment_gets_its_own_numbered_document(awarded, login, personas):
     [document] = documents_of(subcontract_id=awarded.id, kind=DocumentKind.AMENDMENT)
     response = login(personas.provider).get(f"/subcontracts/{awarded.id}/amendments/1/document.pdf")
     assert response.status_code == 200 and response.data == stored(document)
-    assert f"{awarded.number}-dodatek-1.pdf" in response.headers["Content-Disposition"]
+    assert f"dilci-smlouva-{awarded.number}-dodatek-1.pdf" in response.headers["Content-Disposition"]
     text = text_of(response.data)
     assert f"Dodatek č. 1 k dílčí smlouvě č. {awarded.number}" in text
     assert "z 20 500,00 Kč na 25 625,00 Kč" in text and "Rozšíření rozsahu o deset hodin" in text

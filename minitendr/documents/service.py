@@ -224,7 +224,7 @@ def contract_pdf(subcontract: SubContract) -> Document:
         html,
         subcontract,
         number=subcontract.number,
-        file_name=f"{subcontract.number}.pdf",
+        file_name=f"dilci-smlouva-{subcontract.number}.pdf",
         subcontract_id=subcontract.id,
     )
 
@@ -264,7 +264,7 @@ def amendment_pdf(amendment: Amendment) -> Document:
         _contract_html(subcontract, body, title),
         subcontract,
         number=subcontract.number,
-        file_name=f"{subcontract.number}-dodatek-{amendment.seq}.pdf",
+        file_name=f"dilci-smlouva-{subcontract.number}-dodatek-{amendment.seq}.pdf",
         subcontract_id=subcontract.id,
         amendment_id=amendment.id,
     )
