@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.bids.views import bp as bids_bp
     from minitendr.contracts.views import bp as contracts_bp
     from minitendr.demands.views import bp as demands_bp
+    from minitendr.documents.views import bp as documents_bp
     from minitendr.frameworks.views import bp as frameworks_bp
     from minitendr.home.views import bp as home_bp
     from minitendr.isrs.views import bp as isrs_bp
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         isrs_bp,
         reports_bp,
         network_model_bp,
+        documents_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

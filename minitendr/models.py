@@ -5,6 +5,7 @@ from minitendr.auth.models import User
 from minitendr.bids.models import Bid, BidAttachment
 from minitendr.contracts.models import Amendment, Drawdown, SubContract
 from minitendr.demands.models import Clarification, Demand, Invitation
+from minitendr.documents.models import Document
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.network.models import (
     CatalogueNeed,
@@ -49,6 +50,7 @@ __all__ = [
     "Clarification",
     "CompetitionSummary",
     "Demand",
+    "Document",
     "Drawdown",
     "ExportFile",
     "ExportJob",

@@ -85,7 +85,11 @@ def database_url(tmp_path_factory) -> str:
 def app(database_url: str, tmp_path_factory) -> Flask:
     attachments = str(tmp_path_factory.mktemp("attachments"))
     exports = str(tmp_path_factory.mktemp("exports"))
-    app = create_app(config_for_tests(database_url) | {"ATTACHMENTS_DIR": attachments, "EXPORTS_DIR": exports})
+    documents = str(tmp_path_factory.mktemp("documents"))
+    app = create_app(
+        config_for_tests(database_url)
+        | {"ATTACHMENTS_DIR": attachments, "EXPORTS_DIR": exports, "DOCUMENTS_DIR": documents}
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

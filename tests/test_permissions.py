@@ -203,6 +203,30 @@ TABLE = [
     ("GET", "isrs.due", "/subcontracts/registry/due", OFFICIALS),
     ("GET", "registry.publisher", "/registry/kraje/CZ053/publisher", FRAMEWORK_MANAGERS),
     ("POST", "registry.publisher", "/registry/kraje/CZ053/publisher", expect(403, admin=302, kraj=302)),
+    # Documents as PDF (minitendr.documents): the sub-contract's like the sub-contract (the objects'
+    # sub-contract has no amendment: its readers get 404), the records like the HTML records (the past
+    # demand is awarded: the frozen PDFs), the kraj's templates like the framework's edit form.
+    ("GET", "documents.contract", "/subcontracts/{subcontract_id}/document.pdf", SUBCONTRACT_READERS),
+    (
+        "GET",
+        "documents.amendment",
+        "/subcontracts/{subcontract_id}/amendments/1/document.pdf",
+        expect(404, interloper=403, kraj_other=403, ospod_other=403),
+    ),
+    (
+        "GET",
+        "documents.opening",
+        "/demands/{past_demand_id}/opening.pdf",
+        expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
+    ),
+    (
+        "GET",
+        "documents.protocol",
+        "/demands/{past_demand_id}/protocol.pdf",
+        expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
+    ),
+    ("GET", "documents.templates", "/frameworks/{framework_id}/templates", FRAMEWORK_MANAGERS),
+    ("POST", "documents.templates", "/frameworks/{framework_id}/templates", expect(403, admin=302, kraj=302)),
     ("GET", "reports.spend", "/reports/spend", EVERYONE),
     ("GET", "reports.spend", "/reports/spend?kraj=CZ053", expect(200, kraj_other=403, ospod_other=403)),
     ("GET", "reports.spend_xlsx", "/reports/spend.xlsx", EVERYONE),

@@ -52,6 +52,11 @@ ACTIONS = {
     "network_model.created": "Založení modelu sítě",
     "network_model.changed": "Změna modelu sítě",
     "network_model.targets": "Změna cílů modelu sítě",
+    # Documents (minitendr.documents)
+    "framework.templates_changed": "Změna šablon dokumentů",
+    "subcontract.document_issued": "Vystavení dokumentu",
+    "demand.document_issued": "Vystavení dokumentu",
+    "document.downloaded": "Stažení dokumentu",
 }
 
 FIELDS = {
@@ -70,6 +75,10 @@ FIELDS = {
     "fields": "změněná pole",
     "amount": "částka (Kč)",
     "drawdown": "čerpání č.",
+    "document": "dokument",
+    "sha256": "otisk SHA-256",
+    "size": "velikost (B)",
+    "stored": "uložen",
     "end_date": "konec plnění",
     "period": "období",
     "published_on": "zveřejněno",

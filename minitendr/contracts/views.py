@@ -18,6 +18,8 @@ from minitendr.contracts import queries, service
 from minitendr.contracts.forms import AmendmentForm, DrawdownForm, RegistryForm
 from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, SubContract, SubContractStatus
 from minitendr.db import db
+from minitendr.documents import service as document_service
+from minitendr.documents import views as documents
 from minitendr.forms import ReasonForm, required
 from minitendr.isrs.forms import AnswerForm
 from minitendr.isrs.queries import DAYS_TO_PUBLISH
@@ -105,6 +107,7 @@ def _page(subcontract: SubContract, **refused: Any) -> str:
         spent=spent,
         pending=service.reserved(subcontract) - spent,
         events=history(subcontract) if can_read_history(current_user, subcontract) else None,
+        documents=document_service.subcontract_documents(subcontract),
         **forms | refused,
     )
 
@@ -164,7 +167,8 @@ def reject(subcontract_id: int, drawdown_id: int):
 def amend(subcontract_id: int):
     subcontract = _load(subcontract_id, can_manage_subcontract)
     form = AmendmentForm()
-    return act(
+    before = len(subcontract.amendments)
+    response = act(
         lambda: service.amend(
             subcontract,
             new_value=required(form.new_value.data),
@@ -179,6 +183,9 @@ def amend(subcontract_id: int):
         form=form,
         page=lambda: _page(subcontract, amendment_form=form),
     )
+    if len(subcontract.amendments) > before:  # agreed: the amendment's document issued, after the commit
+        documents.issue_after(lambda: document_service.issue_subcontract_documents(subcontract))
+    return response
 
 
 @bp.post("/<int:subcontract_id>/complete")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -146,6 +147,22 @@ def ranking(demand: Demand) -> list[Ranked]:
 def subcontract_of(demand: Demand) -> SubContract | None:
     """The sub-contract an award made, if any."""
     return db.session.scalar(sa.select(SubContract).where(SubContract.demand_id == demand.id))
+
+
+# --- the records ---------------------------------------------------------------------------------
+def opening_record(demand: Demand) -> dict[str, Any]:
+    """What the opening record shows (``templates/demands/opening.html``), on screen and in the PDF."""
+    return {"demand": demand, "opening": opening_of(demand), "bids": received_bids(demand)}
+
+
+def protocol_record(demand: Demand) -> dict[str, Any]:
+    """What the evaluation protocol shows (``templates/demands/protocol.html``), on screen and in the PDF."""
+    return {
+        "demand": demand,
+        "rows": ranking(demand),
+        "subcontract": subcontract_of(demand),
+        "opening": opening_of(demand),
+    }
 
 
 # --- the decision --------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from minitendr.db import DomainError, db
 from minitendr.demands import evaluation, queries, service
 from minitendr.demands.forms import AnswerForm, DemandForm, QuestionForm
 from minitendr.demands.models import Clarification, Demand, DemandStatus
+from minitendr.documents import service as document_service
+from minitendr.documents import views as documents
 from minitendr.forms import ReasonForm, required
 from minitendr.permissions import (
     EVERYONE,
@@ -303,11 +305,14 @@ def open_envelopes(demand_id: int):
 @roles_required(Role.OSPOD)
 def award(demand_id: int):
     demand = _load(demand_id, manage=True)
-    return act(
+    response = act(
         lambda: evaluation.award(demand, current_user),
         success="Minitendr je zadán; dílčí smlouva je založena.",
         back=_page(demand),
     )
+    if demand.is_decided:  # the records frozen and the sub-contract's document issued, after the commit
+        documents.issue_after(lambda: document_service.issue_decision_documents(demand))
+    return response
 
 
 @bp.post("/<int:demand_id>/unsuccessful")
@@ -315,13 +320,16 @@ def award(demand_id: int):
 def unsuccessful(demand_id: int):
     demand = _load(demand_id, manage=True)
     form = NoteForm()
-    return act(
+    response = act(
         lambda: evaluation.close_unsuccessful(demand, current_user, form.note.data or ""),
         success="Minitendr je ukončen jako neúspěšný.",
         back=_page(demand),
         form=form,
         page=lambda: evaluation_page(demand, note_form=form),
     )
+    if demand.is_decided:
+        documents.issue_after(lambda: document_service.issue_decision_documents(demand))
+    return response
 
 
 @bp.post("/<int:demand_id>/reissue")
@@ -359,8 +367,7 @@ def opening(demand_id: int):
     demand, opened = _opened_record(demand_id)
     if opened is None:
         return redirect(_page(demand))
-    bids = evaluation.received_bids(demand)
-    return render_template("demands/opening.html", demand=demand, opening=opened, bids=bids, printed_at=clock.now())
+    return render_template("demands/opening.html", **evaluation.opening_record(demand), printed_at=clock.now())
 
 
 @bp.get("/<int:demand_id>/protocol")
@@ -370,11 +377,4 @@ def protocol(demand_id: int):
     demand, opened = _opened_record(demand_id)
     if opened is None:
         return redirect(_page(demand))
-    return render_template(
-        "demands/protocol.html",
-        demand=demand,
-        rows=evaluation.ranking(demand),
-        subcontract=evaluation.subcontract_of(demand),
-        opening=opened,
-        printed_at=clock.now(),
-    )
+    return render_template("demands/protocol.html", **evaluation.protocol_record(demand), printed_at=clock.now())

@@ -70,6 +70,11 @@ class FrameworkContract(Model):
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     terminated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[timestamp] = mapped_column(default=clock.now)
+    # The kraj's templates of the sub-contract and amendment documents (sandboxed Jinja, see
+    # minitendr.documents.templates) and its payment terms; None: the application's default.
+    contract_template: Mapped[str | None] = mapped_column(sa.Text)
+    amendment_template: Mapped[str | None] = mapped_column(sa.Text)
+    payment_terms: Mapped[str | None] = mapped_column(sa.Text)
 
     kraj: Mapped[Kraj] = relationship()
     category: Mapped[ServiceCategory] = relationship()

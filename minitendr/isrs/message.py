@@ -22,6 +22,7 @@ import xmlschema
 
 from minitendr.contracts.models import Amendment, SubContract
 from minitendr.db import DomainError
+from minitendr.documents import service as documents
 from minitendr.money import to_money
 from minitendr.registry.models import Kraj
 
@@ -39,7 +40,7 @@ def schema(name: str) -> xmlschema.XMLSchema:
 # --- names: one place, so that the message, the ZIP and the documents agree -------------------------
 def contract_document_name(subcontract: SubContract) -> str:
     """The file name of the sub-contract's PDF, as the documents feature stores it."""
-    return f"dilci-smlouva-{subcontract.number}.pdf"
+    return documents.contract_file_name(subcontract)
 
 
 def amendment_number(amendment: Amendment) -> str:
@@ -49,7 +50,7 @@ def amendment_number(amendment: Amendment) -> str:
 
 def amendment_document_name(amendment: Amendment) -> str:
     """The file name of the amendment's PDF, as the documents feature stores it."""
-    return f"dilci-smlouva-{amendment.subcontract.number}-dodatek-{amendment.seq}.pdf"
+    return documents.amendment_file_name(amendment)
 
 
 def message_file_name(number: str) -> str:
@@ -217,15 +218,16 @@ Attachment = tuple[str, bytes]
 
 
 def attachments_for(subcontract: SubContract) -> list[Attachment]:
-    """The stored PDF the sub-contract's message names, as (file name, bytes). The documents feature
-    (minitendr.documents) stores it; until it is part of the application there is none, and the ZIP
-    carries the message alone."""
-    return []
+    """The sub-contract's PDF, which the message names, as (file name, bytes): issued from the
+    framework's template the first time it is asked for, the stored bytes ever after."""
+    document = documents.contract_pdf(subcontract)
+    return [(document.file_name, documents.read(document))]
 
 
 def amendment_attachments_for(amendment: Amendment) -> list[Attachment]:
-    """The stored PDF the amendment's message names (see ``attachments_for``)."""
-    return []
+    """The amendment's PDF, which its message names (see ``attachments_for``)."""
+    document = documents.amendment_pdf(amendment)
+    return [(document.file_name, documents.read(document))]
 
 
 def build_zip(message: Message, attachments: list[Attachment]) -> bytes:

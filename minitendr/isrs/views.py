@@ -61,6 +61,7 @@ def _download(subcontract: SubContract, build: Callable[[], tuple[str, bytes, st
     except DomainError as error:
         flash(error.message, "danger")
         return redirect(_back(subcontract))
+    db.session.commit()  # a PDF the ZIP carries may have been issued just now
     response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
