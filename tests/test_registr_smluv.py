@@ -195,8 +195,12 @@ def test_the_zip_is_served_to_the_kraj(login, personas, big):
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
         names = archive.namelist()
         assert names[0] == f"zverejneni-{big.number}.xml"
-        assert set(names[1:]) <= {f"dilci-smlouva-{big.number}.pdf"}
+        assert names[1:] == [f"dilci-smlouva-{big.number}.pdf"]
         schema("operace_zverejneni.xsd").validate(archive.read(names[0]).decode())
+        pdf = archive.read(names[1])
+    # The PDF is the stored contract document, the same bytes its own download gives.
+    document = login(personas.kraj).get(f"/subcontracts/{big.id}/document.pdf")
+    assert document.status_code == 200 and document.get_data() == pdf and pdf.startswith(b"%PDF")
 
 
 # --- the register's answer -----------------------------------------------------------------------
