@@ -89,6 +89,8 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.demands.views import bp as demands_bp
     from minitendr.frameworks.views import bp as frameworks_bp
     from minitendr.home.views import bp as home_bp
+    from minitendr.network.catalogue_views import bp as catalogue_bp
+    from minitendr.network.hsds import bp as hsds_bp
     from minitendr.notifications.service import register_delivery
     from minitendr.notifications.views import bp as notifications_bp
     from minitendr.notifications.views import outbox_bp
@@ -109,6 +111,8 @@ def register_blueprints(app: Flask) -> None:
         bids_bp,
         contracts_bp,
         reports_bp,
+        catalogue_bp,
+        hsds_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

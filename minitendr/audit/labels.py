@@ -46,6 +46,12 @@ ACTIONS = {
     "drawdown.reported": "Vykázání čerpání",
     "drawdown.confirmed": "Potvrzení čerpání",
     "drawdown.rejected": "Zamítnutí čerpání",
+    # katalog služeb
+    "catalogue.created": "Zařazení služby do katalogu",
+    "catalogue.updated": "Změna služby v katalogu",
+    "catalogue.activated": "Návrat služby do katalogu",
+    "catalogue.deactivated": "Vyřazení služby z katalogu",
+    "catalogue.imported": "Import katalogu služeb",
 }
 
 FIELDS = {
