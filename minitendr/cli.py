@@ -45,7 +45,9 @@ def seed_reference() -> dict[str, int]:
 
 
 def seed_demo():
-    """Reference data, demo accounts, the pilot of 2013–2015 and today's minitenders (idempotent)."""
+    """Reference data, demo accounts, the pilot of 2013–2015, today's minitenders and the catalogue of services
+    (idempotent)."""
+    from minitendr.seeding.catalogue import seed_catalogue
     from minitendr.seeding.demo import seed_demo_accounts
     from minitendr.seeding.pilot import seed_pilot, seed_present
 
@@ -60,6 +62,7 @@ def seed_demo():
 
         seed_pilot(_seed_dir(), progress)
     seed_present(_seed_dir())
+    seed_catalogue()
     db.session.commit()
     return accounts
 

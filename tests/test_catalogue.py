@@ -431,3 +431,36 @@ def test_the_import_template_imports_as_it_is(login, personas, kraj_pak):
     assert template.data.startswith("\ufeff".encode())
     assert upload(client, template.data).status_code == 302
     assert kraj_services(kraj_pak) == 1
+
+
+# --- the demo ------------------------------------------------------------------------------------------
+def test_the_demo_catalogue_has_all_four_sectors_in_every_pilot_orp_and_thin_orps(demo_app):
+    from minitendr.seeding.catalogue import THIN
+
+    served = (
+        sa.select(CatalogueService.sector, Orp.code).join(CatalogueService.orps).join(Orp).where(catalogue.listed())
+    )
+    sectors: dict[str, set] = {}
+    for sector, code in db.session.execute(served):
+        sectors.setdefault(code, set()).add(sector)
+    pilot = db.session.scalars(sa.select(Orp.code).join(Orp.kraj).where(sa.text("kraj.code IN ('CZ053', 'CZ041')")))
+    for code in pilot:
+        assert sectors.get(code) == set(Sector), f"ORP {code} lacks a sector"
+    from minitendr.network.models import CatalogueNeed, CatalogueOrp
+
+    def need_count(code: str, need: str) -> int:
+        return db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(CatalogueService.id)))
+            .join(CatalogueOrp)
+            .join(Orp)
+            .join(CatalogueNeed)
+            .where(Orp.code == code, CatalogueNeed.need == need, catalogue.listed())
+        )
+
+    for code in THIN:
+        assert need_count(code, "bezpeci") == 0, "a thin ORP has a needs area no one meets"
+    assert need_count("5309", "bezpeci") > 0 and need_count("5309", "chovani") >= 3
+    automatic = db.session.scalars(
+        sa.select(CatalogueService).where(CatalogueService.framework_party_id.is_not(None), catalogue.listed())
+    ).all()
+    assert automatic and all(len(s.orps) < 15 and s.capacity for s in automatic), "the kraj fitted its parties"
