@@ -419,6 +419,16 @@ def test_an_unreadable_file_is_refused_in_czech(login, personas, kraj_pak, data,
     assert kraj_services(kraj_pak) == 0
 
 
+def test_a_workbook_that_unpacks_to_too_much_is_refused(login, personas, kraj_pak):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b" " * (60 * 1024 * 1024))
+    response = upload(login(personas.kraj), buffer.getvalue(), "katalog.xlsx")
+    assert "po rozbalení příliš velký" in names(response) and kraj_services(kraj_pak) == 0
+
+
 def test_a_file_with_more_rows_than_allowed_is_refused(login, personas, kraj_pak):
     data = csv_file(*(row(f"Služba {n}") for n in range(2001)))
     response = upload(login(personas.kraj), data)

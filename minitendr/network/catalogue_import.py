@@ -28,6 +28,7 @@ from minitendr.registry.models import Kraj, Orp
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 MAX_COLUMNS = 40
+MAX_UNPACKED = 50 * 1024 * 1024
 
 # Column header (as people write it: case and diacritics do not matter) → field.
 COLUMNS = {
@@ -123,6 +124,13 @@ def _read_csv(data: bytes) -> list[list[str]]:
 def _read_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise DomainError("Soubor nelze přečíst jako sešit Excelu (.xlsx).", field="file") from error
+    if unpacked > MAX_UNPACKED:  # a small file that unpacks to gigabytes is not a catalogue
+        raise DomainError("Sešit je po rozbalení příliš velký; rozdělte jej na menší.", field="file")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
