@@ -106,6 +106,24 @@ FIELDS = {
     "unit": "jednotka",
     "valid_from": "platnost od",
     "valid_to": "platnost do",
+    # katalog služeb
+    "sector": "sektor",
+    "form": "forma",
+    "organization": "organizace",
+    "needs": "oblasti potřeb",
+    "orps": "ORP",
+    "capacity": "kapacita",
+    "capacity_unit": "jednotka kapacity",
+    "contact_name": "kontaktní osoba",
+    "contact_email": "kontaktní e-mail",
+    "contact_phone": "telefon",
+    "web": "web",
+    "description": "popis",
+    "source": "původ",
+    "party_status": "stav smluvní strany",
+    "file": "soubor",
+    "rows": "řádků",
+    "created": "založeno",
 }
 
 

@@ -223,8 +223,9 @@ def _audit_values(service: CatalogueService) -> dict[str, Any]:
         "form": service.form,
         "organization": service.organization_name,
         "ico": service.ico,
-        "needs": service.need_codes,
-        "orps": sorted(o.orp.code for o in service.orps),
+        # Texts, not lists: the history reads a two-item list as [old, new].
+        "needs": ", ".join(sorted(service.need_codes)),
+        "orps": ", ".join(sorted(o.orp.code for o in service.orps)),
         "capacity": service.capacity,
         "capacity_unit": service.capacity_unit,
     }
