@@ -91,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.frameworks.views import bp as frameworks_bp
     from minitendr.home.views import bp as home_bp
     from minitendr.isrs.views import bp as isrs_bp
+    from minitendr.network.catalogue_views import bp as catalogue_bp
+    from minitendr.network.hsds import bp as hsds_bp
     from minitendr.network.model_views import bp as network_model_bp  # service network: the kraj's model
     from minitendr.notifications.service import register_delivery
     from minitendr.notifications.views import bp as notifications_bp
@@ -115,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         network_model_bp,
         documents_bp,
+        catalogue_bp,
+        hsds_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -47,7 +47,9 @@ def seed_reference() -> dict[str, int]:
 
 
 def seed_demo():
-    """Reference data, demo accounts, the pilot of 2013–2015 and today's minitenders (idempotent)."""
+    """Reference data, demo accounts, the pilot of 2013–2015, today's minitenders and the catalogue of services
+    (idempotent)."""
+    from minitendr.seeding.catalogue import seed_catalogue
     from minitendr.seeding.demo import seed_demo_accounts
     from minitendr.seeding.pilot import seed_pilot, seed_present
 
@@ -66,6 +68,7 @@ def seed_demo():
     from minitendr.seeding.network import seed_network_models
 
     seed_network_models()
+    seed_catalogue()
     db.session.commit()
     return accounts
 

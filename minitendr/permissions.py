@@ -460,6 +460,22 @@ def can_manage_network(user: User, kraj) -> bool:
     return user.role is Role.KRAJ and user.kraj_id == kraj.id
 
 
+CATALOGUE_KEEPERS = frozenset({Role.KRAJ})  # a kraj official keeps their kraj's katalog služeb
+
+
+def can_search_catalogue(user: User) -> bool:
+    """The catalogue is public-facing information: everyone logged in searches it (the open data
+    publish it to anyone)."""
+    return user.role in EVERYONE
+
+
+def can_manage_catalogue(user: User, kraj: Any = None) -> bool:
+    """A kraj official keeps the catalogue of their own kraj (with no kraj given: of some kraj)."""
+    if user.role is not Role.KRAJ:
+        return False
+    return kraj is None or user.kraj_id == getattr(kraj, "id", kraj)
+
+
 # --- templates ------------------------------------------------------------------------------------
 def may(rule: str, *objects: Any) -> bool:
     """The one permission helper templates use: ``may("manage_demand", demand)`` asks

@@ -454,7 +454,20 @@ def objects(  # one of every kind of object, for the route tables
         "service_type_id": db.session.scalars(db.select(ServiceType.id)).first(),
         "framework_id": framework.id,
         "party_id": framework.parties[0].id,
+        # katalog služeb: an automatic entry of the persona provider's party
+        **catalogue_entry(framework.parties[0].id),
     }
+
+
+def catalogue_entry(party_id: int) -> dict[str, object]:
+    from minitendr.db import db
+    from minitendr.network.models import CatalogueService
+
+    entry = db.session.scalars(
+        db.select(CatalogueService).where(CatalogueService.framework_party_id == party_id)
+    ).first()
+    assert entry is not None, "an active framework's party has its services in the catalogue"
+    return {"catalogue_service_id": entry.id, "catalogue_service_uuid": entry.uuid}
 
 
 def export_job(owner) -> str:

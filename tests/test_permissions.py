@@ -70,6 +70,9 @@ REGISTRY_NOTHING_TO_PUBLISH = expect(403, kraj=404, ospod=404)
 # Service network: figures and models for the ministry and the officials of a kraj (OSPOD read-only).
 NETWORK_READERS = expect(200, admin=403, provider=403, interloper=403)
 NETWORK_KEEPERS = expect(403, kraj=200, kraj_other=200)
+CATALOGUE_KEEPERS = expect(403, kraj=200, kraj_other=200)  # each their own kraj's catalogue
+CATALOGUE_KEEPER = expect(403, kraj=200)  # an entry of Pardubický kraj
+PUBLIC = expect(200, anonymous=200)
 
 # (method, endpoint, url template, expected status per persona)
 TABLE = [
@@ -259,6 +262,26 @@ TABLE = [
     ),
     ("GET", "network_model.network_xlsx", "/network.xlsx", NETWORK_READERS),
     ("GET", "network_model.network_xlsx", "/network.xlsx?orp=5309", expect(403, ministry=200, kraj=200, ospod=200)),
+    # katalog služeb: everyone logged in searches it; a kraj official keeps their kraj's (the entry is
+    # of Pardubický kraj); the open data (HSDS) are public.
+    ("GET", "catalogue.search", "/network/services", EVERYONE),
+    ("GET", "catalogue.search", "/network/services?orp=5309&need=chovani", EVERYONE),
+    ("GET", "catalogue.detail", "/network/services/{catalogue_service_id}", EVERYONE),
+    ("GET", "catalogue.manage", "/network/catalogue", CATALOGUE_KEEPERS),
+    ("GET", "catalogue.create", "/network/catalogue/new", CATALOGUE_KEEPERS),
+    ("POST", "catalogue.create", "/network/catalogue/new", CATALOGUE_KEEPERS),
+    ("GET", "catalogue.edit", "/network/catalogue/{catalogue_service_id}/edit", CATALOGUE_KEEPER),
+    ("POST", "catalogue.edit", "/network/catalogue/{catalogue_service_id}/edit", CATALOGUE_KEEPER),
+    ("POST", "catalogue.deactivate", "/network/catalogue/{catalogue_service_id}/deactivate", expect(403, kraj=302)),
+    ("POST", "catalogue.activate", "/network/catalogue/{catalogue_service_id}/activate", expect(403, kraj=302)),
+    ("GET", "catalogue.import_file", "/network/catalogue/import", CATALOGUE_KEEPERS),
+    ("POST", "catalogue.import_file", "/network/catalogue/import", CATALOGUE_KEEPERS),
+    ("GET", "catalogue.import_template", "/network/catalogue/import/vzor.csv", CATALOGUE_KEEPERS),
+    ("GET", "hsds.services", "/network/hsds/services", PUBLIC),
+    ("GET", "hsds.service", "/network/hsds/services/{catalogue_service_uuid}", PUBLIC),
+    ("GET", "hsds.organizations", "/network/hsds/organizations", PUBLIC),
+    ("GET", "hsds.taxonomies", "/network/hsds/taxonomies", PUBLIC),
+    ("GET", "hsds.taxonomy_terms", "/network/hsds/taxonomy_terms", PUBLIC),
 ]
 
 # Served by extensions, not by us: static files only.

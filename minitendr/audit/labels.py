@@ -57,6 +57,12 @@ ACTIONS = {
     "subcontract.document_issued": "Vystavení dokumentu",
     "demand.document_issued": "Vystavení dokumentu",
     "document.downloaded": "Stažení dokumentu",
+    # katalog služeb
+    "catalogue.created": "Zařazení služby do katalogu",
+    "catalogue.updated": "Změna služby v katalogu",
+    "catalogue.activated": "Návrat služby do katalogu",
+    "catalogue.deactivated": "Vyřazení služby z katalogu",
+    "catalogue.imported": "Import katalogu služeb",
 }
 
 FIELDS = {
@@ -125,6 +131,23 @@ FIELDS = {
     "copied_from": "převzato z modelu",
     "orp": "ORP",
     "changes": "změny",
+    # katalog služeb
+    "sector": "sektor",
+    "form": "forma",
+    "organization": "organizace",
+    "needs": "oblasti potřeb",
+    "orps": "ORP",
+    "capacity": "kapacita",
+    "capacity_unit": "jednotka kapacity",
+    "contact_name": "kontaktní osoba",
+    "contact_email": "kontaktní e-mail",
+    "contact_phone": "telefon",
+    "web": "web",
+    "description": "popis",
+    "party_status": "stav smluvní strany",
+    "file": "soubor",
+    "rows": "řádků",
+    "created": "založeno",
 }
 
 

@@ -20,6 +20,7 @@ from minitendr.frameworks.models import (
     FrameworkStatus,
 )
 from minitendr.money import to_money
+from minitendr.network import catalogue
 from minitendr.privacy import check_no_birth_numbers
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, ServiceCategory
@@ -192,11 +193,13 @@ def activate_framework(framework: FrameworkContract) -> None:
         )
     framework.activate()
     record("framework.activated", framework, {"active_parties": len(framework.active_parties)})
+    catalogue.sync_framework(framework)
 
 
 def terminate_framework(framework: FrameworkContract, reason: str | None) -> None:
     framework.terminate(reason)
     record("framework.terminated", framework, {"reason": framework.termination_reason})
+    catalogue.sync_framework(framework)
 
 
 def delete_draft(framework: FrameworkContract) -> None:
@@ -227,6 +230,7 @@ def add_party(framework: FrameworkContract, provider: Provider, since: dt.date) 
     db.session.add(party)
     db.session.flush()
     record("framework.party_added", framework, {"provider": provider.ico, "name": provider.name, "since": since})
+    catalogue.sync_party(party)
     return party
 
 
@@ -235,11 +239,13 @@ def suspend_party(party: FrameworkParty, reason: str | None) -> None:
     record(
         "framework.party_suspended", party.framework, {"provider": party.provider.ico, "reason": party.status_reason}
     )
+    catalogue.sync_party(party)
 
 
 def reinstate_party(party: FrameworkParty) -> None:
     party.reinstate()
     record("framework.party_reinstated", party.framework, {"provider": party.provider.ico})
+    catalogue.sync_party(party)
 
 
 def withdraw_party(party: FrameworkParty, reason: str | None) -> None:
@@ -247,6 +253,7 @@ def withdraw_party(party: FrameworkParty, reason: str | None) -> None:
     record(
         "framework.party_withdrawn", party.framework, {"provider": party.provider.ico, "reason": party.status_reason}
     )
+    catalogue.sync_party(party)
 
 
 def utilisation(framework: FrameworkContract) -> dict[str, Decimal]:

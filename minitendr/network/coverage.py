@@ -25,6 +25,7 @@ from minitendr.db import db
 from minitendr.demands.models import NEEDS
 from minitendr.formatting import number
 from minitendr.money import to_money
+from minitendr.network import catalogue
 from minitendr.network.models import (
     NEED_CODES,
     CatalogueNeed,
@@ -262,7 +263,7 @@ def cells(filters: NetworkFilters, user: User) -> list[Cell]:
             )
             .join(CatalogueNeed, CatalogueNeed.service_id == CatalogueOrp.service_id)
             .join(CatalogueService, CatalogueService.id == CatalogueOrp.service_id)
-            .where(CatalogueOrp.orp_id.in_(orp_ids), CatalogueNeed.need.in_(needs), CatalogueService.active)
+            .where(CatalogueOrp.orp_id.in_(orp_ids), CatalogueNeed.need.in_(needs), catalogue.listed())
             .group_by(CatalogueOrp.orp_id, CatalogueNeed.need)
         )
     }
