@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.frameworks.views import bp as frameworks_bp
     from minitendr.home.views import bp as home_bp
     from minitendr.network.model_views import bp as network_model_bp  # service network: the kraj's model
+    from minitendr.network.views import bp as network_bp  # service network: the map and the ORP pages
     from minitendr.notifications.service import register_delivery
     from minitendr.notifications.views import bp as notifications_bp
     from minitendr.notifications.views import outbox_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         contracts_bp,
         reports_bp,
         network_model_bp,
+        network_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
