@@ -9,13 +9,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from minitendr.db import db
 from minitendr.demands.models import NEEDS
 from minitendr.formatting import money, number
 from minitendr.network import coverage
-from minitendr.network.models import CatalogueOrp, CatalogueService, NetworkOrpSummary, NetworkSummary
+from minitendr.network.models import (
+    CatalogueNeed,
+    CatalogueOrp,
+    CatalogueService,
+    NetworkOrpSummary,
+    NetworkSummary,
+)
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Orp
 from minitendr.reports.models import SpendSummary
@@ -72,18 +78,18 @@ def orp_rows(cells: list[coverage.Cell], first: str | None = None) -> list[OrpRo
 # --- the ORP page ---------------------------------------------------------------------------------
 def services_by_need(orp: Orp) -> dict[str, list[CatalogueService]]:
     """The active services of the catalogue serving ``orp``, per needs area they meet (a service that
-    meets several areas is listed under each), by name."""
-    services = db.session.scalars(
-        sa.select(CatalogueService)
-        .join(CatalogueOrp, CatalogueOrp.service_id == CatalogueService.id)
-        .where(CatalogueOrp.orp_id == orp.id, CatalogueService.active)
-        .options(selectinload(CatalogueService.needs), joinedload(CatalogueService.provider))
-        .order_by(CatalogueService.name, CatalogueService.id)
-    ).unique()
+    meets several areas is listed under each), by name: one statement, a row per service and area."""
     found: dict[str, list[CatalogueService]] = {need: [] for need in NEEDS}
-    for service in services:
-        for need in service.need_codes:
-            found[need].append(service)
+    rows = db.session.execute(
+        sa.select(CatalogueService, CatalogueNeed.need)
+        .join(CatalogueOrp, CatalogueOrp.service_id == CatalogueService.id)
+        .join(CatalogueNeed, CatalogueNeed.service_id == CatalogueService.id)
+        .where(CatalogueOrp.orp_id == orp.id, CatalogueService.active)
+        .options(joinedload(CatalogueService.provider))
+        .order_by(CatalogueService.name, CatalogueService.id)
+    )
+    for service, need in rows:
+        found[need].append(service)
     return found
 
 

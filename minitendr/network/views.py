@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from minitendr.auth.models import Role
 from minitendr.db import db
@@ -88,7 +89,7 @@ def index():
 @bp.get("/network/orp/<code>")
 @roles_required(*EVERYONE)
 def orp(code: str):
-    place = db.first_or_404(db.select(Orp).where(Orp.code == code))
+    place = db.first_or_404(db.select(Orp).where(Orp.code == code).options(joinedload(Orp.kraj)))
     ensure(can_read_network(current_user, place.kraj))
     cells = coverage.cells(coverage.NetworkFilters(orp=place), current_user)
     per_need, overall = overview.figures_by_year(place)
