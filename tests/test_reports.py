@@ -181,7 +181,8 @@ def test_the_workbook_has_souhrn_first_and_totals_equal_the_database(login, synt
     response = login(personas.ministry).get("/reports/spend.xlsx")
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["Souhrn", "Podle ORP", "Podle poskytovatelů", "Podle měsíců", "Detail"]
+    sheets = ["Souhrn", "Podle ORP", "Podle poskytovatelů", "Podle měsíců", "Detail"]
+    assert workbook.sheetnames == [*sheets, "Síť služeb"]  # the service network's sheet last
     import zipfile
 
     parts = zipfile.ZipFile(io.BytesIO(response.data)).namelist()

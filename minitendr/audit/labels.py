@@ -46,6 +46,10 @@ ACTIONS = {
     "drawdown.reported": "Vykázání čerpání",
     "drawdown.confirmed": "Potvrzení čerpání",
     "drawdown.rejected": "Zamítnutí čerpání",
+    # --- service network: the kraj's model
+    "network_model.created": "Založení modelu sítě",
+    "network_model.changed": "Změna modelu sítě",
+    "network_model.targets": "Změna cílů modelu sítě",
 }
 
 FIELDS = {
@@ -100,6 +104,12 @@ FIELDS = {
     "unit": "jednotka",
     "valid_from": "platnost od",
     "valid_to": "platnost do",
+    # --- service network: the kraj's model
+    "unmet_threshold": "práh nezadaných (%)",
+    "single_bid_threshold": "práh jediné nabídky (%)",
+    "copied_from": "převzato z modelu",
+    "orp": "ORP",
+    "changes": "změny",
 }
 
 

@@ -284,11 +284,6 @@ def write_workbook(
             (1, 4),
         )
 
-    # --- service network: the sheet "Síť služeb" (minitendr.network.exports)
-    from minitendr.network.exports import spend_sheet
-
-    spend_sheet(workbook, filters, user)
-
     # The detail: every sub-contract, streamed (constant memory keeps only the current row in memory).
     detail = workbook.add_worksheet("Detail")
     heading(detail, "Dílčí smlouvy")
@@ -315,6 +310,10 @@ def write_workbook(
         write_string(row_index, 14, labels[row[14]])
         if progress and n % BATCH == 0:
             progress(n, count)
+    # --- service network: the sheet "Síť služeb" (minitendr.network.exports), last
+    from minitendr.network.exports import spend_sheet
+
+    spend_sheet(workbook, filters, user)
     workbook.close()
     if progress:
         progress(count, count)
