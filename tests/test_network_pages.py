@@ -16,6 +16,7 @@ from minitendr.auth.models import Role
 from minitendr.db import db
 from minitendr.formatting import money
 from minitendr.navigation import navigation
+from minitendr.network import overview
 from minitendr.network.models import (
     CatalogueNeed,
     CatalogueOrp,
@@ -88,6 +89,21 @@ def section(html: str, heading_id: str) -> str:
 
 
 # --- the menu --------------------------------------------------------------------------------------
+def test_names_sort_in_czech_order():
+    names = ["Žamberk", "Česká Třebová", "Chrudim", "Ústí nad Orlicí", "Hlinsko", "Cheb", "Aš", "Čáslav", "Zlín"]
+    assert sorted(names, key=overview.czech_key) == [
+        "Aš",
+        "Čáslav",
+        "Česká Třebová",
+        "Hlinsko",
+        "Cheb",
+        "Chrudim",
+        "Ústí nad Orlicí",
+        "Zlín",
+        "Žamberk",
+    ]
+
+
 def test_the_menu_offers_the_network_to_exactly_those_who_may_read_its_figures(personas):
     for name in ("admin", "ministry", "kraj", "ospod", "provider", "interloper"):
         user = personas[name]
@@ -108,24 +124,33 @@ def test_the_menu_entry_leads_to_the_map(login, personas):
 # --- the map page ----------------------------------------------------------------------------------
 def test_gaps_come_first_and_worst_first(login, personas, model):
     html = page(login(personas.kraj), "/network/")
-    assert html.index('id="gaps"') < html.index('class="orp-map"') < html.index("Všechny ukazatele podle ORP")
-    gap_table = html[html.index('id="gaps"') : html.index('id="map-heading"')]
+    # Beside the map: the ORPs with gaps first, by their worst gap, then the others by name.
+    beside = html[html.index('id="orp-table"') : html.index('id="gaps"')]
+    order = re.findall(r'<a href="/network/orp/(\d+)">', beside)
+    assert order[:2] == ["5309", "5311"] and len(order) == 15
+    assert 'Bezpečí (priorita 1) <span class="text-muted">a další 1</span>' in beside
+    rest = re.findall(r'<a href="/network/orp/\d+">([^<]+)</a>', beside)[2:]
+    assert rest == sorted(rest, key=overview.czech_key)
+    assert rest.index("Hlinsko") < rest.index("Holice") < rest.index("Chrudim") < rest.index("Králíky")
+    # The list of gaps, worst first, with the reasons.
+    gap_table = html[html.index('id="gaps"') : html.index("Všechny ukazatele podle ORP")]
     order = re.findall(r'<a href="/network/orp/(\d+)">[^<]+</a>.*?<td>([^<]+)</td><td>(\d)</td>', gap_table, re.S)
     assert order == [("5309", "Bezpečí", "1"), ("5309", "Chování", "2"), ("5311", "Zdraví", "3")]
     assert "V katalogu 0 služeb, model žádá nejméně 2." in gap_table
     assert "3 mezery" in gap_table
+    assert "Pardubický kraj)" not in gap_table  # one kraj: not repeated on every row
 
 
 def test_a_service_in_the_catalogue_closes_a_gap(login, personas, model, orp_pardubice):
     add_service(orp_pardubice.kraj, [orp_pardubice], ["chovani"], "Terénní program pro dospívající")
     html = page(login(personas.kraj), "/network/?metric=gaps")
-    gap_table = html[html.index('id="gaps"') : html.index('id="map-heading"')]
+    gap_table = html[html.index('id="gaps"') : html.index("Všechny ukazatele podle ORP")]
     assert "Chování" not in gap_table and "Bezpečí" in gap_table
 
 
 def test_the_table_beside_the_map_has_every_orp_with_the_maps_value_and_class(login, personas, model):
     html = page(login(personas.kraj), "/network/?metric=gaps")
-    beside = html[html.index('id="orp-table"') : html.index("Všechny ukazatele podle ORP")]
+    beside = html[html.index('id="orp-table"') : html.index('id="gaps"')]
     rows = re.findall(r'<a href="/network/orp/(\d+)">([^<]+)</a></th>\s*<td class="money">([^<]+)</td>', beside)
     assert len(rows) == 15
     values = {code: value for code, _name, value in rows}

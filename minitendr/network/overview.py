@@ -28,8 +28,28 @@ from minitendr.reports.models import SpendSummary
 from minitendr.reports.service import FilterError
 
 DEFAULT_METRIC = "gaps"
+# The Czech alphabet's order (ČSN 97 6030, simplified): č, ř, š, ž and "ch" are letters of their own,
+# the acute, the ring and the other carons only break ties.
+LETTERS = (
+    "a", "b", "c", "č", "d", "e", "f", "g", "h", "ch", "i", "j", "k", "l", "m", "n",
+    "o", "p", "q", "r", "ř", "s", "š", "t", "u", "v", "w", "x", "y", "z", "ž",
+)  # fmt: skip
+RANK = {letter: rank for rank, letter in enumerate(LETTERS)}
+PLAIN = str.maketrans("áéěíóúůýďťň", "aeeiouuydtn")
 MONEY_METRICS = frozenset({"value", "value_per_child"})
 FIGURES = ("published", "awarded", "unmet", "single_bid", "value")
+
+
+def czech_key(text: str) -> tuple:
+    """A sort key that puts names in Czech order (Česká Třebová after Chrudim's c…, before d…)."""
+    plain = text.lower().translate(PLAIN)
+    key: list[tuple[int, int]] = []
+    i = 0
+    while i < len(plain):
+        letter = "ch" if plain.startswith("ch", i) else plain[i]
+        key.append((1, RANK[letter]) if letter in RANK else (0, ord(letter)))
+        i += len(letter)
+    return (tuple(key), text)
 
 
 def parse_metric(value: str | None) -> str:
@@ -54,25 +74,40 @@ def describer(metric: str) -> Callable[[Decimal | None], str]:
 
 @dataclass
 class OrpRow:
-    """One ORP in the table beside the map: every metric over the areas shown."""
+    """One ORP in the table beside the map: every metric over the areas shown, and its gaps."""
 
     code: str
     name: str
     kraj_name: str
     children: int
     values: dict[str, Decimal | None] = field(default_factory=dict)
+    gaps: list[coverage.Cell] = field(default_factory=list)  # worst first
+
+    @property
+    def worst(self) -> coverage.Cell | None:
+        return self.gaps[0] if self.gaps else None
 
 
 def orp_rows(cells: list[coverage.Cell], first: str | None = None) -> list[OrpRow]:
-    """Per ORP (in the cells' order, ``first`` — an OSPOD office's own ORP — ahead of the others)
-    every metric of ``coverage.METRICS``, as ``coverage.orp_values`` gives it to the map."""
+    """Per ORP every metric of ``coverage.METRICS`` (as ``coverage.orp_values`` gives it to the map)
+    and its gaps; the ORPs with gaps first, the worst gap first, then the others by name — and
+    ``first`` (an OSPOD office's own ORP) ahead of all."""
     rows: dict[str, OrpRow] = {}
     for cell in cells:
         rows.setdefault(cell.orp_code, OrpRow(cell.orp_code, cell.orp_name, cell.kraj_name, cell.children))
     for metric in coverage.METRICS:
         for code, value in coverage.orp_values(cells, metric).items():
             rows[code].values[metric] = value
-    return sorted(rows.values(), key=lambda row: row.code != first)
+    for gap in coverage.gaps(cells):
+        rows[gap.orp_code].gaps.append(gap)
+
+    def order(row: OrpRow) -> tuple:
+        worst = row.worst
+        if worst is not None:
+            return (row.code != first, 0, worst.severity)
+        return (row.code != first, 1, (czech_key(row.name), row.code))
+
+    return sorted(rows.values(), key=order)
 
 
 # --- the ORP page ---------------------------------------------------------------------------------

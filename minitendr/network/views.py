@@ -71,6 +71,7 @@ def index():
         marked=own,
     )
     gaps = coverage.gaps(cells)
+    rows = overview.orp_rows(cells, first=own)
     return render_template(
         "network/index.html",
         problem=None,
@@ -78,7 +79,8 @@ def index():
         filters=filters,
         metric=metric,
         choropleth=choropleth,
-        rows=overview.orp_rows(cells, first=own),
+        rows=rows,
+        several_kraje=len({row.kraj_name for row in rows}) > 1,
         gaps=gaps[:GAPS_SHOWN],
         gap_count=len(gaps),
         money_metrics=overview.MONEY_METRICS,
