@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from minitendr.db import db
-from minitendr.formatting import money
+from minitendr.formatting import money, number
 from minitendr.network import overview, svgmap
 from minitendr.registry.models import Kraj, Orp
 from tests.factories import make_demand, make_framework
@@ -123,6 +125,15 @@ def test_the_choropleth_colours_titles_and_links_every_orp(seed_dir):
     # The view box holds the ORPs shown, not the country.
     width = float(svg.get("viewBox").split()[2])
     assert width < 1000  # under 100 km: four neighbouring ORPs
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.decimals(min_value=-(10**12), max_value=10**12, places=2) | st.integers(0, 10**9))
+def test_the_fast_czech_figures_are_babels(value):
+    assert overview.show(value, "value") == money(value)
+    assert overview.show(value, "value_per_child") == money(value)
+    assert overview.show(value, "published") == number(value)
+    assert overview.show(None, "gaps") == "–"
 
 
 def test_czech_wording_of_the_metrics():

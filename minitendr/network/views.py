@@ -46,6 +46,13 @@ def _choices() -> dict:
     }
 
 
+def _orp_url():
+    """ORP code → its page: ``url_for`` once, not for each of the 206 ORPs on the map and in two
+    tables (ORP codes are four digits, nothing to quote)."""
+    prefix = url_for("network.orp", code="0")[:-1]
+    return lambda code: prefix + code
+
+
 @bp.get("/network/")
 @roles_required(*EVERYONE)
 def index():
@@ -60,18 +67,17 @@ def index():
         return render_template("network/index.html", problem=error.message, problem_field=error.field, **page), 400
     cells = coverage.cells(filters, current_user)
     own = _own_orp()
-    values = coverage.orp_values(cells, metric)
-    describe = overview.describer(metric)
+    rows = overview.orp_rows(cells, first=own)
+    orp_url = _orp_url()
     choropleth = svgmap.choropleth(
-        values,
+        {row.code: row.values[metric] for row in rows},
         current_app.config["SEED_DIR"],
         label=f"Mapa ORP: {coverage.METRICS[metric]}" + (f", {NEEDS[filters.need]}" if filters.need else ""),
-        describe=describe,
-        href=lambda code: url_for("network.orp", code=code),
+        describe=overview.describer(metric),
+        href=orp_url,
         marked=own,
     )
     gaps = coverage.gaps(cells)
-    rows = overview.orp_rows(cells, first=own)
     return render_template(
         "network/index.html",
         problem=None,
@@ -83,7 +89,8 @@ def index():
         several_kraje=len({row.kraj_name for row in rows}) > 1,
         gaps=gaps[:GAPS_SHOWN],
         gap_count=len(gaps),
-        money_metrics=overview.MONEY_METRICS,
+        show=overview.show,
+        orp_url=orp_url,
         **page,
     )
 
