@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.network.catalogue_views import bp as catalogue_bp
     from minitendr.network.hsds import bp as hsds_bp
     from minitendr.network.model_views import bp as network_model_bp  # service network: the kraj's model
+    from minitendr.network.views import bp as network_bp  # service network: the map and the ORP pages
     from minitendr.notifications.service import register_delivery
     from minitendr.notifications.views import bp as notifications_bp
     from minitendr.notifications.views import outbox_bp
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
         documents_bp,
         catalogue_bp,
         hsds_bp,
+        network_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

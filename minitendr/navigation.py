@@ -9,6 +9,9 @@ from minitendr.auth.models import Role
 from minitendr.permissions import EVERYONE, OFFICIALS, REGISTER_KEEPERS
 
 PROVIDERS = frozenset({Role.PROVIDER})  # the same list of minitenders, named as a provider sees it
+# Who reads the service network's figures (``permissions.can_read_network``; tests/test_network_pages.py
+# checks that the two agree).
+NETWORK_READERS = frozenset({Role.MINISTRY, Role.KRAJ, Role.OSPOD})
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,12 @@ MENU = (
         "reports.spend",
         EVERYONE,
         "Přehled čerpání podle krajů, ORP, kategorií a poskytovatelů; export do Excelu a CSV.",
+    ),
+    NavItem(
+        "Síť služeb",
+        "network.index",
+        NETWORK_READERS,
+        "Mapa ORP: služby v katalogu, krajský model sítě, minitendry a mezery podle oblastí potřeb.",
     ),
     NavItem(
         "Rámcové smlouvy",

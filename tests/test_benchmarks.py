@@ -10,7 +10,16 @@ from minitendr.db import db
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.seeding.synthetic import generate
 from tests.benchmarks.databases import add_people, personas
-from tests.benchmarks.pages import LISTS, REPORT_FILTERS, ROLES, measure_lists, measure_reports, next_link
+from tests.benchmarks.pages import (
+    LISTS,
+    NETWORK_PAGES,
+    REPORT_FILTERS,
+    ROLES,
+    measure_lists,
+    measure_network,
+    measure_reports,
+    next_link,
+)
 
 
 def test_the_benchmark_measures_every_list_and_report_as_every_role(app):
@@ -33,7 +42,13 @@ def test_the_benchmark_measures_every_list_and_report_as_every_role(app):
     reports = measure_reports(app, people, runs=1)
     assert len(reports) == len(ROLES) * len(REPORT_FILTERS)
 
-    for measurement in lists + reports:
+    network = measure_network(app, people, runs=1)
+    assert [(m.role, m.page) for m in network] == [(role, label) for role, label, _path in NETWORK_PAGES]
+    # At most 15 statements a page, plus the savepoint each request of the test client runs in and its rollback.
+    over = [(m.page, m.role, m.status, m.statements) for m in network if m.status != 200 or m.statements > 15 + 2]
+    assert over == []
+
+    for measurement in lists + reports + network:
         if measurement.status == 200:
             assert measurement.ms is not None and measurement.ms > 0
             assert measurement.statements is not None and measurement.statements > 0

@@ -282,6 +282,23 @@ TABLE = [
     ("GET", "hsds.organizations", "/network/hsds/organizations", PUBLIC),
     ("GET", "hsds.taxonomies", "/network/hsds/taxonomies", PUBLIC),
     ("GET", "hsds.taxonomy_terms", "/network/hsds/taxonomy_terms", PUBLIC),
+    # --- service network: the map and the ORP pages (the figures: ministry, and each kraj's own officials)
+    ("GET", "network.index", "/network/", NETWORK_READERS),
+    (
+        "GET",
+        "network.index",
+        "/network/?kraj=CZ053&need=bezpeci&metric=value_per_child",
+        expect(403, ministry=200, kraj=200, ospod=200),
+    ),
+    (
+        "GET",
+        "network.index",
+        "/network/?kraj=CZ999",
+        expect(403, ministry=400, kraj=400, ospod=400, kraj_other=400, ospod_other=400),
+    ),
+    ("GET", "network.orp", "/network/orp/5309", expect(403, ministry=200, kraj=200, ospod=200)),
+    ("GET", "network.orp", "/network/orp/4103", expect(403, ministry=200, kraj_other=200, ospod_other=200)),
+    ("GET", "network.orp", "/network/orp/9999", expect(404, admin=404, anonymous=LOGIN)),
 ]
 
 # Served by extensions, not by us: static files only.

@@ -18,6 +18,7 @@ from minitendr import clock, create_app
 from minitendr.auth.models import Role, User
 from minitendr.contracts.models import SubContract
 from minitendr.db import UTCDateTime, db
+from minitendr.network.census import load_census
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
@@ -133,6 +134,8 @@ def prepare(target: Target, bid_key: str, log: Callable[[str], None]) -> tuple[F
         else:
             db.session.remove()  # the check's read must not hold the file while the upgrade writes (SQLite)
             upgrade(directory=app.config["MIGRATIONS_DIR"])
+        load_census(Path(app.config["SEED_DIR"]))  # children per ORP for the service network's pages
+        db.session.commit()
         if target.dialect == "postgresql":
             # What autovacuum does soon after a bulk load anyway, done now so that every run measures
             # the same plans (statistics, and visibility maps for index-only scans).

@@ -48,6 +48,18 @@ LISTS = (
 )
 REPORT_FILTERS = ("", "kraj", "orp", "provider", "year")
 REPORT_YEAR = 2024
+# The service network's map (national for the ministry, the own kraj's for the others) with its switches,
+# and the busiest ORP's page. (role, page label, path; "{orp}" is the personas' ORP)
+NETWORK_ROLES = ("ministry", "kraj", "ospod")
+NETWORK_PAGES = (
+    *((role, "/network/", "/network/") for role in NETWORK_ROLES),
+    *(
+        (role, "/network/ ?need&metric&year", f"/network/?need=bezpeci&metric=value_per_child&year={REPORT_YEAR}")
+        for role in NETWORK_ROLES
+    ),
+    ("ministry", "/network/orp/<busiest>", "/network/orp/{orp}"),
+    ("ospod", "/network/orp/<busiest>", "/network/orp/{orp}"),
+)
 
 
 @dataclass(frozen=True)
@@ -206,4 +218,13 @@ def measure_reports(app: Flask, personas: Personas, runs: int = 5) -> list[Measu
         for kind in REPORT_FILTERS:
             page = f"/reports/spend{f' ?{kind}' if kind else ''}"
             results.append(measure(client, report_url(personas, kind), runs, "report", page, role, "first"))
+    return results
+
+
+def measure_network(app: Flask, personas: Personas, runs: int = 5) -> list[Measurement]:
+    """The service network's map and ORP pages (``NETWORK_PAGES``), as the roles that read them."""
+    results = []
+    for role, label, path in NETWORK_PAGES:
+        client = client_for(app, personas.users[role])
+        results.append(measure(client, path.format(orp=personas.orp), runs, "report", label, role, "first"))
     return results

@@ -73,6 +73,7 @@ def run_target(target: Target, key: str, options: argparse.Namespace, results: R
     if "reports" in options.sections:
         log(f"{target.label}: reports")
         measured += pages.measure_reports(app, people, options.runs)
+        measured += pages.measure_network(app, people, options.runs)  # the service network's pages
     results.pages[target] = measured
     with exports.scratch_folder() as folder:
         if "exports" in options.sections:
