@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.auth.views import bp as auth_bp
     from minitendr.auth.views import users_bp
     from minitendr.bids.views import bp as bids_bp
+    from minitendr.committee.views import bp as committee_bp
     from minitendr.contracts.views import bp as contracts_bp
     from minitendr.demands.views import bp as demands_bp
     from minitendr.frameworks.views import bp as frameworks_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         outbox_bp,
         bids_bp,
+        committee_bp,
         contracts_bp,
         reports_bp,
     )

@@ -3,6 +3,7 @@
 from minitendr.audit.models import AuditEvent
 from minitendr.auth.models import User
 from minitendr.bids.models import Bid, BidAttachment
+from minitendr.committee.models import BidAssessment, CommitteeMember
 from minitendr.contracts.models import Amendment, Drawdown, SubContract
 from minitendr.demands.models import Clarification, Demand, Invitation
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
@@ -30,8 +31,10 @@ __all__ = [
     "AuditEvent",
     "AwardDuration",
     "Bid",
+    "BidAssessment",
     "BidAttachment",
     "Clarification",
+    "CommitteeMember",
     "CompetitionSummary",
     "Demand",
     "Drawdown",

@@ -399,7 +399,7 @@ def objects(  # one of every kind of object, for the route tables
     from minitendr.demands.service import ask
     from minitendr.notifications.models import Notification
     from minitendr.registry.models import ServiceType
-    from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework
+    from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework, seat_committee
 
     framework = make_framework(kraj_pak, providers=[personas.provider.provider])
     demand = make_demand(personas.ospod, publish=True)
@@ -409,8 +409,9 @@ def objects(  # one of every kind of object, for the route tables
     with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
         past = make_demand(personas.ospod, publish=True)
         past_bid = make_bid(past, personas.provider.provider, attachments=[("cenik.pdf", MINIMAL_PDF + b"%2")])
+    seat_committee(past, personas.ospod)
     open_envelopes(past, personas.ospod)
-    score_bid(past_bid, 80, "Splňuje zadání.")
+    score_bid(past_bid, 80, "Splňuje zadání.", by=personas.ospod)
     subcontract = award(past, personas.ospod)
     drawdown = report_drawdown(
         subcontract,
