@@ -393,6 +393,7 @@ def objects(  # one of every kind of object, for the route tables
     personas, kraj_pak
 ):
     from minitendr.bids.service import score_bid
+    from minitendr.committee.service import members as committee_members
     from minitendr.contracts.service import report_drawdown
     from minitendr.db import db
     from minitendr.demands.evaluation import award, open_envelopes
@@ -442,6 +443,7 @@ def objects(  # one of every kind of object, for the route tables
         "service_type_id": db.session.scalars(db.select(ServiceType.id)).first(),
         "framework_id": framework.id,
         "party_id": framework.parties[0].id,
+        "member_id": committee_members(past)[0].id,
     }
 
 
