@@ -90,6 +90,8 @@ class CommitteeMember(Model):
 
     def declare(self, conflict: bool, text: str, note: str | None) -> None:
         """named → declared (no conflict) | conflict (and off the committee)."""
+        if self.status is MemberStatus.REMOVED:
+            raise DomainError("Z hodnoticí komise jste byl(a) odvolán(a); prohlášení už nečiníte.")
         if self.status is not MemberStatus.NAMED:
             raise DomainError(f"Prohlášení už bylo učiněno ({self.status.label}); změnit je nelze.")
         now = clock.now()
