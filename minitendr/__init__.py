@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.auth.views import bp as auth_bp
     from minitendr.auth.views import users_bp
     from minitendr.bids.views import bp as bids_bp
+    from minitendr.committee.views import bp as committee_bp
     from minitendr.contracts.views import bp as contracts_bp
     from minitendr.demands.views import bp as demands_bp
     from minitendr.documents.views import bp as documents_bp
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         outbox_bp,
         bids_bp,
+        committee_bp,
         contracts_bp,
         isrs_bp,
         reports_bp,

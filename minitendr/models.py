@@ -3,6 +3,7 @@
 from minitendr.audit.models import AuditEvent
 from minitendr.auth.models import User
 from minitendr.bids.models import Bid, BidAttachment
+from minitendr.committee.models import BidAssessment, CommitteeMember
 from minitendr.contracts.models import Amendment, Drawdown, SubContract
 from minitendr.demands.models import Clarification, Demand, Invitation
 from minitendr.documents.models import Document
@@ -43,11 +44,13 @@ __all__ = [
     "AuditEvent",
     "AwardDuration",
     "Bid",
+    "BidAssessment",
     "BidAttachment",
     "CatalogueNeed",
     "CatalogueOrp",
     "CatalogueService",
     "Clarification",
+    "CommitteeMember",
     "CompetitionSummary",
     "Demand",
     "Document",

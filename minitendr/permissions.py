@@ -476,6 +476,42 @@ def can_manage_catalogue(user: User, kraj: Any = None) -> bool:
     return kraj is None or user.kraj_id == getattr(kraj, "id", kraj)
 
 
+# --- the evaluation committee (minitendr.committee) ------------------------------------------------
+def can_manage_committee(user: User, demand) -> bool:
+    """The demand's own OSPOD office names and calls off the members of its evaluation committee."""
+    return can_manage_demand(user, demand)
+
+
+def can_sit_on_committee(user: User, demand) -> bool:
+    """A person named to the minitender's committee (also one who has left it: they read what they
+    declared). Only an OSPOD user of the demand's ORP is ever named."""
+    from minitendr.committee.models import CommitteeMember
+
+    if not can_act_for_orp(user, demand.orp_id):
+        return False
+    stmt = sa.select(CommitteeMember.id).where(
+        CommitteeMember.demand_id == demand.id, CommitteeMember.user_id == user.id
+    )
+    return db.session.scalar(stmt) is not None
+
+
+def can_assess_bids(user: User, demand) -> bool:
+    """Scores and exclusions: the demand's OSPOD, and where a committee was recorded only its members
+    who declared no conflict of interest (a minitender opened before committees were kept has none)."""
+    from minitendr.committee.models import CommitteeMember, MemberStatus
+
+    if not can_manage_demand(user, demand):
+        return False
+    declared = set(
+        db.session.scalars(
+            sa.select(CommitteeMember.user_id).where(
+                CommitteeMember.demand_id == demand.id, CommitteeMember.status == MemberStatus.DECLARED
+            )
+        )
+    )
+    return not declared or user.id in declared
+
+
 # --- templates ------------------------------------------------------------------------------------
 def may(rule: str, *objects: Any) -> bool:
     """The one permission helper templates use: ``may("manage_demand", demand)`` asks

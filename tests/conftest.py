@@ -399,13 +399,14 @@ def objects(  # one of every kind of object, for the route tables
     personas, kraj_pak
 ):
     from minitendr.bids.service import score_bid
+    from minitendr.committee.service import members as committee_members
     from minitendr.contracts.service import report_drawdown
     from minitendr.db import db
     from minitendr.demands.evaluation import award, open_envelopes
     from minitendr.demands.service import ask
     from minitendr.notifications.models import Notification
     from minitendr.registry.models import ServiceType
-    from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework
+    from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework, seat_committee
 
     framework = make_framework(kraj_pak, providers=[personas.provider.provider])
     demand = make_demand(personas.ospod, publish=True)
@@ -415,8 +416,9 @@ def objects(  # one of every kind of object, for the route tables
     with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
         past = make_demand(personas.ospod, publish=True)
         past_bid = make_bid(past, personas.provider.provider, attachments=[("cenik.pdf", MINIMAL_PDF + b"%2")])
+    seat_committee(past, personas.ospod)
     open_envelopes(past, personas.ospod)
-    score_bid(past_bid, 80, "Splňuje zadání.")
+    score_bid(past_bid, 80, "Splňuje zadání.", by=personas.ospod)
     subcontract = award(past, personas.ospod)
     drawdown = report_drawdown(
         subcontract,
@@ -456,6 +458,7 @@ def objects(  # one of every kind of object, for the route tables
         "party_id": framework.parties[0].id,
         # katalog služeb: an automatic entry of the persona provider's party
         **catalogue_entry(framework.parties[0].id),
+        "member_id": committee_members(past)[0].id,
     }
 
 

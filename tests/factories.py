@@ -219,3 +219,14 @@ def make_bid(demand, provider, unit_price="500", units=None, *, attachments=(), 
     )
     db.session.flush()
     return bid
+
+
+def seat_committee(demand, *members):
+    """The committee step before the opening, done: after the deadline ``members`` (OSPOD users of the
+    demand's ORP) are named to the evaluation committee and declare no conflict of interest."""
+    from minitendr.committee import service
+
+    for user in members:
+        service.name_member(demand, user.id, members[0])
+        service.declare(demand, user, conflict=False)
+    db.session.flush()

@@ -35,6 +35,7 @@ from tests.factories import (
     make_demand,
     make_framework,
     message_at,
+    seat_committee,
 )
 
 AFTER_DEADLINE = dt.datetime(2026, 12, 7, 12, 30, tzinfo=clock.PRAGUE)  # the default deadline is 7. 12. 12:00
@@ -52,6 +53,7 @@ class World:
     a: Provider
     b: Provider
     b_user: User
+    ospod: User  # the ORP's OSPOD, who sits on the evaluation committee
 
 
 @pytest.fixture
@@ -63,13 +65,15 @@ def world(personas, kraj_pak) -> World:
         demand=make_demand(personas.ospod, publish=True, estimated_max_value=Decimal("30000.00")),
         a=personas.provider.provider,
         b=second,
+        ospod=personas.ospod,
     )
 
 
 @contextlib.contextmanager
 def after_deadline(*, opened: bool = True):
     """After the deadline, and (unless ``opened=False``) OSPOD has opened the envelopes of every
-    minitender waiting for it, as it must before it evaluates."""
+    minitender waiting for it, as it must before it evaluates, its committee (the ORP's OSPOD users)
+    having declared no conflict of interest."""
     with clock.frozen_at(AFTER_DEADLINE):
         if opened:
             waiting = db.session.scalars(
@@ -79,6 +83,8 @@ def after_deadline(*, opened: bool = True):
                 )
             )
             for demand in waiting.all():
+                office = sa.select(User).where(User.role == Role.OSPOD, User.orp_id == demand.orp_id)
+                seat_committee(demand, *db.session.scalars(office).all())
                 evaluation.open_envelopes(demand, None)
         yield
 
@@ -262,8 +268,8 @@ def test_evaluation_arithmetic_is_exact(world):
     cheap = make_bid(world.demand, world.a, unit_price="500")  # 20 000,00
     dear = make_bid(world.demand, world.b, unit_price="625")  # 25 000,00
     with after_deadline():
-        service.score_bid(cheap, 70, "Dobrý tým, méně zkušeností s rodinami.")
-        service.score_bid(dear, 90, "Výborný postup.")
+        service.score_bid(cheap, 70, "Dobrý tým, méně zkušeností s rodinami.", by=world.ospod)
+        service.score_bid(dear, 90, "Výborný postup.", by=world.ospod)
         rows = {r.bid.id: r for r in evaluation.ranking(world.demand)}
     assert (rows[cheap.id].price_score, rows[cheap.id].quality_points, rows[cheap.id].total_score) == (
         Decimal("60.00"),
@@ -282,8 +288,8 @@ def test_scores_round_half_up_to_hundredths(world):
     low = make_bid(world.demand, world.a, unit_price="499.99")  # 19 999,60
     high = make_bid(world.demand, world.b, unit_price="586.42")  # 23 456,80
     with after_deadline():
-        service.score_bid(low, 50, "ok")
-        service.score_bid(high, 50, "ok")
+        service.score_bid(low, 50, "ok", by=world.ospod)
+        service.score_bid(high, 50, "ok", by=world.ospod)
         rows = {r.bid.id: r for r in evaluation.ranking(world.demand)}
     # 19 999,60 / 23 456,80 × 60 = 51,1568… → 51,16
     assert rows[high.id].price_score == Decimal("51.16")
@@ -294,8 +300,8 @@ def test_a_tie_goes_to_the_earlier_bid(world):
     with clock.frozen_at(MONDAY + dt.timedelta(hours=1)):
         second = make_bid(world.demand, world.a, unit_price="500")
     with after_deadline():
-        service.score_bid(first, 80, "ok")
-        service.score_bid(second, 80, "ok")
+        service.score_bid(first, 80, "ok", by=world.ospod)
+        service.score_bid(second, 80, "ok", by=world.ospod)
         ranked = [r.bid.id for r in evaluation.ranking(world.demand) if r.rank]
     assert ranked == [first.id, second.id]
 
@@ -304,8 +310,8 @@ def test_excluded_bids_do_not_set_the_lowest_price(world):
     cheap = make_bid(world.demand, world.a, unit_price="100")
     fair = make_bid(world.demand, world.b, unit_price="500")
     with after_deadline():
-        service.exclude_bid(cheap, "Mimořádně nízká cena bez zdůvodnění.")
-        service.score_bid(fair, 60, "ok")
+        service.exclude_bid(cheap, "Mimořádně nízká cena bez zdůvodnění.", by=world.ospod)
+        service.score_bid(fair, 60, "ok", by=world.ospod)
         rows = {r.bid.id: r for r in evaluation.ranking(world.demand)}
     assert rows[fair.id].price_score == Decimal("60.00") and rows[fair.id].rank == 1
     assert rows[cheap.id].rank is None and cheap.status is BidStatus.EXCLUDED
@@ -315,15 +321,15 @@ def test_excluded_bids_do_not_set_the_lowest_price(world):
 def test_quality_scores_outside_0_to_100_are_refused(world, score):
     bid = make_bid(world.demand, world.a)
     with after_deadline(), pytest.raises(DomainError, match="0 až 100"):
-        service.score_bid(bid, score, "ok")
+        service.score_bid(bid, score, "ok", by=world.ospod)
 
 
 def test_scoring_needs_a_justification_and_the_deadline_passed(world):
     bid = make_bid(world.demand, world.a)
     with pytest.raises(DomainError, match="až po uplynutí lhůty"):
-        service.score_bid(bid, 50, "ok")
+        service.score_bid(bid, 50, "ok", by=world.ospod)
     with after_deadline(), pytest.raises(DomainError, match="zdůvodněte"):
-        service.score_bid(bid, 50, " ")
+        service.score_bid(bid, 50, " ", by=world.ospod)
 
 
 # --- award ---------------------------------------------------------------------------------------
@@ -331,7 +337,7 @@ def scored(world, prices=("500", "625"), scores=(70, 90)):
     bids = [make_bid(world.demand, p, unit_price=price) for p, price in zip((world.a, world.b), prices, strict=True)]
     with after_deadline():
         for bid, score in zip(bids, scores, strict=True):
-            service.score_bid(bid, score, "Zdůvodnění hodnocení.")
+            service.score_bid(bid, score, "Zdůvodnění hodnocení.", by=world.ospod)
     return bids
 
 
@@ -387,8 +393,8 @@ def test_award_never_exceeds_the_ceiling(world, personas):
     big = make_bid(other, world.b, unit_price="2125")  # 85 000,00
     small = make_bid(world.demand, world.a, unit_price="500")  # 20 000,00 > 15 000 remaining
     with after_deadline():
-        service.score_bid(big, 80, "ok")
-        service.score_bid(small, 80, "ok")
+        service.score_bid(big, 80, "ok", by=world.ospod)
+        service.score_bid(small, 80, "ok", by=world.ospod)
         evaluation.award(other, personas.ospod)
         with pytest.raises(DomainError, match="přesahuje zbývající strop") as refused:
             evaluation.award(world.demand, personas.ospod)
@@ -449,7 +455,7 @@ def test_unsuccessful_is_refused_while_bids_are_in_play(world, personas):
     with after_deadline():
         with pytest.raises(DomainError, match="stále ve hře"):
             evaluation.close_unsuccessful(world.demand, personas.ospod, "")
-        service.exclude_bid(bid, "Nesplňuje kvalifikaci.")
+        service.exclude_bid(bid, "Nesplňuje kvalifikaci.", by=world.ospod)
         evaluation.close_unsuccessful(world.demand, personas.ospod, "Jediná nabídka nesplnila kvalifikaci.")
     assert world.demand.status is DemandStatus.UNSUCCESSFUL
     told = db.session.scalars(

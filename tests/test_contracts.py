@@ -21,7 +21,7 @@ from minitendr.db import DomainError, db
 from minitendr.demands import evaluation
 from minitendr.frameworks.service import committed_amount
 from minitendr.privacy import BIRTH_NUMBER_MESSAGE
-from tests.factories import make_bid, make_demand, make_framework
+from tests.factories import make_bid, make_demand, make_framework, seat_committee
 
 pytestmark = pytest.mark.usefixtures("monday")
 
@@ -37,8 +37,9 @@ def awarded(personas, kraj_pak, unit_price="500", ceiling="100000", framework=No
         demand = make_demand(personas.ospod, publish=True, estimated_max_value=None)
         bid = make_bid(demand, personas.provider.provider, unit_price=unit_price)
     with clock.frozen_at(SEPTEMBER + dt.timedelta(days=16)):
+        seat_committee(demand, personas.ospod)
         evaluation.open_envelopes(demand, personas.ospod)
-        bids.score_bid(bid, 80, "Splňuje zadání.")
+        bids.score_bid(bid, 80, "Splňuje zadání.", by=personas.ospod)
         subcontract = evaluation.award(demand, personas.ospod)
     db.session.flush()
     return subcontract
@@ -574,8 +575,9 @@ def test_award_numbers_sub_contracts_without_gaps_after_unsuccessful_and_refused
     with clock.frozen_at(SEPTEMBER + dt.timedelta(days=16)):
         evaluation.open_envelopes(nobody, personas.ospod)
         evaluation.close_unsuccessful(nobody, personas.ospod, "Nikdo nepodal nabídku.")
+        seat_committee(too_dear, personas.ospod)
         evaluation.open_envelopes(too_dear, personas.ospod)
-        bids.score_bid(bid, 80, "Splňuje zadání.")
+        bids.score_bid(bid, 80, "Splňuje zadání.", by=personas.ospod)
         db.session.flush()
         with db.session.begin_nested(), pytest.raises(DomainError, match="strop"):
             evaluation.award(too_dear, personas.ospod)

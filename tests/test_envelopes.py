@@ -37,6 +37,7 @@ from tests.factories import (
     make_bid,
     make_demand,
     make_framework,
+    seat_committee,
 )
 from tests.test_bids import AFTER_DEADLINE, after_deadline, world  # noqa: F401  (fixture)
 from tests.test_races import race_app  # noqa: F401  (fixture)
@@ -91,11 +92,13 @@ def test_a_database_dump_reveals_no_price_text_or_file_before_the_opening(world,
     assert b"ZNACKA-SOUBOR-4471" not in files
     with after_deadline(opened=False):
         assert not [m for m in MARKERS if m in raw_dump()]  # the deadline alone opens nothing
+        seat_committee(world.demand, personas.ospod)
+        assert not [m for m in MARKERS if m in raw_dump()]  # nor does the committee's declaration
         evaluation.open_envelopes(world.demand, personas.ospod)
         db.session.flush()
         opened = raw_dump()
         assert "487.65" in opened and "ZNACKA-TYM-7731" in opened  # the scan would see them
-        service.score_bid(bid, 80, "Dobrý tým.")
+        service.score_bid(bid, 80, "Dobrý tým.", by=personas.ospod)
         subcontract = evaluation.award(world.demand, personas.ospod)
     assert subcontract.value == Decimal("19506.00") and bid.team == TEAM
     assert service.attachment_content(bid.attachments[0]) == FILE
@@ -133,7 +136,8 @@ def test_the_bidder_reads_its_own_sealed_bid_and_nobody_else_does(login, persona
         download = login(personas.ospod).get(f"/bids/{bid.id}/attachments/{bid.attachments[0].id}")
         assert download.status_code == 403
         unopened = login(personas.ospod).get(f"/demands/{world.demand.id}/evaluation").get_data(as_text=True)
-        assert "Otevřít obálky" in unopened and "487,65" not in unopened and "19\xa0506" not in unopened
+        assert "Otevírání obálek" in unopened and "487,65" not in unopened and "19\xa0506" not in unopened
+        assert "Obálky lze otevřít, až bude jmenována hodnoticí komise" in unopened  # none yet
         for record in ("protocol", "opening"):
             response = login(personas.kraj).get(f"/demands/{world.demand.id}/{record}", follow_redirects=True)
             assert "dosud nebyly otevřeny" in response.get_data(as_text=True)
@@ -164,7 +168,9 @@ def test_ospod_opens_the_envelopes_once_after_the_deadline_and_it_is_recorded(lo
         assert login(personas.provider).post(url).status_code == 403
         assert login(personas.kraj).post(url).status_code == 403
         with pytest.raises(DomainError, match="otevřete obálky"):
-            service.score_bid(db.session.get(Bid, live.id), 80, "ok")
+            service.score_bid(db.session.get(Bid, live.id), 80, "ok", by=personas.ospod)
+        seat_committee(world.demand, personas.ospod)
+        db.session.commit()
         response = login(personas.ospod).post(url, follow_redirects=True)
         assert "Obálky jsou otevřeny" in response.get_data(as_text=True)
         assert "19\xa0200,00" in response.get_data(as_text=True)  # 480 × 40 in the evaluation
@@ -192,6 +198,8 @@ def test_a_wrong_key_is_a_clear_message_not_a_500(app, login, personas, world, m
     page = login(personas.provider).get(f"/bids/{bid.id}")
     assert page.status_code == 200 and "jiným klíčem" in page.get_data(as_text=True)
     with after_deadline(opened=False):
+        seat_committee(world.demand, personas.ospod)
+        db.session.commit()
         response = login(personas.ospod).post(f"/demands/{world.demand.id}/open", follow_redirects=True)
         assert response.status_code == 200 and "jiným klíčem" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(EnvelopeOpening)) is None  # nothing half-opened
@@ -201,6 +209,7 @@ def test_a_rotated_key_still_opens_envelopes_sealed_under_the_old_one(app, world
     bid = make_bid(world.demand, world.a, unit_price="455")
     monkeypatch.setitem(app.config, "BID_KEYS", [sealing._decode(sealing.new_key()), *app.config["BID_KEYS"]])
     with after_deadline(opened=False):
+        seat_committee(world.demand, personas.ospod)
         evaluation.open_envelopes(world.demand, personas.ospod)
     assert bid.unit_price == Decimal("455.00")
 
@@ -322,7 +331,9 @@ def test_providers_racing_the_deadline_never_get_a_late_bid_in(running_clock, de
         while clock.now() < deadline:
             time.sleep(0.005)
         with app.app_context():
-            evaluation.open_envelopes(db.session.get(Demand, demand_id), db.session.get(User, ospod_id))
+            demand, ospod = db.session.get(Demand, demand_id), db.session.get(User, ospod_id)
+            seat_committee(demand, ospod)  # the committee declares once the bidders are known
+            evaluation.open_envelopes(demand, ospod)
             db.session.commit()
 
     with clock.moved_by(deadline - dt.datetime.now(dt.UTC) - dt.timedelta(seconds=2)):
@@ -421,7 +432,7 @@ def test_evaluating_a_draft_demand_says_why_instead_of_a_500(login, personas):
 def test_the_protocol_keeps_the_award_value_when_the_sub_contract_is_amended(login, personas, world):
     bid = make_bid(world.demand, world.a, unit_price="500")
     with after_deadline():
-        service.score_bid(bid, 80, "ok")
+        service.score_bid(bid, 80, "ok", by=personas.ospod)
         subcontract = evaluation.award(world.demand, personas.ospod)
         contracts.amend(
             subcontract,

@@ -26,7 +26,7 @@ from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.notifications.service import NOTIFICATIONS_PAGE
 from minitendr.pagination import PER_PAGE, encode_cursor
 from minitendr.registry.models import Kraj, Orp, ServiceCategory
-from tests.factories import ProviderFactory, UserFactory, make_bid, make_demand, make_framework
+from tests.factories import ProviderFactory, UserFactory, make_bid, make_demand, make_framework, seat_committee
 
 pytestmark = pytest.mark.usefixtures("monday")
 
@@ -258,8 +258,9 @@ def _awarded_under(framework, personas, providers) -> None:
         bids = [make_bid(demand, provider) for demand, provider in zip(demands, providers, strict=True)]
     with clock.frozen_at(SEPTEMBER + dt.timedelta(days=16)):
         for demand, bid in zip(demands, bids, strict=True):
+            seat_committee(demand, personas.ospod)
             open_envelopes(demand, personas.ospod)
-            score_bid(bid, 80, "Splňuje zadání.")
+            score_bid(bid, 80, "Splňuje zadání.", by=personas.ospod)
             award(demand, personas.ospod)
 
 

@@ -170,6 +170,13 @@ TABLE = [
         "/demands/{past_demand_id}/protocol",
         expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
     ),
+    # The evaluation committee: the demand's OSPOD names it; its members declare (on the past demand the
+    # persona OSPOD is a member who declared; a refused empty form comes back on its page).
+    ("GET", "committee.index", "/demands/{demand_id}/committee/", DEMAND_MANAGER),
+    ("POST", "committee.name", "/demands/{demand_id}/committee/members", DEMAND_MANAGER),
+    ("POST", "committee.remove", "/demands/{past_demand_id}/committee/members/{member_id}/remove", DEMAND_ACTION),
+    ("GET", "committee.declaration", "/demands/{past_demand_id}/committee/declaration", DEMAND_MANAGER),
+    ("POST", "committee.declaration", "/demands/{past_demand_id}/committee/declaration", DEMAND_MANAGER),
     ("GET", "contracts.index", "/subcontracts/", EVERYONE),
     ("GET", "contracts.detail", "/subcontracts/{subcontract_id}", SUBCONTRACT_READERS),
     ("POST", "contracts.report", "/subcontracts/{subcontract_id}/drawdowns", expect(403, provider=200)),

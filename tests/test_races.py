@@ -21,7 +21,7 @@ from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
 from minitendr.registry.models import Kraj
 from minitendr.registry.service import load_reference_data
 from tests.conftest import PG_URL, config_for_tests
-from tests.factories import ProviderFactory, make_framework
+from tests.factories import ProviderFactory, make_framework, seat_committee
 
 RACE_TABLES = (
     "spend_summary",
@@ -158,8 +158,9 @@ def _two_minitenders_in_evaluation(race_app, ceiling: str, price: str):
             for demand in demands:
                 make_bid(demand, provider, unit_price=price)
         for demand in demands:
+            seat_committee(demand, ospod)
             evaluation.open_envelopes(demand, ospod)
-            bids.score_bid(evaluation.live_bids(demand)[0], 80, "Splňuje zadání.")
+            bids.score_bid(evaluation.live_bids(demand)[0], 80, "Splňuje zadání.", by=ospod)
         db.session.commit()
         return [d.id for d in demands]
 
@@ -271,8 +272,9 @@ def test_two_awards_in_one_kraj_at_once_take_consecutive_sub_contract_numbers(ra
                 demands.append(make_demand(ospod, service_type, publish=True, estimated_max_value=None))
                 make_bid(demands[-1], provider, unit_price="100")
         for demand in demands:
+            seat_committee(demand, ospod)
             evaluation.open_envelopes(demand, ospod)
-            bids.score_bid(evaluation.live_bids(demand)[0], 80, "Splňuje zadání.")
+            bids.score_bid(evaluation.live_bids(demand)[0], 80, "Splňuje zadání.", by=ospod)
         db.session.commit()
         ids = [d.id for d in demands]
     slowed(monkeypatch, contracts, "_allocate")

@@ -380,7 +380,7 @@ needs_schema = pytest.mark.skipif(not OCDS_DIR.exists(), reason=f"the OCDS schem
 def test_the_ocds_package_validates_and_says_nothing_about_families(client, personas, kraj_pak):
     from minitendr.bids import service as bids
     from minitendr.demands import evaluation
-    from tests.factories import ProviderFactory, make_bid, make_demand, make_framework
+    from tests.factories import ProviderFactory, make_bid, make_demand, make_framework, seat_committee
 
     second = ProviderFactory()
     with clock.frozen_at(clock.now() - dt.timedelta(days=40)):
@@ -390,9 +390,10 @@ def test_the_ocds_package_validates_and_says_nothing_about_families(client, pers
         )
         winner = make_bid(awarded, personas.provider.provider, unit_price="480")
         loser = make_bid(awarded, second, unit_price="520")
+    seat_committee(awarded, personas.ospod)
     evaluation.open_envelopes(awarded, personas.ospod)
-    bids.score_bid(winner, 80, "ok")
-    bids.score_bid(loser, 70, "ok")
+    bids.score_bid(winner, 80, "ok", by=personas.ospod)
+    bids.score_bid(loser, 70, "ok", by=personas.ospod)
     evaluation.award(awarded, personas.ospod)
     open_now = make_demand(personas.ospod, publish=True)
     make_bid(open_now, personas.provider.provider, unit_price="613.17")  # sealed: must not appear
@@ -449,7 +450,7 @@ def test_cli_exports_spend_with_filters(synthetic, run_cli, tmp_path):
 def test_competition_health_on_a_known_story(personas, kraj_pak):
     from minitendr.bids import service as bids
     from minitendr.demands import evaluation
-    from tests.factories import ProviderFactory, make_bid, make_demand, make_framework
+    from tests.factories import ProviderFactory, make_bid, make_demand, make_framework, seat_committee
 
     second = ProviderFactory()
     start = clock.now() - dt.timedelta(days=60)
@@ -459,13 +460,15 @@ def test_competition_health_on_a_known_story(personas, kraj_pak):
         single = make_bid(one, personas.provider.provider)
         pair = [make_bid(two, personas.provider.provider), make_bid(two, second, unit_price="520")]
     with clock.frozen_at(start + dt.timedelta(days=20)):
+        seat_committee(one, personas.ospod)
         evaluation.open_envelopes(one, personas.ospod)
-        bids.score_bid(single, 80, "ok")
+        bids.score_bid(single, 80, "ok", by=personas.ospod)
         evaluation.award(one, personas.ospod)
     with clock.frozen_at(start + dt.timedelta(days=30)):
+        seat_committee(two, personas.ospod)
         evaluation.open_envelopes(two, personas.ospod)
         for bid in pair:
-            bids.score_bid(bid, 80, "ok")
+            bids.score_bid(bid, 80, "ok", by=personas.ospod)
         evaluation.award(two, personas.ospod)
         evaluation.open_envelopes(none, personas.ospod)
         evaluation.close_unsuccessful(none, personas.ospod, "")

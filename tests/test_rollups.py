@@ -20,6 +20,7 @@ from minitendr import clock
 from minitendr.auth.models import User
 from minitendr.bids import service as bids
 from minitendr.bids.models import Bid, BidStatus
+from minitendr.committee import service as committee
 from minitendr.contracts import service as contracts
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract
 from minitendr.db import DomainError, db
@@ -29,7 +30,7 @@ from minitendr.demands.models import Demand, DemandStatus
 from minitendr.frameworks.service import committed_amount
 from minitendr.providers.models import Provider
 from minitendr.reports import service, summary
-from tests.factories import ProviderFactory, make_bid, make_demand, make_framework
+from tests.factories import ProviderFactory, make_bid, make_demand, make_framework, seat_committee
 
 # A Monday in November: a story of a few months crosses the new year, so totals of two years differ.
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=clock.PRAGUE)
@@ -216,16 +217,19 @@ def decide(story: Story, demand: Demand, award: bool, score: int) -> None:
         return
     story.until(demand.published_deadline + dt.timedelta(hours=1))
     with clock.frozen_at(story.now):
+        office = story.office_of(demand)
         if evaluation.opening_of(demand) is None:
-            evaluation.open_envelopes(demand, story.office_of(demand))
+            if committee.has_live_bids(demand) and not committee.members(demand):
+                seat_committee(demand, office)
+            evaluation.open_envelopes(demand, office)
         live = [bid for bid in evaluation.live_bids(demand) if bid.status is BidStatus.SUBMITTED]
         if award and live:
             for n, bid in enumerate(live):
-                bids.score_bid(bid, (score + 17 * n) % 101, "Splňuje zadání.")
+                bids.score_bid(bid, (score + 17 * n) % 101, "Splňuje zadání.", by=office)
             story.subcontracts.append(evaluation.award(demand, None))
         else:
             for bid in live:
-                bids.exclude_bid(bid, "Nesplňuje zadání.")
+                bids.exclude_bid(bid, "Nesplňuje zadání.", by=office)
             evaluation.close_unsuccessful(demand, None, "")
 
 

@@ -34,7 +34,7 @@ from minitendr.demands import evaluation
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.reports import jobs, summary
 from tests.conftest import MONDAY, Personas, log_in
-from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework
+from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework, seat_committee
 
 OBSERVERS = ("admin", "ministry", "kraj", "kraj_other", "ospod", "ospod_other", "interloper", "anonymous")
 STAGES = ("před nabídkou", "po podání nabídky", "po nahrazení nabídky", "po stažení nabídky")
@@ -76,9 +76,10 @@ def scenario(personas, kraj_pak) -> Scenario:
             make_bid(past, bidder, "500", attachments=[("nabidka.pdf", MINIMAL_PDF)]),
             make_bid(past, interloper, "550", attachments=[("cenik.pdf", MINIMAL_PDF + b"%2")]),
         ]
+    seat_committee(past, personas.ospod)
     evaluation.open_envelopes(past, personas.ospod)
     for bid in past_bids:
-        bids.score_bid(bid, 80, "Splňuje zadání.")
+        bids.score_bid(bid, 80, "Splňuje zadání.", by=personas.ospod)
     subcontract = evaluation.award(past, personas.ospod)
     with clock.frozen_at(MONDAY + dt.timedelta(days=21)):
         drawdown = report_drawdown(

@@ -25,7 +25,10 @@ from flask import current_app
 
 from minitendr import clock, sealing, storage
 from minitendr.audit.service import record
+from minitendr.auth.models import User
 from minitendr.bids.models import LIVE, VAT_RATES, Bid, BidAttachment, BidStatus, Offer
+from minitendr.committee import service as committee
+from minitendr.committee.models import AssessmentKind, CommitteeMember
 from minitendr.db import DomainError, db
 from minitendr.demands import evaluation
 from minitendr.demands.models import Demand, DemandStatus, Invitation
@@ -283,15 +286,34 @@ def own_bids(demand: Demand, provider_id: int) -> list[Bid]:
 
 
 # --- scoring and excluding one bid (in the demand's evaluation) ----------------------------------
-def score_bid(bid: Bid, quality_score: int | None, justification: str | None) -> None:
-    """OSPOD's quality score 0–100 with a written justification."""
+def score_bid(bid: Bid, quality_score: int | None, justification: str | None, *, by: User | None) -> None:
+    """A committee member's quality score 0–100 with a written justification; the row that says who
+    scored is written with it (``by`` must be a member who declared no conflict of interest)."""
     evaluation.ensure_evaluation(bid.demand)
+    member = committee.assessing_member(bid.demand, by)
     bid.score(quality_score, justification)
-    record("bid.scored", bid, {"demand": bid.demand.number, "quality_score": bid.quality_score})
+    committee.record_assessment(bid, member, AssessmentKind.SCORE, bid.quality_score, bid.quality_justification or "")
+    record(
+        "bid.scored",
+        bid,
+        {"demand": bid.demand.number, "quality_score": bid.quality_score, **_member_data(member)},
+        actor=by,
+    )
 
 
-def exclude_bid(bid: Bid, reason: str | None) -> None:
-    """Exclude a bid from the evaluation, with a reason."""
+def exclude_bid(bid: Bid, reason: str | None, *, by: User | None) -> None:
+    """Exclude a bid from the evaluation, with a reason; by a member, as a score."""
     evaluation.ensure_evaluation(bid.demand)
+    member = committee.assessing_member(bid.demand, by)
     bid.exclude(reason)
-    record("bid.excluded", bid, {"demand": bid.demand.number, "reason": bid.excluded_reason})
+    committee.record_assessment(bid, member, AssessmentKind.EXCLUSION, None, bid.excluded_reason or "")
+    record(
+        "bid.excluded",
+        bid,
+        {"demand": bid.demand.number, "reason": bid.excluded_reason, **_member_data(member)},
+        actor=by,
+    )
+
+
+def _member_data(member: CommitteeMember | None) -> dict[str, str]:
+    return {"member": member.user.email} if member is not None else {}

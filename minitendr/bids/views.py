@@ -22,8 +22,8 @@ from minitendr.extensions import limiter
 from minitendr.permissions import (
     EVERYONE,
     can_act_for_provider,
+    can_assess_bids,
     can_bid_on_demand,
-    can_manage_demand,
     can_read_bid,
     ensure,
     roles_required,
@@ -141,8 +141,10 @@ def attachment(bid_id: int, attachment_id: int):
 
 # --- scoring and excluding one bid, on the demand's evaluation page --------------------------------
 def _evaluated_bid(bid_id: int) -> Bid:
+    """The demand's OSPOD, and on a committee's minitender a member who declared no conflict: 403
+    for anyone else (a member who declared a conflict included)."""
     bid = db.get_or_404(Bid, bid_id)
-    ensure(can_manage_demand(current_user, bid.demand))
+    ensure(can_assess_bids(current_user, bid.demand))
     return bid
 
 
@@ -152,7 +154,7 @@ def score(bid_id: int):
     bid = _evaluated_bid(bid_id)
     form = ScoreForm()
     return act(
-        lambda: service.score_bid(bid, form.quality_score.data, form.justification.data),
+        lambda: service.score_bid(bid, form.quality_score.data, form.justification.data, by=current_user),
         success="Hodnocení je uloženo.",
         back=url_for("demands.evaluation", demand_id=bid.demand_id),
         form=form,
@@ -166,7 +168,7 @@ def exclude(bid_id: int):
     bid = _evaluated_bid(bid_id)
     form = ExcludeForm()
     return act(
-        lambda: service.exclude_bid(bid, form.reason.data),
+        lambda: service.exclude_bid(bid, form.reason.data, by=current_user),
         success="Nabídka je vyřazena.",
         back=url_for("demands.evaluation", demand_id=bid.demand_id),
         form=form,

@@ -19,6 +19,7 @@ from minitendr import clock
 from minitendr.audit.service import record
 from minitendr.auth.models import User
 from minitendr.bids.models import LIVE, Bid, BidStatus, EnvelopeOpening
+from minitendr.committee import service as committee
 from minitendr.contracts import service as contracts
 from minitendr.contracts.models import SubContract
 from minitendr.db import DomainError, db
@@ -75,7 +76,8 @@ def received_bids(demand: Demand) -> list[Bid]:
 
 def open_envelopes(demand: Demand, opened_by: User | None) -> EnvelopeOpening:
     """After the deadline, OSPOD opens the envelopes: the live bids are decrypted into the evaluation,
-    and the opening is recorded (who, when, how many). Withdrawn and replaced bids stay sealed."""
+    and the opening is recorded (who, when, how many). Withdrawn and replaced bids stay sealed. Only
+    before a complete committee: every member still on it has declared no conflict of interest."""
     demand = demands.lock(demand)  # waits for every bid still being written, then sees it
     if not demand.in_evaluation:
         if demand.is_open:
@@ -83,6 +85,7 @@ def open_envelopes(demand: Demand, opened_by: User | None) -> EnvelopeOpening:
         raise DomainError(f"Minitendr {demand.number} není ve fázi hodnocení ({demand.state.label}).")
     if opening_of(demand) is not None:
         raise DomainError(f"Obálky minitendru {demand.number} už byly otevřeny.")
+    committee.ensure_ready_to_open(demand)
     bids = [bid for bid in received_bids(demand) if bid.status is BidStatus.SUBMITTED]
     for bid in bids:
         bid.open_envelope()

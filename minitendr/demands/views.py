@@ -17,6 +17,7 @@ from minitendr.auth.models import Role
 from minitendr.bids import service as bid_service
 from minitendr.bids.forms import ExcludeForm, NoteForm, ScoreForm
 from minitendr.bids.models import EnvelopeOpening
+from minitendr.committee import service as committee
 from minitendr.db import DomainError, db
 from minitendr.demands import evaluation, queries, service
 from minitendr.demands.forms import AnswerForm, DemandForm, QuestionForm
@@ -272,7 +273,12 @@ def evaluation_page(demand: Demand, *, refused: RefusedBidForm | None = None, no
     if opening is None:
         received = evaluation.received_bids(demand)
         return render_template(
-            "demands/unopened.html", demand=demand, received=received, refused=refused, note_form=note_form
+            "demands/unopened.html",
+            demand=demand,
+            received=received,
+            members=committee.members(demand),
+            refused=refused,
+            note_form=note_form,
         )
     return render_template(
         "demands/evaluation.html",

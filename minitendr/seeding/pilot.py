@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from minitendr import clock
 from minitendr.auth.models import Role, User
 from minitendr.bids import service as bids
+from minitendr.committee import service as committee
 from minitendr.contracts import service as contracts
 from minitendr.db import db
 from minitendr.demands import evaluation
@@ -281,16 +282,17 @@ def _play(plan: Plan, n: int, rng: random.Random, providers: dict[str, Provider]
             placed.append((bid, quality))
     deadline = demand.deadline
     assert deadline is not None, "publishing set the deadline"
+    member = _seat_committee(demand, orp, officer, deadline)
     with clock.frozen_at(deadline + dt.timedelta(hours=1)):
         evaluation.open_envelopes(demand, officer)
     with clock.frozen_at(deadline + dt.timedelta(hours=2)):
         if plan.outcome == "unsuccessful":
             for bid, _ in placed:
-                bids.exclude_bid(bid, "Nabídka nesplnila požadavky na kvalifikaci týmu.")
+                bids.exclude_bid(bid, "Nabídka nesplnila požadavky na kvalifikaci týmu.", by=member)
             evaluation.close_unsuccessful(demand, officer, "Žádná nabídka nesplnila požadavky.")
             return
         for bid, quality in placed:
-            bids.score_bid(bid, quality, "Hodnoceno podle zkušeností týmu a navrženého postupu.")
+            bids.score_bid(bid, quality, "Hodnoceno podle zkušeností týmu a navrženého postupu.", by=member)
         subcontract = evaluation.award(demand, officer)
     for month, units in enumerate(plan.delivered):
         period = _add_months(subcontract.start_date.replace(day=1), month)
@@ -307,6 +309,31 @@ def _play(plan: Plan, n: int, rng: random.Random, providers: dict[str, Provider]
         if subcontract.requires_registry:
             contracts.record_registry(subcontract, f"{2600000 + n}", subcontract.signed_on + dt.timedelta(days=5))
         contracts.complete(subcontract)
+
+
+def _evaluator(orp: Orp, officer: User | None) -> User:
+    """Who sits on the ORP's committees in the demo: its OSPOD account, or for an ORP without one an
+    evaluator account that cannot log in (no password; an admin may set one)."""
+    if officer is not None:
+        return officer
+    email = f"komise{orp.code}@demo.cz"
+    user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
+    if user is None:
+        user = User(email=email, name=f"Hodnotitel(ka) OSPOD {orp.name}", role=Role.OSPOD, orp=orp, password_hash="!")
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def _seat_committee(demand: Demand, orp: Orp, officer: User | None, deadline: dt.datetime) -> User:
+    """A one-member committee, named and declared (no conflict) between the deadline and the opening:
+    enough for the demo's protocols to show the whole record."""
+    member = _evaluator(orp, officer)
+    with clock.frozen_at(deadline + dt.timedelta(minutes=30)):
+        committee.name_member(demand, member.id, officer)
+    with clock.frozen_at(deadline + dt.timedelta(minutes=45)):
+        committee.declare(demand, member, conflict=False)
+    return member
 
 
 def seed_pilot(seed_dir: Path, progress=None) -> dict[str, int]:

@@ -205,6 +205,18 @@ def test_the_whole_journey(served, browser):
     moment = max(deadline + dt.timedelta(minutes=5), dt.datetime.combine(start, dt.time(12), tzinfo=dt.UTC))
     server.move_clock(moment - dt.datetime.now(dt.UTC))  # and the first month of the service has begun
 
+    # OSPOD names itself to the evaluation committee and declares no conflict of interest, having
+    # seen the bidders' names and no price.
+    ospod.goto(f"/demands/{demand_id}/committee")
+    ospod.get_by_label("Pracovník OSPOD").select_option(index=1)
+    ospod.get_by_role("button", name="Jmenovat do komise").click()
+    assert "jmenován" in flash(ospod).lower(), ospod.content()
+    ospod.get_by_role("link", name="Moje prohlášení o střetu zájmů").click()
+    assert not re.search(r"485,50|472,00|19\s420|18\s880", ospod.content())
+    ospod.get_by_label("Nemám střet zájmů – podepisuji čestné prohlášení").check()
+    ospod.get_by_role("button", name="Podepsat prohlášení").click()
+    assert "prohlášení je podepsáno" in flash(ospod).lower(), ospod.content()
+
     # OSPOD opens the envelopes (an explicit, recorded act), then evaluates both bids and awards.
     ospod.goto(f"/demands/{demand_id}/evaluation")
     assert not re.search(r"485,50|472,00|19\s420|18\s880", ospod.content())  # still sealed

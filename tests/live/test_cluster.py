@@ -41,7 +41,7 @@ def scenario() -> dict:
     from minitendr.db import db
     from minitendr.demands.evaluation import award, open_envelopes
     from minitendr.frameworks.models import FrameworkContract
-    from tests.factories import make_bid, make_demand
+    from tests.factories import make_bid, make_demand, seat_committee
 
     framework = db.session.execute(
         sa.select(FrameworkContract).where(FrameworkContract.number == "RS-PAK-2025-TER")
@@ -51,8 +51,9 @@ def scenario() -> dict:
     with clock.frozen_at(clock.now() - dt.timedelta(days=30)):
         awarded = make_demand(ospod, publish=True)
         bid = make_bid(awarded, provider, unit_price="450")
+    seat_committee(awarded, ospod)
     open_envelopes(awarded, ospod)
-    score_bid(bid, 70, "Odpovídá zadání.")
+    score_bid(bid, 70, "Odpovídá zadání.", by=ospod)
     award(awarded, ospod)
     demand = make_demand(ospod, publish=True)
     db.session.flush()

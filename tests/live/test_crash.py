@@ -35,7 +35,7 @@ def scenario() -> dict:
     from minitendr.db import db
     from minitendr.demands.evaluation import award, open_envelopes
     from minitendr.frameworks.models import FrameworkContract
-    from tests.factories import make_bid, make_demand
+    from tests.factories import make_bid, make_demand, seat_committee
 
     framework = db.session.execute(
         sa.select(FrameworkContract).where(FrameworkContract.number == "RS-PAK-2025-TER")
@@ -51,9 +51,10 @@ def scenario() -> dict:
             for n, provider in enumerate(providers[:2])
         ]
     for demand in evaluated:
+        seat_committee(demand, ospod)
         open_envelopes(demand, ospod)
     for bid in bids:
-        score_bid(bid, 70, "Odpovídá zadání.")
+        score_bid(bid, 70, "Odpovídá zadání.", by=ospod)
     signed = [award(demand, ospod) for demand in evaluated[6:]]
     waiting = [
         report_drawdown(sc, sc.provider, period=sc.start_date, units=Decimal(2), amount=sc.unit_price * 2)
