@@ -25,7 +25,7 @@ from minitendr.documents import pdf, sandbox, service
 from minitendr.documents.models import Document, DocumentKind
 from minitendr.frameworks.models import FrameworkContract
 from tests.conftest import log_in
-from tests.factories import make_bid, make_demand, make_framework, message_at
+from tests.factories import make_bid, make_demand, make_framework, message_at, seat_committee
 
 PERSONAS = ("anonymous", "admin", "ministry", "kraj", "ospod", "provider", "interloper", "kraj_other", "ospod_other")
 
@@ -50,8 +50,9 @@ def evaluated(personas, kraj_pak) -> Demand:
     with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
         demand = make_demand(personas.ospod, publish=True)
         bid = make_bid(demand, provider, unit_price="512.50", units="40")
+    seat_committee(demand, personas.ospod)
     open_envelopes(demand, personas.ospod)
-    score_bid(bid, 80, "Zkušený tým, dobře popsaný přístup.")
+    score_bid(bid, 80, "Zkušený tým, dobře popsaný přístup.", by=personas.ospod)
     db.session.commit()
     return demand
 
@@ -314,8 +315,9 @@ def test_a_changed_template_applies_to_new_documents_only(awarded, evaluated, lo
     with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
         second = make_demand(personas.ospod, publish=True)
         bid = make_bid(second, personas.provider.provider, unit_price="400", units="10")
+    seat_committee(second, personas.ospod)
     open_envelopes(second, personas.ospod)
-    score_bid(bid, 70, "Dobře.")
+    score_bid(bid, 70, "Dobře.", by=personas.ospod)
     db.session.commit()
     assert login(personas.ospod).post(f"/demands/{second.id}/award").status_code == 302
     new = db.session.scalars(sa.select(SubContract).where(SubContract.demand_id == second.id)).one()
