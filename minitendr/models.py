@@ -8,6 +8,7 @@ from minitendr.demands.models import Clarification, Demand, Invitation
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.network.models import CatalogueNeed, CatalogueOrp, CatalogueService
 from minitendr.notifications.models import Notification, OutboxEmail
+from minitendr.outcomes.models import FinalReport, FollowUp, Outcome, OutcomeNeed, OutcomeSummary
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 from minitendr.reports.models import (
@@ -41,6 +42,8 @@ __all__ = [
     "Drawdown",
     "ExportFile",
     "ExportJob",
+    "FinalReport",
+    "FollowUp",
     "FrameworkContract",
     "FrameworkParty",
     "FrameworkSpend",
@@ -52,6 +55,9 @@ __all__ = [
     "Orp",
     "OrpSpend",
     "OutboxEmail",
+    "Outcome",
+    "OutcomeNeed",
+    "OutcomeSummary",
     "Provider",
     "ProviderAwardDuration",
     "ProviderCompetition",

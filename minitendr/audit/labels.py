@@ -46,6 +46,12 @@ ACTIONS = {
     "drawdown.reported": "Vykázání čerpání",
     "drawdown.confirmed": "Potvrzení čerpání",
     "drawdown.rejected": "Zamítnutí čerpání",
+    # outcomes
+    "subcontract.outcome_recorded": "Záznam výsledku",
+    "subcontract.final_report": "Závěrečná zpráva poskytovatele",
+    "follow_up.created": "Nová položka „co následovalo“",
+    "follow_up.retired": "Vyřazení položky „co následovalo“",
+    "follow_up.reinstated": "Vrácení položky „co následovalo“",
 }
 
 FIELDS = {
@@ -100,6 +106,11 @@ FIELDS = {
     "unit": "jednotka",
     "valid_from": "platnost od",
     "valid_to": "platnost do",
+    # outcomes
+    "result": "výsledek",
+    "follow_up": "co následovalo",
+    "label": "položka",
+    "text": "text",
 }
 
 

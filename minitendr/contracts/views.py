@@ -18,6 +18,7 @@ from minitendr.contracts.forms import AmendmentForm, DrawdownForm, RegistryForm
 from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, SubContract, SubContractStatus
 from minitendr.db import db
 from minitendr.forms import ReasonForm, required
+from minitendr.outcomes import panel as outcomes
 from minitendr.permissions import (
     EVERYONE,
     can_follow_registry,
@@ -68,7 +69,8 @@ def _back(subcontract: SubContract) -> str:
 def _page(subcontract: SubContract, **refused: Any) -> str:
     """The sub-contract's page. ``refused`` is a form that came back refused (``drawdown_form``,
     ``amendment_form``, ``registry_form``, ``terminate_form``, or ``reject_form`` with ``rejected``,
-    the drawdown's id): it is shown with what was typed and its messages instead of a blank one."""
+    the drawdown's id; the outcomes' ``outcome_form`` and ``report_form``): it is shown with what was
+    typed and its messages instead of a blank one."""
     today = clock.today()
     forms: dict[str, Any] = {
         "drawdown_form": DrawdownForm(formdata=None, period=service.month_start(min(today, subcontract.end_date))),
@@ -83,6 +85,7 @@ def _page(subcontract: SubContract, **refused: Any) -> str:
         "terminate_form": None,
         "reject_form": None,
         "rejected": None,
+        **outcomes.subcontract_context(subcontract),
     }
     spent = service.drawn(subcontract)
     return render_template(
