@@ -47,6 +47,7 @@ def seed_reference() -> dict[str, int]:
 def seed_demo():
     """Reference data, demo accounts, the pilot of 2013–2015 and today's minitenders (idempotent)."""
     from minitendr.seeding.demo import seed_demo_accounts
+    from minitendr.seeding.outcomes import seed_outcomes
     from minitendr.seeding.pilot import seed_pilot, seed_present
 
     seed_reference()
@@ -59,6 +60,7 @@ def seed_demo():
             bar.update(done - bar.pos)
 
         seed_pilot(_seed_dir(), progress)
+    seed_outcomes()
     seed_present(_seed_dir())
     db.session.commit()
     return accounts

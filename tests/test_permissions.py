@@ -180,6 +180,19 @@ TABLE = [
     ("GET", "reports.job", "/reports/jobs/{job_id}", expect(403, admin=200)),
     ("GET", "reports.job_download", "/reports/jobs/{job_id}/download", expect(403, admin=200)),
     ("GET", "reports.ocds_package", "/open-data/ocds.json", expect(200, anonymous=200)),
+    # Outcomes (the sub-contract is still active: the ORP's OSPOD and its provider get the form back
+    # refused, 200; a follow-up that does not exist is 404 to the kraj that keeps the list).
+    ("POST", "outcomes.record", "/subcontracts/{subcontract_id}/outcome", DEMAND_MANAGER),
+    ("POST", "outcomes.final_report", "/subcontracts/{subcontract_id}/final-report", expect(403, provider=200)),
+    (
+        "GET",
+        "outcomes.follow_ups",
+        "/outcomes/follow-ups/CZ053",
+        expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
+    ),
+    ("POST", "outcomes.add_follow_up", "/outcomes/follow-ups/CZ053", expect(403, kraj=200)),
+    ("POST", "outcomes.retire_follow_up", "/outcomes/follow-ups/CZ053/999999/retire", expect(403, kraj=404)),
+    ("POST", "outcomes.reinstate_follow_up", "/outcomes/follow-ups/CZ053/999999/reinstate", expect(403, kraj=404)),
 ]
 
 # Served by extensions, not by us: static files only.

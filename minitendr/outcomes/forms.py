@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from minitendr.forms import CzechForm, no_birth_number
+from minitendr.forms import CzechForm, SelectChoice, no_birth_number
 from minitendr.outcomes.models import FollowUp, OutcomeResult
 from minitendr.outcomes.service import FOLLOW_UP_MAX, NOTE_MAX, REPORT_MAX
 
@@ -18,7 +18,7 @@ def optional_id(value: object) -> int | None:
 class OutcomeForm(CzechForm):
     result = RadioField(
         "Očekávaný výsledek poptávky byl",
-        choices=[(r.value, r.label) for r in OutcomeResult],
+        choices=[SelectChoice(r.value, r.label) for r in OutcomeResult],
         validators=[InputRequired(message="Vyberte, zda byl očekávaný výsledek splněn.")],
     )
     follow_up = SelectField("Co následovalo", coerce=optional_id, validate_choice=False)
@@ -31,7 +31,7 @@ class OutcomeForm(CzechForm):
 
     def offer(self, choices: list[FollowUp]) -> OutcomeForm:
         """The kraj's follow-ups to choose from (an empty choice first)."""
-        self.follow_up.choices = [("", "— vyberte —"), *((f.id, f.label) for f in choices)]
+        self.follow_up.choices = [SelectChoice("", "— vyberte —"), *(SelectChoice(f.id, f.label) for f in choices)]
         return self
 
 
