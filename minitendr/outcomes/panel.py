@@ -31,8 +31,7 @@ def outcome_form(subcontract: SubContract, **kwargs: Any) -> OutcomeForm:
 def subcontract_context(subcontract: SubContract) -> dict[str, Any]:
     """The sub-contract page's outcome section: the outcome, the final report, and blank forms for
     whoever may still give them (a refused form replaces its blank one)."""
-    outcome = service.outcome_of(subcontract)
-    report = service.final_report_of(subcontract)
+    outcome, report = service.outcome_and_report(subcontract)
     ended = not subcontract.is_active
     may_record = ended and outcome is None and can_record_outcome(current_user, subcontract)
     may_report = ended and report is None and can_submit_final_report(current_user, subcontract)

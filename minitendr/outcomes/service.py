@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql, sqlite
 
 from minitendr.audit.service import record
@@ -87,6 +88,20 @@ def outcome_of(subcontract: SubContract) -> Outcome | None:
 
 def final_report_of(subcontract: SubContract) -> FinalReport | None:
     return db.session.scalar(sa.select(FinalReport).where(FinalReport.subcontract_id == subcontract.id))
+
+
+def outcome_and_report(subcontract: SubContract) -> tuple[Outcome | None, FinalReport | None]:
+    """The sub-contract's outcome (with its follow-up) and final report, in one statement: the
+    sub-contract's page shows both."""
+    row = db.session.execute(
+        sa.select(Outcome, FinalReport)
+        .select_from(SubContract)
+        .outerjoin(Outcome, Outcome.subcontract_id == SubContract.id)
+        .outerjoin(FinalReport, FinalReport.subcontract_id == SubContract.id)
+        .options(orm.joinedload(Outcome.follow_up))
+        .where(SubContract.id == subcontract.id)
+    ).one()
+    return row[0], row[1]
 
 
 def _ensure_ended(subcontract: SubContract, what: str) -> None:
