@@ -292,6 +292,7 @@ def test_the_kraj_keeps_its_list_of_follow_ups(login, personas, kraj_pak):
     ).all()
     assert actions == ["follow_up.created", "follow_up.retired", "follow_up.reinstated"]
     assert "Rodina zůstává pohromadě" in client.get("/outcomes/follow-ups/CZ053").get_data(as_text=True)
+    assert "/outcomes/follow-ups/CZ053" in client.get("/registry/kraje/CZ053").get_data(as_text=True)
 
 
 def test_another_krajs_official_can_neither_change_nor_read_the_list(login, personas, kraj_pak):
