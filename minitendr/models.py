@@ -8,7 +8,14 @@ from minitendr.demands.models import Clarification, Demand, Invitation
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.network.models import CatalogueNeed, CatalogueOrp, CatalogueService
 from minitendr.notifications.models import Notification, OutboxEmail
-from minitendr.outcomes.models import FinalReport, FollowUp, Outcome, OutcomeNeed, OutcomeSummary
+from minitendr.outcomes.models import (
+    FinalReport,
+    FollowUp,
+    Outcome,
+    OutcomeNeed,
+    OutcomeSummary,
+    ProviderOutcomeSummary,
+)
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 from minitendr.reports.models import (
@@ -61,6 +68,7 @@ __all__ = [
     "Provider",
     "ProviderAwardDuration",
     "ProviderCompetition",
+    "ProviderOutcomeSummary",
     "ProviderSpend",
     "ServiceCategory",
     "ServiceType",

@@ -456,6 +456,17 @@ def can_read_provider_outcomes(user: User, provider) -> bool:
     return user.role in {Role.MINISTRY, Role.KRAJ}
 
 
+def can_read_outcome_rates(user: User, kraj) -> bool:
+    """A kraj's outcome rates per ORP × needs area: the ministry, the kraj's officials and its OSPOD
+    offices (read-only); admin is kept out of figures, providers see only their own."""
+    return user.role in {Role.MINISTRY, Role.KRAJ, Role.OSPOD} and can_read_kraj(user, kraj.id)
+
+
+def can_compare_providers(user: User, kraj) -> bool:
+    """Outcome rates per provider across a kraj: the ministry and that kraj's own officials only."""
+    return user.role is Role.MINISTRY or (user.role is Role.KRAJ and user.kraj_id == kraj.id)
+
+
 def provider_outcomes_kraj(user: User) -> int | None:
     """The kraj whose outcomes of a provider ``user`` reads: a kraj official's own, else all (None)."""
     return user.kraj_id if user.role is Role.KRAJ else None

@@ -21,7 +21,15 @@ from minitendr.db import DomainError, db
 from minitendr.demands import evaluation
 from minitendr.demands.models import Demand
 from minitendr.outcomes import service
-from minitendr.outcomes.models import FinalReport, FollowUp, Outcome, OutcomeNeed, OutcomeResult, OutcomeSummary
+from minitendr.outcomes.models import (
+    FinalReport,
+    FollowUp,
+    Outcome,
+    OutcomeNeed,
+    OutcomeResult,
+    OutcomeSummary,
+    ProviderOutcomeSummary,
+)
 from minitendr.privacy import BIRTH_NUMBER_MESSAGE
 from minitendr.registry.models import Kraj, Orp, ServiceCategory
 from tests.factories import make_bid, make_demand, make_framework, message_at
@@ -373,9 +381,45 @@ def test_rates_per_orp_need_and_category_equal_bare_sql_and_a_rebuild(four_outco
     assert as_dict(found)[("5309", "uceni", "terenni")] == (1, 1, 0, 0)
     assert as_dict(found)[("5309", "bezpeci", "terenni")] == (1, 0, 0, 1)
     assert [r.orp_name for r in found] == sorted(r.orp_name for r in found)  # ORP name, then need order
-    kept = set(db.session.execute(sa.select(*OutcomeSummary.__table__.columns)).all())
+    assert totals_kept() == rebuilt()
+
+
+def totals_kept() -> dict[str, set[tuple]]:
+    return {
+        model.__tablename__: set(db.session.execute(sa.select(*model.__table__.columns)).all())
+        for model in (OutcomeSummary, ProviderOutcomeSummary)
+    }
+
+
+def rebuilt() -> dict[str, set[tuple]]:
+    kept = totals_kept()
     service.rebuild()
-    assert set(db.session.execute(sa.select(*OutcomeSummary.__table__.columns)).all()) == kept
+    assert all(kept.values())
+    return totals_kept()
+
+
+def test_rates_per_provider_in_a_kraj_count_each_outcome_once(four_outcomes, personas, kraj_pak, kraj_kvk):
+    found = {(r.ico, r.category_code): r.counts for r in service.provider_rates(kraj_pak)}
+    own, other = personas.provider.provider.ico, four_outcomes[2].provider.ico
+    assert found == {(own, "terenni"): service.Counts(2, 1, 0, 1), (other, "terenni"): service.Counts(1, 0, 1, 0)}
+    assert [(r.ico, r.counts.recorded) for r in service.provider_rates(kraj_kvk)] == [(own, 1)]
+    assert service.provider_rates(kraj_pak, year=2025) == []
+
+
+def test_the_krajs_outcome_page_compares_providers_for_the_kraj_and_the_ministry_only(login, personas, four_outcomes):
+    db.session.commit()
+    other = four_outcomes[2].provider.name
+    for who in ("kraj", "ministry"):
+        page = html.unescape(login(personas[who]).get("/outcomes/kraje/CZ053").get_data(as_text=True))
+        assert "Podle ORP a oblasti potřeb" in page and other in page, who
+        assert re.search(r"Pardubice</td><th scope=\"row\">Vztahy</th><td class=\"money\">2</td>", page)
+    ospod = html.unescape(login(personas.ospod).get("/outcomes/kraje/CZ053").get_data(as_text=True))
+    assert "Podle ORP a oblasti potřeb" in ospod and other not in ospod and "Podle poskytovatele" not in ospod
+    empty = login(personas.kraj).get("/outcomes/kraje/CZ053?year=2020").get_data(as_text=True)
+    assert "Zatím žádný zaznamenaný výsledek." in empty
+    assert login(personas.kraj).get("/outcomes/kraje/CZ053?year=abc").status_code == 200
+    assert login(personas.kraj_other).get("/outcomes/kraje/CZ053").status_code == 403
+    assert login(personas.ministry).get("/outcomes/kraje/XX").status_code == 404
 
 
 def test_rates_are_filtered_by_kraj_orp_need_category_year_and_provider(
@@ -489,6 +533,8 @@ def test_the_demo_has_outcomes_on_ended_subcontracts_only_and_its_totals_hold(de
     assert as_dict(service.rates()) == bare_rates()
     needs = db.session.scalar(sa.select(sa.func.count()).select_from(OutcomeNeed))
     assert db.session.scalar(sa.select(sa.func.sum(OutcomeSummary.recorded))) == needs
+    assert db.session.scalar(sa.select(sa.func.sum(ProviderOutcomeSummary.recorded))) == outcomes
+    assert totals_kept() == rebuilt()
     # Seeding again adds nothing.
     from minitendr.seeding.outcomes import seed_outcomes
 

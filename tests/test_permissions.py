@@ -191,6 +191,12 @@ TABLE = [
         expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
     ),
     ("POST", "outcomes.add_follow_up", "/outcomes/follow-ups/CZ053", expect(403, kraj=200)),
+    (
+        "GET",
+        "outcomes.kraj",
+        "/outcomes/kraje/CZ053",
+        expect(200, admin=403, provider=403, interloper=403, kraj_other=403, ospod_other=403),
+    ),
     ("POST", "outcomes.retire_follow_up", "/outcomes/follow-ups/CZ053/999999/retire", expect(403, kraj=404)),
     ("POST", "outcomes.reinstate_follow_up", "/outcomes/follow-ups/CZ053/999999/reinstate", expect(403, kraj=404)),
 ]

@@ -2,7 +2,8 @@
 
 Výsledky (minitendr.outcomes.models): the kraj's list of follow-ups, OSPOD's outcome of an ended
 sub-contract with the needs areas of its demand, the provider's final report, and the running totals
-per ORP × needs area × category × year. New tables only (empty: no outcome was recorded before).
+per ORP × needs area × category × year and per kraj × provider × category × year. New tables only
+(empty: no outcome was recorded before).
 
 Revision ID: 0023
 Revises: 0016
@@ -60,6 +61,33 @@ def upgrade():
         ),
         sa.ForeignKeyConstraint(["orp_id"], ["orp.id"], name=op.f("fk_outcome_summary_orp_id_orp")),
         sa.PrimaryKeyConstraint("orp_id", "need", "category_id", "year", name=op.f("pk_outcome_summary")),
+    )
+    op.create_table(
+        "provider_outcome_summary",
+        sa.Column("kraj_id", sa.Integer(), nullable=False),
+        sa.Column("provider_id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("recorded", sa.Integer(), nullable=False),
+        sa.Column("met", sa.Integer(), nullable=False),
+        sa.Column("partly", sa.Integer(), nullable=False),
+        sa.Column("not_met", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "recorded = met + partly + not_met AND met >= 0 AND partly >= 0 AND not_met >= 0",
+            name=op.f("ck_provider_outcome_summary_counts_add_up"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["service_category.id"],
+            name=op.f("fk_provider_outcome_summary_category_id_service_category"),
+        ),
+        sa.ForeignKeyConstraint(["kraj_id"], ["kraj.id"], name=op.f("fk_provider_outcome_summary_kraj_id_kraj")),
+        sa.ForeignKeyConstraint(
+            ["provider_id"], ["provider.id"], name=op.f("fk_provider_outcome_summary_provider_id_provider")
+        ),
+        sa.PrimaryKeyConstraint(
+            "kraj_id", "provider_id", "category_id", "year", name=op.f("pk_provider_outcome_summary")
+        ),
     )
     op.create_table(
         "final_report",
@@ -142,6 +170,7 @@ def downgrade():
 
     op.drop_table("outcome")
     op.drop_table("final_report")
+    op.drop_table("provider_outcome_summary")
     op.drop_table("outcome_summary")
     op.drop_table("follow_up")
     # ### end Alembic commands ###

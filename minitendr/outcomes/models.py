@@ -124,3 +124,24 @@ class OutcomeSummary(Model):
     met: Mapped[int] = mapped_column(default=0)
     partly: Mapped[int] = mapped_column(default=0)
     not_met: Mapped[int] = mapped_column(default=0)
+
+
+class ProviderOutcomeSummary(Model):
+    """Running totals per kraj × provider × category × year of publication, each outcome once: the
+    kraj's officials compare its providers by them (``service.provider_rates``)."""
+
+    __tablename__ = "provider_outcome_summary"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "recorded = met + partly + not_met AND met >= 0 AND partly >= 0 AND not_met >= 0", name="counts_add_up"
+        ),
+    )
+
+    kraj_id: Mapped[int] = mapped_column(sa.ForeignKey("kraj.id"), primary_key=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    recorded: Mapped[int] = mapped_column(default=0)
+    met: Mapped[int] = mapped_column(default=0)
+    partly: Mapped[int] = mapped_column(default=0)
+    not_met: Mapped[int] = mapped_column(default=0)

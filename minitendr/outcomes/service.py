@@ -27,7 +27,15 @@ from minitendr.db import DomainError, db
 from minitendr.demands.models import NEEDS, Demand
 from minitendr.formatting import date as format_date
 from minitendr.notifications.service import link, notify, provider_users
-from minitendr.outcomes.models import FinalReport, FollowUp, Outcome, OutcomeNeed, OutcomeResult, OutcomeSummary
+from minitendr.outcomes.models import (
+    FinalReport,
+    FollowUp,
+    Outcome,
+    OutcomeNeed,
+    OutcomeResult,
+    OutcomeSummary,
+    ProviderOutcomeSummary,
+)
 from minitendr.privacy import check_no_birth_numbers, required_text
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory
@@ -219,21 +227,27 @@ def _result_counts(result: OutcomeResult) -> dict[str, int]:
     }
 
 
-def _count(outcome: Outcome) -> None:
-    """Add the outcome to the totals of each needs area its demand listed (one upsert each)."""
+def _upsert(model, key: dict[str, object], amounts: dict[str, int]) -> None:
+    """Add ``amounts`` to the row of ``key``, creating it if need be, in one atomic statement."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    new_row = insert(model).values(**key, **amounts)
+    db.session.execute(
+        new_row.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: getattr(model, name) + getattr(new_row.excluded, name) for name in amounts},
+        )
+    )
+
+
+def _count(outcome: Outcome) -> None:
+    """Add the outcome to the totals of each needs area its demand listed, and once to its provider's."""
     amounts = _result_counts(outcome.result)
-    key = {"orp_id": outcome.orp_id, "category_id": outcome.category_id, "year": outcome.year}
+    key = {"category_id": outcome.category_id, "year": outcome.year}
     # In one order, so that two outcomes touching the same rows take their locks alike.
     for need in sorted(n.need for n in outcome.needs):
-        new_row = insert(OutcomeSummary).values(**key, need=need, **amounts)
-        db.session.execute(
-            new_row.on_conflict_do_update(
-                index_elements=["orp_id", "need", "category_id", "year"],
-                set_={name: getattr(OutcomeSummary, name) + getattr(new_row.excluded, name) for name in amounts},
-            )
-        )
+        _upsert(OutcomeSummary, {"orp_id": outcome.orp_id, "need": need, **key}, amounts)
+    _upsert(ProviderOutcomeSummary, {"kraj_id": outcome.kraj_id, "provider_id": outcome.provider_id, **key}, amounts)
 
 
 def _tally(result_column) -> list[sa.ColumnElement[int]]:
@@ -247,12 +261,23 @@ def _tally(result_column) -> list[sa.ColumnElement[int]]:
 
 
 def rebuild() -> None:
-    """Compute ``OutcomeSummary`` afresh from the outcomes (a bulk load, a repair)."""
-    key = (Outcome.orp_id, OutcomeNeed.need, Outcome.category_id, Outcome.year)
-    select = sa.select(*key, *_tally(Outcome.result)).join(OutcomeNeed).group_by(*key)
-    db.session.execute(sa.delete(OutcomeSummary))
-    columns = ["orp_id", "need", "category_id", "year", "recorded", "met", "partly", "not_met"]
-    db.session.execute(sa.insert(OutcomeSummary).from_select(columns, select))
+    """Compute the running totals afresh from the outcomes (a bulk load, a repair)."""
+    counts = ["recorded", "met", "partly", "not_met"]
+    by_need = (Outcome.orp_id, OutcomeNeed.need, Outcome.category_id, Outcome.year)
+    by_provider = (Outcome.kraj_id, Outcome.provider_id, Outcome.category_id, Outcome.year)
+    fill = {
+        OutcomeSummary: (
+            ["orp_id", "need", "category_id", "year", *counts],
+            sa.select(*by_need, *_tally(Outcome.result)).join(OutcomeNeed).group_by(*by_need),
+        ),
+        ProviderOutcomeSummary: (
+            ["kraj_id", "provider_id", "category_id", "year", *counts],
+            sa.select(*by_provider, *_tally(Outcome.result)).group_by(*by_provider),
+        ),
+    }
+    for model, (columns, select) in fill.items():
+        db.session.execute(sa.delete(model))
+        db.session.execute(sa.insert(model).from_select(columns, select))
 
 
 # --- the rates -----------------------------------------------------------------------------------
@@ -378,6 +403,43 @@ def combine(found: Iterable[Rate], *by: str) -> dict[tuple, Counts]:
         key = tuple(getattr(rate, name) for name in by)
         totals[key] = totals.get(key, Counts()) + rate.counts
     return totals
+
+
+@dataclass(frozen=True)
+class ProviderRate:
+    """The outcomes of one provider in one kraj and category (each outcome once)."""
+
+    provider_id: int
+    provider_name: str
+    ico: str
+    category_code: str
+    category_name: str
+    counts: Counts
+
+
+def provider_rates(kraj: Kraj, category: ServiceCategory | None = None, year: int | None = None) -> list[ProviderRate]:
+    """Outcome rates per provider and category in ``kraj`` (its officials' view of its providers),
+    from the running totals; ordered by provider name and category. The caller checks who may see
+    them (``permissions.can_compare_providers``)."""
+    source = ProviderOutcomeSummary
+    sums = [sa.func.sum(c) for c in (source.recorded, source.met, source.partly, source.not_met)]
+    stmt = (
+        sa.select(Provider.id, Provider.name, Provider.ico, ServiceCategory.code, ServiceCategory.name, *sums)
+        .select_from(source)
+        .join(Provider, Provider.id == source.provider_id)
+        .join(ServiceCategory, ServiceCategory.id == source.category_id)
+        .where(source.kraj_id == kraj.id)
+        .group_by(Provider.id, Provider.name, Provider.ico, ServiceCategory.code, ServiceCategory.name)
+        .order_by(Provider.name, Provider.id, ServiceCategory.code)
+    )
+    if category is not None:
+        stmt = stmt.where(source.category_id == category.id)
+    if year is not None:
+        stmt = stmt.where(source.year == year)
+    return [
+        ProviderRate(row[0], row[1], row[2], row[3], row[4], Counts(*(int(v or 0) for v in row[5:])))
+        for row in db.session.execute(stmt)
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """Outcome pages: OSPOD's outcome and the provider's final report (written on the sub-contract's page),
-and the kraj's list of follow-ups."""
+a kraj's outcome rates, and the kraj's list of follow-ups."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from minitendr.actions import act
@@ -12,6 +12,7 @@ from minitendr.auth.models import Role
 from minitendr.contracts.models import SubContract
 from minitendr.contracts.views import _page as subcontract_page
 from minitendr.db import db
+from minitendr.demands.models import NEEDS
 from minitendr.forms import required
 from minitendr.outcomes import service
 from minitendr.outcomes.forms import FinalReportForm, FollowUpForm
@@ -19,8 +20,10 @@ from minitendr.outcomes.models import FollowUp
 from minitendr.outcomes.panel import outcome_form
 from minitendr.permissions import (
     OFFICIALS,
+    can_compare_providers,
     can_manage_follow_ups,
     can_read_follow_ups,
+    can_read_outcome_rates,
     can_record_outcome,
     can_submit_final_report,
     ensure,
@@ -75,6 +78,18 @@ def final_report(subcontract_id: int):
         form=form,
         page=lambda: subcontract_page(subcontract, report_form=form),
     )
+
+
+# --- a kraj's outcome rates ----------------------------------------------------------------------
+@bp.get("/outcomes/kraje/<kraj_code>")
+@roles_required(Role.MINISTRY, Role.KRAJ, Role.OSPOD)
+def kraj(kraj_code: str):
+    kraj = _kraj(kraj_code)
+    ensure(can_read_outcome_rates(current_user, kraj))
+    year = request.args.get("year", type=int)
+    cells = service.combine(service.rates(kraj=kraj, year=year), "orp_name", "orp_code", "need")
+    providers = service.provider_rates(kraj, year=year) if can_compare_providers(current_user, kraj) else None
+    return render_template("outcomes/kraj.html", kraj=kraj, year=year, cells=cells, providers=providers, needs=NEEDS)
 
 
 # --- the kraj's list of follow-ups ---------------------------------------------------------------
