@@ -179,7 +179,8 @@ def record_outcome(
     notify(
         provider_users([subcontract.provider_id]),
         f"Výsledek dílčí smlouvy {subcontract.number}",
-        f"OSPOD zaznamenal výsledek: {outcome_result.label}. Doplňte prosím závěrečnou zprávu.",
+        f"OSPOD zaznamenal výsledek: {outcome_result.label}."
+        + ("" if final_report_of(subcontract) else " Doplňte prosím závěrečnou zprávu."),
         link("contracts.detail", subcontract_id=subcontract.id),
     )
     return outcome
