@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.notifications.service import register_delivery
     from minitendr.notifications.views import bp as notifications_bp
     from minitendr.notifications.views import outbox_bp
+    from minitendr.outcomes.views import bp as outcomes_bp
     from minitendr.providers.views import bp as providers_bp
     from minitendr.registry.views import bp as registry_bp
     from minitendr.reports.views import bp as reports_bp
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
         catalogue_bp,
         hsds_bp,
         network_bp,
+        outcomes_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -51,6 +51,7 @@ def seed_demo():
     (idempotent)."""
     from minitendr.seeding.catalogue import seed_catalogue
     from minitendr.seeding.demo import seed_demo_accounts
+    from minitendr.seeding.outcomes import seed_outcomes
     from minitendr.seeding.pilot import seed_pilot, seed_present
 
     seed_reference()
@@ -63,6 +64,7 @@ def seed_demo():
             bar.update(done - bar.pos)
 
         seed_pilot(_seed_dir(), progress)
+    seed_outcomes()
     seed_present(_seed_dir())
     # --- service network: the kraj models of the pilot's kraje
     from minitendr.seeding.network import seed_network_models

@@ -21,6 +21,14 @@ from minitendr.network.models import (
     WorkDay,
 )
 from minitendr.notifications.models import Notification, OutboxEmail
+from minitendr.outcomes.models import (
+    FinalReport,
+    FollowUp,
+    Outcome,
+    OutcomeNeed,
+    OutcomeSummary,
+    ProviderOutcomeSummary,
+)
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 from minitendr.reports.models import (
@@ -57,6 +65,8 @@ __all__ = [
     "Drawdown",
     "ExportFile",
     "ExportJob",
+    "FinalReport",
+    "FollowUp",
     "FrameworkContract",
     "FrameworkParty",
     "FrameworkSpend",
@@ -74,9 +84,13 @@ __all__ = [
     "OrpCensus",
     "OrpSpend",
     "OutboxEmail",
+    "Outcome",
+    "OutcomeNeed",
+    "OutcomeSummary",
     "Provider",
     "ProviderAwardDuration",
     "ProviderCompetition",
+    "ProviderOutcomeSummary",
     "ProviderSpend",
     "ServiceCategory",
     "ServiceType",

@@ -512,6 +512,52 @@ def can_assess_bids(user: User, demand) -> bool:
     return not declared or user.id in declared
 
 
+# --- outcomes (výsledky) --------------------------------------------------------------------------
+def can_record_outcome(user: User, subcontract) -> bool:
+    """The OSPOD office of the sub-contract's ORP records what it achieved."""
+    return can_act_for_orp(user, subcontract.orp_id)
+
+
+def can_submit_final_report(user: User, subcontract) -> bool:
+    """The provider that held the sub-contract writes its final report."""
+    return can_act_for_provider(user, subcontract.provider_id)
+
+
+def can_read_follow_ups(user: User, kraj) -> bool:
+    """A kraj's list of follow-ups: the officials who read that kraj (OSPOD chooses from it)."""
+    return user.role in OFFICIALS and can_read_kraj(user, kraj.id)
+
+
+def can_manage_follow_ups(user: User, kraj) -> bool:
+    """The kraj's own officials keep its list of follow-ups."""
+    return user.role is Role.KRAJ and user.kraj_id == kraj.id
+
+
+def can_read_provider_outcomes(user: User, provider) -> bool:
+    """A provider's outcome rates: the ministry (everywhere), a kraj official (its kraj's part, see
+    ``provider_outcomes_kraj``) and the provider itself. Not OSPOD, not admin: they judge providers
+    by their kraj's figures, not one office's."""
+    if user.role is Role.PROVIDER:
+        return user.provider_id == provider.id
+    return user.role in {Role.MINISTRY, Role.KRAJ}
+
+
+def can_read_outcome_rates(user: User, kraj) -> bool:
+    """A kraj's outcome rates per ORP × needs area: the ministry, the kraj's officials and its OSPOD
+    offices (read-only); admin is kept out of figures, providers see only their own."""
+    return user.role in {Role.MINISTRY, Role.KRAJ, Role.OSPOD} and can_read_kraj(user, kraj.id)
+
+
+def can_compare_providers(user: User, kraj) -> bool:
+    """Outcome rates per provider across a kraj: the ministry and that kraj's own officials only."""
+    return user.role is Role.MINISTRY or (user.role is Role.KRAJ and user.kraj_id == kraj.id)
+
+
+def provider_outcomes_kraj(user: User) -> int | None:
+    """The kraj whose outcomes of a provider ``user`` reads: a kraj official's own, else all (None)."""
+    return user.kraj_id if user.role is Role.KRAJ else None
+
+
 # --- templates ------------------------------------------------------------------------------------
 def may(rule: str, *objects: Any) -> bool:
     """The one permission helper templates use: ``may("manage_demand", demand)`` asks

@@ -306,6 +306,25 @@ TABLE = [
     ("GET", "network.orp", "/network/orp/5309", expect(403, ministry=200, kraj=200, ospod=200)),
     ("GET", "network.orp", "/network/orp/4103", expect(403, ministry=200, kraj_other=200, ospod_other=200)),
     ("GET", "network.orp", "/network/orp/9999", expect(404, admin=404, anonymous=LOGIN)),
+    # Outcomes (the sub-contract is still active: the ORP's OSPOD and its provider get the form back
+    # refused, 200; a follow-up that does not exist is 404 to the kraj that keeps the list).
+    ("POST", "outcomes.record", "/subcontracts/{subcontract_id}/outcome", DEMAND_MANAGER),
+    ("POST", "outcomes.final_report", "/subcontracts/{subcontract_id}/final-report", expect(403, provider=200)),
+    (
+        "GET",
+        "outcomes.follow_ups",
+        "/outcomes/follow-ups/CZ053",
+        expect(200, provider=403, interloper=403, kraj_other=403, ospod_other=403),
+    ),
+    ("POST", "outcomes.add_follow_up", "/outcomes/follow-ups/CZ053", expect(403, kraj=200)),
+    (
+        "GET",
+        "outcomes.kraj",
+        "/outcomes/kraje/CZ053",
+        expect(200, admin=403, provider=403, interloper=403, kraj_other=403, ospod_other=403),
+    ),
+    ("POST", "outcomes.retire_follow_up", "/outcomes/follow-ups/CZ053/999999/retire", expect(403, kraj=404)),
+    ("POST", "outcomes.reinstate_follow_up", "/outcomes/follow-ups/CZ053/999999/reinstate", expect(403, kraj=404)),
 ]
 
 # Served by extensions, not by us: static files only.

@@ -67,6 +67,12 @@ ACTIONS = {
     "catalogue.activated": "Návrat služby do katalogu",
     "catalogue.deactivated": "Vyřazení služby z katalogu",
     "catalogue.imported": "Import katalogu služeb",
+    # outcomes
+    "subcontract.outcome_recorded": "Záznam výsledku",
+    "subcontract.final_report": "Závěrečná zpráva poskytovatele",
+    "follow_up.created": "Nová položka „co následovalo“",
+    "follow_up.retired": "Vyřazení položky „co následovalo“",
+    "follow_up.reinstated": "Vrácení položky „co následovalo“",
 }
 
 FIELDS = {
@@ -152,6 +158,11 @@ FIELDS = {
     "file": "soubor",
     "rows": "řádků",
     "created": "založeno",
+    # outcomes
+    "result": "výsledek",
+    "follow_up": "co následovalo",
+    "label": "položka",
+    "text": "text",
 }
 
 

@@ -23,6 +23,7 @@ from minitendr.documents import views as documents
 from minitendr.forms import ReasonForm, required
 from minitendr.isrs.forms import AnswerForm
 from minitendr.isrs.queries import DAYS_TO_PUBLISH
+from minitendr.outcomes import panel as outcomes
 from minitendr.permissions import (
     EVERYONE,
     can_follow_registry,
@@ -74,7 +75,8 @@ def _back(subcontract: SubContract) -> str:
 def _page(subcontract: SubContract, **refused: Any) -> str:
     """The sub-contract's page. ``refused`` is a form that came back refused (``drawdown_form``,
     ``amendment_form``, ``registry_form``, ``terminate_form``, or ``reject_form`` with ``rejected``,
-    the drawdown's id): it is shown with what was typed and its messages instead of a blank one."""
+    the drawdown's id; the outcomes' ``outcome_form`` and ``report_form``): it is shown with what was
+    typed and its messages instead of a blank one."""
     today = clock.today()
     forms: dict[str, Any] = {
         "drawdown_form": DrawdownForm(formdata=None, period=service.month_start(min(today, subcontract.end_date))),
@@ -98,6 +100,7 @@ def _page(subcontract: SubContract, **refused: Any) -> str:
             formdata=None, prefix=f"amendment-{amendment.id}", published_on=today
         ),
         "registry_days": dt.timedelta(days=DAYS_TO_PUBLISH),
+        **outcomes.subcontract_context(subcontract),
     }
     spent = service.drawn(subcontract)
     return render_template(

@@ -8,6 +8,7 @@ from flask_login import current_user
 from minitendr.actions import act
 from minitendr.audit.service import history
 from minitendr.db import db
+from minitendr.outcomes import panel as outcomes
 from minitendr.permissions import (
     EVERYONE,
     OFFICIALS,
@@ -38,7 +39,9 @@ def detail(provider_id: int):
     provider = db.get_or_404(Provider, provider_id)
     ensure(can_read_provider(current_user, provider.id))
     events = history(provider) if can_read_history(current_user, provider) else None
-    return render_template("providers/detail.html", provider=provider, events=events)
+    return render_template(
+        "providers/detail.html", provider=provider, events=events, **outcomes.provider_context(provider)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
