@@ -32,7 +32,7 @@ from minitendr.outcomes.models import (
 )
 from minitendr.privacy import BIRTH_NUMBER_MESSAGE
 from minitendr.registry.models import Kraj, Orp, ServiceCategory
-from tests.factories import make_bid, make_demand, make_framework, message_at
+from tests.factories import make_bid, make_demand, make_framework, message_at, seat_committee
 
 pytestmark = pytest.mark.usefixtures("monday")
 
@@ -49,8 +49,9 @@ def awarded(ospod, provider, kraj, *, needs=("vztahy", "uceni"), service_type="S
         demand = make_demand(ospod, service_type, publish=True, estimated_max_value=None, needs=list(needs))
         bid = make_bid(demand, provider)
     with clock.frozen_at(SEPTEMBER + dt.timedelta(days=16)):
+        seat_committee(demand, ospod)
         evaluation.open_envelopes(demand, ospod)
-        bids.score_bid(bid, 80, "Splňuje zadání.")
+        bids.score_bid(bid, 80, "Splňuje zadání.", by=ospod)
         subcontract = evaluation.award(demand, ospod)
     db.session.flush()
     return subcontract
@@ -510,7 +511,8 @@ def test_the_pages_ask_the_database_a_constant_number_of_times(login, personas, 
         ospod.get(f"/subcontracts/{subcontracts[0].id}")
     with statements() as open_form:
         ospod.get(f"/subcontracts/{subcontracts[1].id}")
-    assert len(recorded) <= 20 and len(open_form) <= 20
+    # The sub-contract's page also carries its documents and its registr smluv section: a fixed cost.
+    assert len(recorded) <= 24 and len(open_form) <= 24
 
 
 # --- the demo ------------------------------------------------------------------------------------
