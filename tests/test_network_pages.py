@@ -310,3 +310,23 @@ def test_the_pages_take_few_statements_whatever_the_data(
     with statements() as after:
         page(client, url)
     assert len(after) == len(before) <= STATEMENTS, after
+
+
+def test_the_orp_page_shows_what_the_sub_contracts_achieved_and_links_the_catalogue(login, personas, objects):
+    from minitendr.contracts import service as contracts
+    from minitendr.contracts.models import Drawdown, SubContract
+    from minitendr.outcomes import service as outcomes
+
+    subcontract = db.session.get(SubContract, objects["subcontract_id"])
+    before = page(login(personas.kraj), "/network/orp/5309")
+    assert "zatím žádný zaznamenaný výsledek" in section(before, "need-vztahy")
+    contracts.confirm_drawdown(db.session.get(Drawdown, objects["drawdown_id"]))
+    contracts.terminate(subcontract, "Rodina se odstěhovala.")
+    outcomes.record_outcome(subcontract, result="met", follow_up_id=None, note="", user=personas.ospod)
+    db.session.commit()
+    html = page(login(personas.kraj), "/network/orp/5309")
+    # The demand lists vztahy and učení se: the outcome counts in both areas, in no other.
+    for need in ("vztahy", "uceni"):
+        assert "zaznamenáno 1: splněno 1 (100,0 %), částečně 0, nesplněno 0" in section(html, f"need-{need}")
+    assert "zatím žádný zaznamenaný výsledek" in section(html, "need-bezpeci")
+    assert "/network/services?orp=5309&amp;need=chovani" in section(html, "need-chovani")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from minitendr.db import db
 from minitendr.demands.models import NEEDS
-from minitendr.network import coverage
+from minitendr.network import catalogue, coverage
 from minitendr.network.models import (
     CatalogueNeed,
     CatalogueOrp,
@@ -122,14 +122,14 @@ def orp_rows(cells: list[coverage.Cell], first: str | None = None) -> list[OrpRo
 
 # --- the ORP page ---------------------------------------------------------------------------------
 def services_by_need(orp: Orp) -> dict[str, list[CatalogueService]]:
-    """The active services of the catalogue serving ``orp``, per needs area they meet (a service that
+    """The listed services of the catalogue serving ``orp``, per needs area they meet (a service that
     meets several areas is listed under each), by name: one statement, a row per service and area."""
     found: dict[str, list[CatalogueService]] = {need: [] for need in NEEDS}
     rows = db.session.execute(
         sa.select(CatalogueService, CatalogueNeed.need)
         .join(CatalogueOrp, CatalogueOrp.service_id == CatalogueService.id)
         .join(CatalogueNeed, CatalogueNeed.service_id == CatalogueService.id)
-        .where(CatalogueOrp.orp_id == orp.id, CatalogueService.active)
+        .where(CatalogueOrp.orp_id == orp.id, catalogue.listed())
         .options(joinedload(CatalogueService.provider))
         .order_by(CatalogueService.name, CatalogueService.id)
     )

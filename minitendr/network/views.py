@@ -13,6 +13,7 @@ from minitendr.auth.models import Role
 from minitendr.db import db
 from minitendr.demands.models import NEEDS
 from minitendr.network import coverage, overview, svgmap
+from minitendr.outcomes import service as outcome_rates
 from minitendr.permissions import (
     EVERYONE,
     can_manage_network,
@@ -111,6 +112,10 @@ def orp(code: str):
         per_need=per_need,
         overall=overall,
         providers=overview.active_providers(place),
+        # What the sub-contracts achieved, per needs area (an outcome counts in every area its demand lists).
+        outcomes={
+            need: counts for (need,), counts in outcome_rates.combine(outcome_rates.rates(orp=place), "need").items()
+        },
         children=cells[0].children if cells else 0,
         may_manage=can_manage_network(current_user, place.kraj),
     )
