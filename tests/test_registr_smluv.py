@@ -698,3 +698,17 @@ def test_the_register_s_times_are_read_in_any_form_xs_datetime_allows(text, day)
     from minitendr.isrs.answer import _moment
 
     assert _moment(text).astimezone(clock.PRAGUE).date() == day
+
+
+def test_each_download_of_the_message_is_audited_with_what_it_held(login, personas, big):
+    from minitendr.audit.models import AuditEvent
+
+    db.session.commit()
+    response = login(personas.kraj).get(f"/subcontracts/{big.id}/registr-smluv.xml")
+    assert response.status_code == 200
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "document.downloaded").order_by(AuditEvent.id)
+    ).all()
+    assert events and events[-1].actor_id == personas.kraj.id
+    assert events[-1].data["sha256"] == hashlib.sha256(response.get_data()).hexdigest()
+    assert events[-1].data["number"] == f"zverejneni-{big.number}.xml"

@@ -3,6 +3,7 @@ amendment's publication typed by hand, and the list of what falls due."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
@@ -10,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from minitendr.actions import act
+from minitendr.audit.service import record
 from minitendr.contracts import service as contracts
 from minitendr.contracts.forms import RegistryForm
 from minitendr.contracts.models import Amendment, SubContract
@@ -61,7 +63,13 @@ def _download(subcontract: SubContract, build: Callable[[], tuple[str, bytes, st
     except DomainError as error:
         flash(error.message, "danger")
         return redirect(_back(subcontract))
-    db.session.commit()  # a PDF the ZIP carries may have been issued just now
+    # Who took the message, when, and what it held (with any PDF the ZIP carries issued just now).
+    record(
+        "document.downloaded",
+        subcontract,
+        {"document": "registr-smluv", "number": name, "sha256": hashlib.sha256(content).hexdigest(), "stored": False},
+    )
+    db.session.commit()
     response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
