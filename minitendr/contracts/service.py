@@ -310,8 +310,12 @@ def terminate(subcontract: SubContract, reason: str | None) -> None:
 
 # --- register of contracts -----------------------------------------------------------------------
 def record_registry(subcontract: SubContract, registry_id: str | None, published_on: dt.date) -> None:
-    """OSPOD records where and when the contract was published in the register of contracts."""
+    """OSPOD records where and when the contract was published in the register of contracts (under the
+    sub-contract's lock: two records at once must not both take it off what awaits publishing)."""
+    subcontract = lock(subcontract)
     subcontract.record_publication(registry_id, published_on)
+    db.session.flush()
+    summary.registry_recorded(subcontract)
     record(
         "subcontract.registry_published",
         subcontract,
