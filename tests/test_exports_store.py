@@ -356,6 +356,38 @@ def test_the_csv_is_byte_for_byte_the_format_it_was(login, personas, synthetic):
     assert "12345,67" in served.decode() and ";0,05;" in served.decode()
 
 
+def test_amounts_and_dates_made_in_python_for_sqlite_read_as_sqlite_would_write_them():
+    """The SQLite CSV formats its cells in Python: the same text as SQLite's own ``printf`` and
+    ``substr`` made of them (``_sql_money``, ``_sql_date``) — whole amounts, haléře, large amounts,
+    and sums of doubles that are not exactly their haléř."""
+    import random
+    import sqlite3
+
+    dice = random.Random(16)
+    amounts: list[int | float] = [0, 7, 50000, 999_999_999_999, 0.05, 0.1 + 0.2, 12345.67, 99_999_999_999.99]
+    amounts += [dice.randrange(1, 10**12) / 100 for _ in range(2000)]
+    amounts += [sum(dice.randrange(1, 10**7) / 100 for _ in range(60)) for _ in range(500)]
+    days = ["2026-03-05", "2024-12-31", "2013-01-10", "2031-10-01"]
+    connection = sqlite3.connect(":memory:")
+    try:
+        for value in amounts:
+            (expected,) = connection.execute(
+                "SELECT CASE WHEN typeof(?1) = 'integer' THEN CAST(?1 AS TEXT) || ',00' "
+                "ELSE replace(printf('%.2f', ?1), '.', ',') END",
+                (value,),
+            ).fetchone()
+            assert exports._czech_amount(value) == expected, value
+        for day in days:
+            (expected,) = connection.execute(
+                "SELECT CAST(substr(?1, 9, 2) + 0 AS TEXT) || '.' || CAST(substr(?1, 6, 2) + 0 AS TEXT) || '.' "
+                "|| substr(?1, 1, 4)",
+                (day,),
+            ).fetchone()
+            assert exports._czech_day(day) == expected
+    finally:
+        connection.close()
+
+
 # --- the workbook ---------------------------------------------------------------------------------
 def test_the_same_workbook_again_is_the_finished_one(login, synthetic, personas, monkeypatch):
     client = login(personas.kraj)
