@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -469,3 +470,75 @@ def test_the_package_is_built_in_a_worker_thread_while_clients_are_told_to_come_
         row = db.session.scalars(sa.select(ExportFile)).one()
         assert row.building_since is None and row.rows == 1000 and row.version == jobs.data_version()
         db.engine.dispose()
+
+
+# --- the purge of old exports -----------------------------------------------------------------------
+def _old_and_new_exports(personas) -> tuple[list, list]:
+    """An export job and an export file eight days old and one of each from today, their files in the
+    store: (old names, new names)."""
+    area = storage.area("exports")
+    names: dict[str, list] = {"old": [], "new": []}
+    for age, days in (("old", 8), ("new", 0)):
+        when = clock.now() - dt.timedelta(days=days)
+        job = ExportJob(user_id=personas.ministry.id, kind="spend.xlsx", status=JobStatus.DONE, created_at=when)
+        job.filename = f"{age}-job.xlsx"
+        key = jobs.request_key("spend.csv", "national", {"age": age})
+        db.session.add_all(
+            [job, ExportFile(key=key, kind="spend.csv", scope="national", params={}, version="1", built_at=when)]
+        )
+        for name in (job.filename, jobs.file_name(key, "spend.csv")):
+            area.put_bytes(name, b"x")
+            names[age].append(name)
+    db.session.commit()
+    return names["old"], names["new"]
+
+
+def test_exports_purge_removes_old_jobs_and_files_and_keeps_the_new(run_cli, personas, store):
+    old, new = _old_and_new_exports(personas)
+    result = run_cli("exports", "purge")
+    assert result.exit_code == 0, result.output
+    assert "Smazáno exportů: 2." in result.output
+    area = storage.area("exports")
+    assert [area.stat(name) is None for name in old + new] == [True, True, False, False]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(ExportJob.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(ExportFile.key))) == 1
+    assert "Smazáno exportů: 0." in run_cli("exports", "purge", "--days", "1").output  # again: nothing
+    assert run_cli("exports", "purge", "--days", "-1").exit_code != 0  # refused, nothing done
+
+
+def test_the_purge_comes_with_the_export_work_at_most_hourly(app, personas, monkeypatch):
+    """In threads: a host purges an hour after its first export, and then at most hourly. With RQ:
+    one purge an hour for all hosts (a Redis key), enqueued beside the exports."""
+    purged: list[object] = []
+    monkeypatch.setattr(jobs, "purge_in_thread", lambda app_: purged.append(app_))
+    monkeypatch.setattr(jobs, "_purged_at", {})
+    monkeypatch.setitem(app.config, "EXPORT_RUNNER", "thread")
+    start = clock.now()
+    for minutes in (0, 30, 61, 62, 130):
+        with clock.frozen_at(start + dt.timedelta(minutes=minutes)):
+            jobs.schedule_purge()
+    assert len(purged) == 2  # at 61 and at 130 minutes
+    monkeypatch.setitem(app.config, "EXPORT_RUNNER", "inline")
+    jobs.schedule_purge()
+    assert len(purged) == 2  # inline: the command line's cron does it
+
+    from tests.test_sessions import redis_url
+
+    url = redis_url()
+    if url is None:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    from redis import Redis
+    from rq import Queue
+
+    enqueued: list[str] = []
+    monkeypatch.setattr(Queue, "enqueue", lambda _queue, name, *a, **k: enqueued.append(name))
+    monkeypatch.setattr(jobs, "PURGE_LOCK", f"minitendr:test:purge:{uuid.uuid4().hex}")
+    monkeypatch.setitem(app.config, "EXPORT_RUNNER", "rq")
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    try:
+        for _ in range(3):
+            jobs.schedule_purge()
+        assert enqueued == ["minitendr.reports.jobs.purge_in_worker"]
+    finally:
+        Redis.from_url(url).delete(jobs.PURGE_LOCK)
