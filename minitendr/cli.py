@@ -125,6 +125,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(outbox_group)
     app.cli.add_command(export_group)
+    app.cli.add_command(exports_group)
     app.cli.add_command(audit_group)
 
 
@@ -289,6 +290,28 @@ def export_ocds(output, uri) -> None:
         for chunk in package_chunks(uri):
             stream.write(chunk)
     click.echo(f"Zapsáno: {output}")
+
+
+@click.group("exports", cls=AppGroup)
+def exports_group() -> None:
+    """Soubory exportů v úložišti."""
+
+
+@exports_group.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(0, 3650),
+    default=None,
+    help="Starší než tolik dní (výchozí MINITENDR_EXPORT_KEEP_DAYS).",
+)
+def exports_purge(days: int | None) -> None:
+    """Smaže exporty (úlohy a soubory) starší než daný počet dní; vhodné pro cron."""
+    from flask import current_app
+
+    from minitendr.reports.jobs import purge
+
+    removed = purge(current_app._get_current_object(), days)  # type: ignore[attr-defined]
+    click.echo(f"Smazáno exportů: {removed}.")
 
 
 @click.group("audit", cls=AppGroup)

@@ -89,6 +89,7 @@ def from_environment(instance_path: str) -> dict:
         "EXPORT_SYNC_LIMIT": int(os.environ.get("MINITENDR_EXPORT_SYNC_LIMIT", 5000)),
         # A large export file older than the data is rebuilt at most this often (seconds).
         "EXPORT_REFRESH_SECONDS": int(os.environ.get("MINITENDR_EXPORT_REFRESH_SECONDS", 60)),
+        "EXPORT_KEEP_DAYS": int(os.environ.get("MINITENDR_EXPORT_KEEP_DAYS", 7)),
         "EXPORT_RUNNER": "rq" if redis_url else "thread",
         "EXPORTS_DIR": os.environ.get("MINITENDR_EXPORTS_DIR", str(Path(instance_path) / "exports")),
         # Bid attachments: PDF only, encrypted, outside the web root (instance/attachments), under random names.

@@ -178,6 +178,31 @@ def test_attachments_must_be_pdf_and_small(app, world, monkeypatch, store):
     assert bid.attachments[0].size == len(MINIMAL_PDF) and "static" not in app.config["ATTACHMENTS_DIR"]
 
 
+def test_a_refused_bid_leaves_none_of_its_attachments_in_the_store(app, world, monkeypatch, store):
+    """The upload of two PDFs lasts past the deadline: the bid is refused, and the files it stored are
+    removed again (no bid row names them; nobody could ever reach them)."""
+    stored: list[str] = []
+    original = service.store_attachment
+    late = contextlib.ExitStack()
+
+    def slow_upload(content: bytes) -> tuple[str, str]:
+        name, digest = original(content)
+        stored.append(name)
+        if len(stored) == 2:
+            late.enter_context(clock.frozen_at(AFTER_DEADLINE))  # the deadline passed while it was stored
+        return name, digest
+
+    monkeypatch.setattr(service, "store_attachment", slow_upload)
+    with late, pytest.raises(DomainError, match="Lhůta pro nabídky skončila"):
+        make_bid(world.demand, world.a, attachments=[("cenik.pdf", MINIMAL_PDF), ("tym.pdf", MINIMAL_PDF)])
+    assert len(stored) == 2
+    assert [storage.area("attachments").stat(name) for name in stored] == [None, None]
+    # A bid that goes through keeps its files.
+    monkeypatch.setattr(service, "store_attachment", original)
+    bid = make_bid(world.demand, world.a, attachments=[("cenik.pdf", MINIMAL_PDF)])
+    assert storage.area("attachments").stat(bid.attachments[0].stored_as) is not None
+
+
 BAD_BIDS = [
     ({"unit_price": "0"}, "Číslo musí být v rozmezí"),
     ({"unit_price": "-10"}, "Číslo musí být v rozmezí"),

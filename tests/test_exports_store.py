@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -356,6 +357,38 @@ def test_the_csv_is_byte_for_byte_the_format_it_was(login, personas, synthetic):
     assert "12345,67" in served.decode() and ";0,05;" in served.decode()
 
 
+def test_amounts_and_dates_made_in_python_for_sqlite_read_as_sqlite_would_write_them():
+    """The SQLite CSV formats its cells in Python: the same text as SQLite's own ``printf`` and
+    ``substr`` made of them (``_sql_money``, ``_sql_date``) — whole amounts, haléře, large amounts,
+    and sums of doubles that are not exactly their haléř."""
+    import random
+    import sqlite3
+
+    dice = random.Random(16)
+    amounts: list[int | float] = [0, 7, 50000, 999_999_999_999, 0.05, 0.1 + 0.2, 12345.67, 99_999_999_999.99]
+    amounts += [dice.randrange(1, 10**12) / 100 for _ in range(2000)]
+    amounts += [sum(dice.randrange(1, 10**7) / 100 for _ in range(60)) for _ in range(500)]
+    days = ["2026-03-05", "2024-12-31", "2013-01-10", "2031-10-01"]
+    connection = sqlite3.connect(":memory:")
+    try:
+        for value in amounts:
+            (expected,) = connection.execute(
+                "SELECT CASE WHEN typeof(?1) = 'integer' THEN CAST(?1 AS TEXT) || ',00' "
+                "ELSE replace(printf('%.2f', ?1), '.', ',') END",
+                (value,),
+            ).fetchone()
+            assert exports._czech_amount(value) == expected, value
+        for day in days:
+            (expected,) = connection.execute(
+                "SELECT CAST(substr(?1, 9, 2) + 0 AS TEXT) || '.' || CAST(substr(?1, 6, 2) + 0 AS TEXT) || '.' "
+                "|| substr(?1, 1, 4)",
+                (day,),
+            ).fetchone()
+            assert exports._czech_day(day) == expected
+    finally:
+        connection.close()
+
+
 # --- the workbook ---------------------------------------------------------------------------------
 def test_the_same_workbook_again_is_the_finished_one(login, synthetic, personas, monkeypatch):
     client = login(personas.kraj)
@@ -437,3 +470,75 @@ def test_the_package_is_built_in_a_worker_thread_while_clients_are_told_to_come_
         row = db.session.scalars(sa.select(ExportFile)).one()
         assert row.building_since is None and row.rows == 1000 and row.version == jobs.data_version()
         db.engine.dispose()
+
+
+# --- the purge of old exports -----------------------------------------------------------------------
+def _old_and_new_exports(personas) -> tuple[list, list]:
+    """An export job and an export file eight days old and one of each from today, their files in the
+    store: (old names, new names)."""
+    area = storage.area("exports")
+    names: dict[str, list] = {"old": [], "new": []}
+    for age, days in (("old", 8), ("new", 0)):
+        when = clock.now() - dt.timedelta(days=days)
+        job = ExportJob(user_id=personas.ministry.id, kind="spend.xlsx", status=JobStatus.DONE, created_at=when)
+        job.filename = f"{age}-job.xlsx"
+        key = jobs.request_key("spend.csv", "national", {"age": age})
+        db.session.add_all(
+            [job, ExportFile(key=key, kind="spend.csv", scope="national", params={}, version="1", built_at=when)]
+        )
+        for name in (job.filename, jobs.file_name(key, "spend.csv")):
+            area.put_bytes(name, b"x")
+            names[age].append(name)
+    db.session.commit()
+    return names["old"], names["new"]
+
+
+def test_exports_purge_removes_old_jobs_and_files_and_keeps_the_new(run_cli, personas, store):
+    old, new = _old_and_new_exports(personas)
+    result = run_cli("exports", "purge")
+    assert result.exit_code == 0, result.output
+    assert "Smazáno exportů: 2." in result.output
+    area = storage.area("exports")
+    assert [area.stat(name) is None for name in old + new] == [True, True, False, False]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(ExportJob.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(ExportFile.key))) == 1
+    assert "Smazáno exportů: 0." in run_cli("exports", "purge", "--days", "1").output  # again: nothing
+    assert run_cli("exports", "purge", "--days", "-1").exit_code != 0  # refused, nothing done
+
+
+def test_the_purge_comes_with_the_export_work_at_most_hourly(app, personas, monkeypatch):
+    """In threads: a host purges an hour after its first export, and then at most hourly. With RQ:
+    one purge an hour for all hosts (a Redis key), enqueued beside the exports."""
+    purged: list[object] = []
+    monkeypatch.setattr(jobs, "purge_in_thread", lambda app_: purged.append(app_))
+    monkeypatch.setattr(jobs, "_purged_at", {})
+    monkeypatch.setitem(app.config, "EXPORT_RUNNER", "thread")
+    start = clock.now()
+    for minutes in (0, 30, 61, 62, 130):
+        with clock.frozen_at(start + dt.timedelta(minutes=minutes)):
+            jobs.schedule_purge()
+    assert len(purged) == 2  # at 61 and at 130 minutes
+    monkeypatch.setitem(app.config, "EXPORT_RUNNER", "inline")
+    jobs.schedule_purge()
+    assert len(purged) == 2  # inline: the command line's cron does it
+
+    from tests.test_sessions import redis_url
+
+    url = redis_url()
+    if url is None:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    from redis import Redis
+    from rq import Queue
+
+    enqueued: list[str] = []
+    monkeypatch.setattr(Queue, "enqueue", lambda _queue, name, *a, **k: enqueued.append(name))
+    monkeypatch.setattr(jobs, "PURGE_LOCK", f"minitendr:test:purge:{uuid.uuid4().hex}")
+    monkeypatch.setitem(app.config, "EXPORT_RUNNER", "rq")
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    try:
+        for _ in range(3):
+            jobs.schedule_purge()
+        assert enqueued == ["minitendr.reports.jobs.purge_in_worker"]
+    finally:
+        Redis.from_url(url).delete(jobs.PURGE_LOCK)

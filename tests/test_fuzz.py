@@ -6,6 +6,10 @@ values; and Hypothesis combining those at random."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -262,3 +266,55 @@ def test_random_requests_at_any_route_never_make_a_500(app, login, personas, obj
     url = urls[pick % len(urls)]
     response = client.open(url, method=method, query_string=query, data=form)
     assert response.status_code < 500, (method, url, query, form)
+
+
+# --- list cursors (``after`` / ``before``) ----------------------------------------------------------
+def _cursor_of(values) -> str:
+    """A cursor as the lists write one: JSON of the sort key's values, URL-safe base64 without padding."""
+    text = json.dumps(values, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+KEY_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.dates().map(lambda d: {"d": d.isoformat()}),
+    st.datetimes(timezones=st.sampled_from([None, dt.UTC])).map(lambda d: {"t": d.isoformat()}),
+    st.decimals(allow_nan=True, allow_infinity=True).map(lambda d: {"n": str(d)}),
+    st.dictionaries(st.sampled_from(["d", "t", "n", "x"]), st.text(max_size=12) | st.integers(), max_size=2),
+)
+CURSORS = st.one_of(
+    st.lists(KEY_VALUES, max_size=5).map(_cursor_of),  # well formed, any values, any length
+    st.recursive(KEY_VALUES, lambda inner: st.lists(inner, max_size=3), max_leaves=6).map(_cursor_of),
+    st.binary(max_size=60).map(lambda raw: base64.urlsafe_b64encode(raw).decode()),
+    st.text(max_size=80),
+    st.sampled_from(["", "=", "W10", "bnVsbA", "W251bGxd", "%00", "..", "W3siZCI6IjAwMDAtMDAtMDAifSwxXQ"]),
+)
+LISTS = [
+    ("/subcontracts/", {}, "ministry"),
+    ("/subcontracts/", {"sort": "value"}, "kraj"),  # a kraj's list merges runs of its ORPs
+    ("/subcontracts/", {"sort": "number"}, "ospod"),
+    ("/subcontracts/registry", {}, "kraj"),
+    ("/demands/", {}, "kraj"),
+    ("/demands/", {}, "provider"),
+    ("/frameworks/", {}, "ministry"),
+    ("/notifications/", {}, "provider"),
+    ("/providers/", {}, "admin"),
+    ("/admin/users/", {}, "admin"),
+    ("/admin/outbox/", {}, "admin"),
+]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cursor=CURSORS, which=st.sampled_from(["after", "before"]), page=st.sampled_from(LISTS))
+def test_any_cursor_on_any_list_is_a_page_or_a_czech_400(login, personas, objects, cursor, which, page):
+    """A cursor edited by hand, cut short, from another sort or made up: the page it names, or 400 with
+    the Czech message — never a 500."""
+    url, query, persona = page
+    response = login(personas[persona]).get(url, query_string={**query, which: cursor})
+    assert response.status_code in (200, 400), (url, which, cursor, response.status_code)
+    if response.status_code == 400:
+        assert "Odkaz na stránku seznamu je neplatný" in response.get_data(as_text=True), (url, cursor)

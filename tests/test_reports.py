@@ -490,7 +490,8 @@ def test_the_totals_kept_by_every_service_equal_a_rebuild(objects, personas):
 
     subcontract = db.session.get(SubContract, objects["subcontract_id"])
     contracts.confirm_drawdown(db.session.get(Drawdown, objects["drawdown_id"]))
-    for change in (Decimal("1234.56"), Decimal("-500.00")):  # up, then down (a row updated, never negative)
+    # Up over the register's threshold (it awaits publishing), up, then down (a row updated, never negative).
+    for change in (Decimal("40000.00"), Decimal("1234.56"), Decimal("-500.00")):
         contracts.amend(
             subcontract,
             new_value=subcontract.value + change,

@@ -1,6 +1,7 @@
 """The running totals behind the reports, under any story: random sequences of publications and bids
-(withdrawn, replaced), awards, unsuccessful ends, cancellations, reissues, amendments up and down,
-drawdowns confirmed and rejected, terminations and completions — all through the real services — and
+(withdrawn, replaced), awards, unsuccessful ends, cancellations, reissues, amendments up and down
+(across the register of contracts' threshold), publications in the register, drawdowns confirmed
+and rejected, terminations and completions — all through the real services — and
 after each story every total equals the bare aggregate over the records (written here in SQL of its
 own, not by the rebuild), a rebuild gives the same rows, and the competition the report shows about
 each provider counts exactly the minitenders it bid in whose deadline has passed."""
@@ -23,6 +24,7 @@ from minitendr.bids.models import Bid, BidStatus
 from minitendr.committee import service as committee
 from minitendr.contracts import service as contracts
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract
+from minitendr.contracts.queries import registry_overview
 from minitendr.db import DomainError, db
 from minitendr.demands import evaluation
 from minitendr.demands import service as demands
@@ -104,6 +106,15 @@ def bare_aggregates(dialect: str) -> dict[str, tuple[str, str]]:
             f"SELECT s.orp_id, s.category_id, {signed}, {e['month'].format('dd.period')}, 0, dd.amount "
             "FROM drawdown dd JOIN subcontract s ON s.id = dd.subcontract_id WHERE dd.status = 'confirmed'"
             ") moves JOIN orp o ON o.id = moves.orp_id GROUP BY o.kraj_id, category_id, year, month",
+        ),
+        "spend_provider_total": (
+            "provider_id, contracts, contracted, drawn",
+            f"SELECT s.provider_id, {money} {spend} GROUP BY s.provider_id",
+        ),
+        "registry_pending": (
+            "orp_id, count, value",
+            "SELECT s.orp_id, count(*), sum(s.value) FROM subcontract s "
+            "WHERE s.value > 50000 AND s.registry_id IS NULL GROUP BY s.orp_id",
         ),
         "framework_spend": (
             "framework_id, committed, drawn",
@@ -282,9 +293,12 @@ def act(story: Story, kind: str, n: int, x: int, bidders: list) -> None:
 
 
 def change(story: Story, kind: str, subcontract: SubContract, x: int) -> None:
-    """Report a drawdown of a few units, amend the value up or down, or end the sub-contract
-    (terminate or complete)."""
-    if kind == "report":
+    """Report a drawdown of a few units, amend the value up or down, record the publication in the
+    register of contracts (refused under the threshold and when recorded already), or end the
+    sub-contract (terminate or complete)."""
+    if kind == "registry":
+        contracts.record_registry(subcontract, str(26_000_000 + x), clock.today())
+    elif kind == "report":
         report(story, subcontract, x % 4, 1 + x % 7)
     elif kind == "amend":
         contracts.amend(
@@ -309,7 +323,8 @@ KINDS = (
     *("decide",) * 4,
     *("report",) * 4,
     *("confirm",) * 3,
-    *("amend",) * 2,
+    *("amend",) * 3,
+    *("registry",) * 2,
     *("reject", "wait", "cancel", "reissue", "end"),
 )
 bidders = st.lists(
@@ -427,3 +442,51 @@ def test_a_known_story_moves_each_total_when_it_should(cast, personas):
         assert differences_from_the_records() == {}
     (framework,) = db.session.execute(sa.text("SELECT committed, drawn FROM framework_spend")).all()
     assert _plain(framework) == (subcontract.value, subcontract.unit_price * 2)
+
+
+def test_what_awaits_the_register_follows_awards_amendments_and_publications(cast, personas):
+    """A sub-contract over 50 000 Kč awaits the register from its award (or from the amendment that
+    takes it over) until its publication is recorded, or an amendment takes it back under; an ORP
+    with nothing awaiting has no row. The register page shows the kept sums."""
+    story = Story(*cast())
+    with clock.frozen_at(START):
+        make_framework(story.offices[0].orp.kraj, providers=story.providers, ceiling=Decimal("200000"))
+    for _ in (0, 1):
+        act(story, "publish", 0, 0, [(0, "bid", 3)])  # 36 000 Kč each: under the threshold
+        act(story, "decide", 0, 1, [])
+    first, second = story.subcontracts
+    orp_id = first.orp_id
+
+    def pending() -> list[tuple]:
+        return [_plain(row) for row in db.session.execute(sa.text("SELECT orp_id, count, value FROM registry_pending"))]
+
+    def amend(subcontract: SubContract, by: str) -> None:
+        with clock.frozen_at(story.now):
+            change(story, "amend", subcontract, AMENDMENTS.index(Decimal(by)))
+
+    with clock.frozen_at(story.now):
+        assert pending() == []
+    amend(first, "30000.00")  # 66 000 Kč: over
+    assert pending() == [_plain((orp_id, 1, Decimal("66000.00")))]
+    amend(second, "30000.00")
+    amend(first, "-4000.50")  # still over: the value follows
+    assert pending() == [_plain((orp_id, 2, Decimal("127999.50")))]
+    amend(second, "-4000.50")
+    amend(second, "-4000.50")
+    amend(second, "-4000.50")  # 53 998,50 Kč
+    amend(second, "-4000.50")  # 49 998 Kč: back under
+    assert pending() == [_plain((orp_id, 1, Decimal("61999.50")))]
+    with clock.frozen_at(story.now):
+        ministry = db.session.get(User, personas.ministry.id)
+        overview = registry_overview(ministry)
+        assert [(row.count, row.value) for row in overview.per_orp] == [(1, Decimal("61999.50"))]
+        assert [row.id for row in overview.page.items] == [first.id]
+        contracts.record_registry(first, "26781234", clock.today())
+        assert pending() == []
+        with pytest.raises(DomainError):
+            contracts.record_registry(first, "26781235", clock.today())
+    amend(first, "2500.00")  # published already: nothing awaits
+    with clock.frozen_at(story.now):
+        assert pending() == []
+        assert registry_overview(ministry).per_orp == []
+        assert differences_from_the_records() == {}

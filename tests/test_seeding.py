@@ -88,7 +88,13 @@ def test_the_demo_replays_the_pilot_with_its_published_figures(demo_app):
     from minitendr.reports import summary
 
     kept = summary.snapshot()
-    assert all(kept.values())
+    # Every total has rows, but what awaits the register: the pilot's contracts over 50 000 Kč are published.
+    assert all(rows for table, rows in kept.items() if table != "registry_pending")
+    assert (
+        kept["registry_pending"]
+        == set()
+        == set(db.session.scalars(sa.select(SubContract.id).where(SubContract.registry_pending)))
+    )
     summary.rebuild()
     assert summary.snapshot() == kept
 

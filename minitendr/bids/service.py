@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import secrets
 import unicodedata
@@ -222,10 +223,35 @@ def submit_bid(
     _check_may_bid(demand, provider)
     total, team, approach = _check_offer(demand, unit_price, units, vat_rate, proposed_start, team, approach)
     names = [_check_attachment(upload) for upload in attachments]
-    stored = [
-        (name, len(upload.content), *store_attachment(upload.content))
-        for name, upload in zip(names, attachments, strict=True)
-    ]
+    stored: list[tuple[str, int, str, str]] = []
+    try:
+        for name, upload in zip(names, attachments, strict=True):
+            stored.append((name, len(upload.content), *store_attachment(upload.content)))
+        return _write_bid(demand, provider, total, team, approach, unit_price, units, vat_rate, proposed_start, stored)
+    except BaseException:
+        # Refused (the deadline passed meanwhile) or failed: no bid row names the stored files, so
+        # they go too — the store keeps no sealed file nobody can reach.
+        area = storage.area("attachments")
+        for _name, _size, stored_as, _digest in stored:
+            try:
+                area.delete(stored_as)
+            except Exception:  # the refusal is what the bidder must hear, not the store's trouble
+                logging.getLogger(__name__).exception("attachment %s of a failed bid stays in the store", stored_as)
+        raise
+
+
+def _write_bid(
+    demand: Demand,
+    provider: Provider,
+    total: Decimal,
+    team: str,
+    approach: str,
+    unit_price: Decimal,
+    units: Decimal,
+    vat_rate: int,
+    proposed_start: dt.date,
+    stored: list[tuple[str, int, str, str]],
+) -> Bid:
     received = clock.now()  # the time of receipt: taken once, where the row is written
     _before_deadline(demand, received)
     previous = live_bid(demand, provider.id)

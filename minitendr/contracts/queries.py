@@ -27,7 +27,7 @@ from minitendr.pagination import COUNT_LIMIT, Page, Partitions, Sort, first_rows
 from minitendr.permissions import kraj_totals_scope, reads_whole_kraje, subcontract_scope
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory
-from minitendr.reports.models import KrajSpend, SpendSummary
+from minitendr.reports.models import KrajSpend, RegistryPending, SpendSummary
 from minitendr.reports.summary import dialect_name, year_of
 
 # The list's filters, all optional and combinable, kept in the URL (and in the pages' links).
@@ -277,20 +277,18 @@ OLDEST_FIRST = Sort((SIGNED, ID))
 
 
 def registry_overview(user: User) -> RegistryOverview:
-    """The sub-contracts ``user`` may see that still wait for publishing, per kraj and per ORP. The
-    sums read the partial index of the pending ones (a few per cent of all), per ORP, then name them;
-    a kraj's are its ORPs' added up."""
+    """The sub-contracts ``user`` (an official) may see that still wait for publishing, per kraj and
+    per ORP. The sums are the running totals per ORP (``RegistryPending``: a row per ORP with any,
+    whatever the country's size), named; a kraj's are its ORPs' added up."""
     pending = sa.and_(SubContract.registry_pending, subcontract_scope(user))
-    grouped = (
-        sa.select(SubContract.orp_id, sa.func.count().label("count"), sa.func.sum(SubContract.value).label("value"))
-        .where(pending)
-        .group_by(SubContract.orp_id)
-        .subquery()
-    )
+    # Officials see whole ORPs (a provider, who sees its own sub-contracts, does not follow the register).
+    scope = sa.false() if user.role is Role.PROVIDER else subcontract_scope(user, RegistryPending)
     rows = db.session.execute(
-        sa.select(Kraj.name, Orp.name, grouped.c.count, grouped.c.value)
-        .join(Orp, Orp.id == grouped.c.orp_id)
+        sa.select(Kraj.name, Orp.name, RegistryPending.count, RegistryPending.value)
+        .select_from(RegistryPending)
+        .join(Orp, Orp.id == RegistryPending.orp_id)
         .join(Kraj, Kraj.id == Orp.kraj_id)
+        .where(scope)
         .order_by(Kraj.name, Orp.name)
     )
     per_orp = [Pending(kraj, orp, count, to_money(value)) for kraj, orp, count, value in rows]

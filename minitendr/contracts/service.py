@@ -319,8 +319,12 @@ def record_registry(
     source: str = "zadáno ručně",
 ) -> None:
     """Where and when the contract was published in the register of contracts: typed by its OSPOD or
-    kraj, or read from the register's answer (``source`` says which, in the audit trail)."""
+    kraj, or read from the register's answer (``source`` says which, in the audit trail). Under the
+    sub-contract's lock: two records at once must not both take it off what awaits publishing."""
+    subcontract = lock(subcontract)
     subcontract.record_publication(registry_id, published_on, version)
+    db.session.flush()
+    summary.registry_recorded(subcontract)
     record(
         "subcontract.registry_published",
         subcontract,

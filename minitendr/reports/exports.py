@@ -10,7 +10,7 @@ import codecs
 import csv
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
 
 import sqlalchemy as sa
 import xlsxwriter
@@ -118,9 +118,12 @@ def excel_rows(filters: Filters, user: User) -> Iterator[sa.Row]:
     """The detail rows as Excel stores them: numbers as doubles and dates as serial days, straight from
     the database (Excel holds doubles anyway; the exact totals come from the SQL sums)."""
     drawn = drawn_per_subcontract()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
 
     def as_float(column):
-        return sa.type_coerce(column, sa.Float)
+        # PostgreSQL makes the double itself (float8), which the driver hands over as it is; a numeric
+        # would come as a Decimal to be converted, cell by cell. SQLite gives its doubles and integers.
+        return sa.cast(column, sa.Float) if postgres else sa.type_coerce(column, sa.Float)
 
     stmt = (
         _detail_select(
@@ -137,7 +140,8 @@ def excel_rows(filters: Filters, user: User) -> Iterator[sa.Row]:
         .outerjoin(drawn, drawn.c.subcontract_id == SubContract.id)
         .where(*service.subcontract_conditions(filters, user))
     )
-    return db.session.execute(stmt)
+    # Core on the session's connection: the ORM would only wrap each row again.
+    return db.session.connection().execute(stmt)
 
 
 def _float(value: Decimal) -> float:
@@ -359,7 +363,7 @@ def _sql_date(column) -> sa.ColumnElement[str]:
 
 def csv_rows(filters: Filters, user: User) -> sa.CursorResult:
     """The detail rows as the CSV cells themselves: every value already text in its Czech form, made by
-    the database, so the rows go from the cursor to the writer untouched."""
+    the database, so the rows go from the cursor to the writer untouched (PostgreSQL)."""
     drawn = drawn_per_subcontract()
     status = sa.case({s.value: s.label for s in SubContractStatus}, value=sa.type_coerce(SubContract.status, sa.String))
     stmt = (
@@ -381,6 +385,113 @@ def csv_rows(filters: Filters, user: User) -> sa.CursorResult:
     return db.session.connection().execute(stmt)
 
 
+class _Memo(dict):
+    """``make(key)`` for each key, made once."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
+def _czech_day(iso: str) -> str:
+    """``2026-03-05`` (as SQLite keeps a date) as ``5.3.2026``."""
+    return f"{int(iso[8:10])}.{int(iso[5:7])}.{iso[:4]}"
+
+
+def _czech_amount(value: int | float) -> str:
+    """An amount as SQLite hands it over — a whole one as an integer, another as a double — with two
+    places and a decimal comma: what ``_sql_money`` makes of it (a double holds the 14 digits of an
+    amount, and ``%.2f`` rounds it to the haléř it is)."""
+    if isinstance(value, int):
+        return f"{value},00"
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _sqlite_csv_batches(filters: Filters, user: User) -> Iterator[list[tuple]]:
+    """The rows of ``csv_rows`` on SQLite, in batches, made here rather than by SQLite (whose functions
+    cost more per cell than the writer itself): the names from the few hundred kraje, ORP, categories,
+    service types and the providers, read once and guarded once; each date and status once; the
+    amounts by ``_czech_amount``. The rows straight from the driver's cursor."""
+    drawn = drawn_per_subcontract()
+
+    def raw(column, kind=sa.String):
+        return sa.type_coerce(column, kind)  # as the driver gives it: no conversion per value
+
+    stmt = (
+        sa.select(
+            SubContract.number,
+            SubContract.orp_id,
+            SubContract.category_id,
+            SubContract.service_type_id,
+            SubContract.provider_id,
+            *(raw(column) for column in (SubContract.signed_on, SubContract.start_date, SubContract.end_date)),
+            *(raw(column, sa.Float) for column in (SubContract.units, SubContract.unit_price, SubContract.value)),
+            raw(sa.func.coalesce(drawn.c.drawn, 0), sa.Float),
+            raw(SubContract.status),
+        )
+        .outerjoin(drawn, drawn.c.subcontract_id == SubContract.id)
+        .where(*service.subcontract_conditions(filters, user))
+        .order_by(SubContract.id)
+    )
+    orps = {
+        orp_id: (csv_text(kraj), csv_text(orp))
+        for orp_id, kraj, orp in db.session.execute(sa.select(Orp.id, Kraj.name, Orp.name).join(Kraj))
+    }
+    categories = {
+        id_: csv_text(name) for id_, name in db.session.execute(sa.select(ServiceCategory.id, ServiceCategory.name))
+    }
+    types = {id_: csv_text(name) for id_, name in db.session.execute(sa.select(ServiceType.id, ServiceType.name))}
+    # Every provider (a few thousand nationally): cheaper than finding those of the selection.
+    providers = {
+        id_: (csv_text(name), ico)
+        for id_, name, ico in db.session.execute(sa.select(Provider.id, Provider.name, Provider.ico))
+    }
+    result = db.session.connection().execute(stmt)
+    days, labels = _Memo(_czech_day), {s.value: s.label for s in SubContractStatus}
+    amount = _czech_amount
+    cursor = result.cursor  # the driver's rows as they are: no Row object each
+    try:
+        while batch := cursor.fetchmany(BATCH):
+            yield [
+                (
+                    number,
+                    *orps[orp_id],
+                    categories[category_id],
+                    types[type_id],
+                    *providers[provider_id],
+                    days[signed],
+                    days[start],
+                    days[end],
+                    amount(units),
+                    amount(price),
+                    amount(value),
+                    amount(spent),
+                    labels[status],
+                )
+                for (
+                    number,
+                    orp_id,
+                    category_id,
+                    type_id,
+                    provider_id,
+                    signed,
+                    start,
+                    end,
+                    units,
+                    price,
+                    value,
+                    spent,
+                    status,
+                ) in batch
+            ]
+    finally:
+        result.close()
+
+
 def write_csv(stream: IO[str], filters: Filters, user: User) -> int:
     """The detail rows as CSV for Czech Excel — UTF-8 with BOM, ``;`` between fields, decimal comma,
     CRLF — written to ``stream`` (opened with ``newline=""``) as they come from the cursor; returns
@@ -389,7 +500,12 @@ def write_csv(stream: IO[str], filters: Filters, user: User) -> int:
     writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
     writer.writerow(DETAIL_COLUMNS)
     count = 0
-    for rows in csv_rows(filters, user).partitions():
+    batches = (
+        _sqlite_csv_batches(filters, user)
+        if db.session.get_bind().dialect.name == "sqlite"
+        else csv_rows(filters, user).partitions()
+    )
+    for rows in batches:
         writer.writerows(rows)
         count += len(rows)
     return count

@@ -151,8 +151,9 @@ def reusable(user: User, filters: dict[str, str]) -> ExportJob | None:
 
 
 def dispatch(job_id: str) -> None:
-    """After the commit: run the job where the configuration says."""
+    """After the commit: run the job where the configuration says (and, now and then, the purge)."""
     _hand_over(job_id, run, run_in_thread, "minitendr.reports.jobs.run_in_worker")
+    schedule_purge()
 
 
 def run_in_thread(app: Flask, job_id: str) -> None:
@@ -236,6 +237,7 @@ def claim(key: str, kind: str, scope: str, params: dict[str, str]) -> bool:
 def dispatch_build(key: str) -> None:
     """Build the claimed key's file where the configuration says."""
     _hand_over(key, build, build_in_thread, "minitendr.reports.jobs.build_in_worker")
+    schedule_purge()
 
 
 def build_in_thread(app: Flask, key: str) -> None:
@@ -367,3 +369,69 @@ def purge_old(app: Flask, days: int = 7) -> int:
         area.delete(file_name(export_file.key, export_file.kind))
         db.session.delete(export_file)
     return len(old) + len(files)
+
+
+# --- the purge, scheduled with the export work ----------------------------------------------------
+PURGE_EVERY = dt.timedelta(hours=1)
+PURGE_LOCK = "minitendr:exports:purge"
+_purged_at: dict[int, dt.datetime] = {}
+
+
+def purge(app: Flask, days: int | None = None) -> int:
+    """``purge_old`` (``EXPORT_KEEP_DAYS`` by default) in a transaction of its own; returns how many
+    jobs and files went. The entry point of the CLI's ``minitendr exports purge`` and of the schedule."""
+    with app.app_context():
+        try:
+            removed = purge_old(app, app.config["EXPORT_KEEP_DAYS"] if days is None else days)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    return removed
+
+
+def purge_in_thread(app: Flask) -> None:
+    def run_purge() -> None:
+        try:
+            purge(app)
+        except Exception:  # the next schedule tries again; the export it came with is not affected
+            app.logger.exception("purge of old exports failed")
+
+    _executor(app).submit(run_purge)
+
+
+def purge_in_worker() -> None:
+    """The RQ entry point of the purge."""
+    from minitendr import create_app
+
+    purge(create_app())
+
+
+def schedule_purge() -> None:
+    """With export work handed over: the purge of old export jobs and files, at most once per
+    ``PURGE_EVERY`` — in RQ once for all hosts (a Redis key holds the turn), in a thread once per host
+    (from its first export on).
+    Inline (tests, the command line) nothing is scheduled: ``minitendr exports purge`` is for cron."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    runner = app.config["EXPORT_RUNNER"]
+    if runner == "rq":
+        from redis import Redis
+        from redis.exceptions import RedisError
+        from rq import Queue
+
+        from minitendr.config import REDIS_TIMEOUTS
+
+        try:
+            redis = Redis.from_url(app.config["REDIS_URL"], **REDIS_TIMEOUTS)
+            if redis.set(PURGE_LOCK, clock.now().isoformat(), nx=True, ex=int(PURGE_EVERY.total_seconds())):
+                Queue("minitendr", connection=redis).enqueue("minitendr.reports.jobs.purge_in_worker")
+            return
+        except RedisError:
+            app.logger.warning("Redis unreachable: the purge of old exports runs in a thread of this host")
+    elif runner != "thread":
+        return
+    # A host counts from its first export: it purges an hour after it, and every hour of exports after.
+    last = _purged_at.setdefault(id(app), clock.now())
+    if clock.now() - last >= PURGE_EVERY:
+        _purged_at[id(app)] = clock.now()
+        purge_in_thread(app)

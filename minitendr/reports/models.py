@@ -212,6 +212,37 @@ class FrameworkSpend(Model):
     __table_args__ = (sa.CheckConstraint("committed >= 0 AND drawn >= 0", name="not_negative"),)
 
 
+class ProviderTotal(Model):
+    """Per provider, over every kraj, category and year: ``ProviderSpend`` summed — the national
+    dashboard's ranking of providers, its largest read first from the index on the value."""
+
+    __tablename__ = "spend_provider_total"
+
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), primary_key=True)
+    contracts: Mapped[int] = mapped_column(default=0)
+    contracted: Mapped[money] = mapped_column(default=0)
+    drawn: Mapped[money] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.CheckConstraint("contracts >= 0 AND contracted >= 0 AND drawn >= 0", name="not_negative"),
+        sa.Index("ix_spend_provider_total_contracted", "contracted", "provider_id"),
+    )
+
+
+class RegistryPending(Model):
+    """Per ORP: the sub-contracts that must be published in the register of contracts and are not yet
+    (``SubContract.registry_pending``), how many and their value — the register page's sums. An ORP
+    with none has no row."""
+
+    __tablename__ = "registry_pending"
+
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    value: Mapped[money] = mapped_column(default=0)
+
+    __table_args__ = (sa.CheckConstraint("count >= 0 AND value >= 0", name="not_negative"),)
+
+
 class ProviderCompetition(Model):
     """Per provider, ORP, category and year of publication (UTC): the decided minitenders the provider
     bid in (a live bid), the live bids they were decided on, those decided on a single bid (its own)

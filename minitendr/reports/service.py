@@ -50,6 +50,7 @@ from minitendr.reports.models import (
     ProviderAwardDuration,
     ProviderCompetition,
     ProviderSpend,
+    ProviderTotal,
     SpendMonth,
     SpendSummary,
 )
@@ -218,6 +219,7 @@ def _grouped(
     totals: Spend,
     names: tuple[type, ...],
     by_value: bool = False,
+    limit: int | None = None,
 ) -> Sequence[sa.Row]:
     """Sub-contracts, contracted value and drawn grouped by ``group_by`` (ordered by it, or by the
     value, largest first), the ``names`` (Kraj, Orp, ServiceCategory, Provider) joined for the columns:
@@ -243,7 +245,10 @@ def _grouped(
     if Provider in names:
         stmt = stmt.join(Provider, Provider.id == spend.provider_id)
     order_by = [sa.desc("value"), *group_by] if by_value else group_by
-    return db.session.execute(stmt.where(*conditions).group_by(*group_by).order_by(*order_by)).all()
+    stmt = stmt.where(*conditions).group_by(*group_by).order_by(*order_by)
+    if limit is not None:
+        stmt = stmt.add_columns(sa.func.count().over().label("groups")).limit(limit)
+    return db.session.execute(stmt).all()
 
 
 def matrix(filters: Filters, user: User) -> list[dict]:
@@ -344,6 +349,41 @@ def per_provider(filters: Filters, user: User) -> list[dict]:
         {"ico": r.ico, "provider": r.name, "count": r.count, "value": _money(r.value), "drawn": _money(r.drawn)}
         for r in rows
     ]
+
+
+TOP_PROVIDERS = 100
+
+
+def top_providers(filters: Filters, user: User, limit: int = TOP_PROVIDERS) -> tuple[list[dict], int]:
+    """The first ``limit`` of ``per_provider`` (the largest contracted value first) and how many
+    providers it has in all: nationally without filters from the totals per provider, read in the order
+    of their index; otherwise grouped as ``per_provider`` groups them, counted in the same statement."""
+    unfiltered = not (filters.kraj or filters.orp or filters.category or filters.provider or filters.year)
+    if unfiltered and reads_nationally(user):
+        total = ProviderTotal
+        stmt = (
+            sa.select(
+                Provider.ico,
+                Provider.name,
+                total.contracts.label("count"),
+                total.contracted.label("value"),
+                total.drawn.label("drawn"),
+            )
+            .join(Provider, Provider.id == total.provider_id)
+            .order_by(total.contracted.desc(), Provider.ico, Provider.name)
+            .limit(limit)
+        )
+        rows: Sequence[Any] = db.session.execute(stmt).all()
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(total)) or 0
+    else:
+        names = [Provider.ico, Provider.name]
+        rows = _grouped(names, names, filters, user, ProviderSpend, (Provider,), by_value=True, limit=limit)
+        count = rows[0].groups if rows else 0
+    providers = [
+        {"ico": r.ico, "provider": r.name, "count": r.count, "value": _money(r.value), "drawn": _money(r.drawn)}
+        for r in rows
+    ]
+    return providers, count
 
 
 def monthly(filters: Filters, user: User) -> list[dict]:
@@ -511,14 +551,16 @@ def filter_choices() -> dict[str, list]:
 
 
 def dashboard(filters: Filters, user: User) -> dict[str, Any]:
-    """Every table of the spend page: kraj × category with totals, per ORP, per provider, per month,
-    and the health of the competition."""
+    """Every table of the spend page: kraj × category with totals, per ORP, the largest providers (and
+    how many there are), per month, and the health of the competition."""
     matrix_rows = matrix(filters, user)
+    providers, provider_count = top_providers(filters, user)
     return {
         "matrix": matrix_rows,
         "totals": totals(matrix_rows),
         "orps": per_orp(filters, user),
-        "providers": per_provider(filters, user),
+        "providers": providers,
+        "provider_count": provider_count,
         "months": monthly(filters, user),
         "health": competition(filters, user),
     }

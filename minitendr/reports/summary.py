@@ -11,8 +11,10 @@ totals always equal a rebuild and the bare aggregates over the records.
 Money is kept per framework × ORP × category × provider × year (``SpendSummary``, read through its
 ORP or provider index when a report is narrowed to one), per ORP × category × year × month
 (``SpendMonth``), per kraj × category × year (``KrajSpend``; with ``OrpSpend``, ``ProviderSpend`` and
-``KrajMonth`` per ORP, per provider and per month besides: the national and kraj views) and per
-framework (``FrameworkSpend``, the ceilings' use). Competition is kept per ORP × category × year
+``KrajMonth`` per ORP, per provider and per month besides: the national and kraj views), per provider
+over everything (``ProviderTotal``, the national ranking) and per framework (``FrameworkSpend``, the
+ceilings' use). What awaits the register of contracts is kept per ORP (``RegistryPending``: moved by
+an award, an amendment across the threshold and a recorded publication). Competition is kept per ORP × category × year
 (``CompetitionSummary``, ``AwardDuration``) and per provider besides (``ProviderCompetition``,
 ``ProviderAwardDuration``); the provider's rows move only at a decision, after the deadline, never
 when it bids.
@@ -27,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from minitendr.bids.models import Bid, BidStatus
-from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract
+from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, DrawdownStatus, SubContract
 from minitendr.db import Model, db
 from minitendr.demands.models import Demand, DemandStatus
 from minitendr.registry.models import Orp
@@ -41,6 +43,8 @@ from minitendr.reports.models import (
     ProviderAwardDuration,
     ProviderCompetition,
     ProviderSpend,
+    ProviderTotal,
+    RegistryPending,
     SpendMonth,
     SpendSummary,
 )
@@ -51,12 +55,14 @@ SUMMARIES: tuple[type[Model], ...] = (
     KrajSpend,
     OrpSpend,
     ProviderSpend,
+    ProviderTotal,
     KrajMonth,
     FrameworkSpend,
     CompetitionSummary,
     AwardDuration,
     ProviderCompetition,
     ProviderAwardDuration,
+    RegistryPending,
 )
 LIVE_BID = Bid.status.not_in([BidStatus.WITHDRAWN, BidStatus.REPLACED])
 SECONDS_PER_TENTH = 8640  # a tenth of a day
@@ -142,18 +148,45 @@ def _spend(
     _add(KrajSpend, kraj, counted, existing)
     _add(OrpSpend, {**kraj, "orp_id": subcontract.orp_id}, counted, existing)
     _add(ProviderSpend, {**kraj, "provider_id": subcontract.provider_id}, counted, existing)
+    _add(ProviderTotal, {"provider_id": subcontract.provider_id}, counted, existing)
     _add(KrajMonth, {**kraj, "month": f"{month:%Y-%m}"}, amounts, existing)
     framework = {"committed": amounts["contracted"], "drawn": amounts["drawn"]}
     _add(FrameworkSpend, {"framework_id": subcontract.framework_id}, framework, existing)
 
 
+def _pending(subcontract: SubContract, count: int, value: Decimal, existing: bool) -> None:
+    """Add to the ORP's sub-contracts awaiting the register of contracts; an ORP left with none loses
+    its row (as a rebuild has none for it)."""
+    _add(RegistryPending, {"orp_id": subcontract.orp_id}, {"count": count, "value": Decimal(value)}, existing)
+    if count < 0:
+        db.session.execute(
+            sa.delete(RegistryPending).where(RegistryPending.orp_id == subcontract.orp_id, RegistryPending.count == 0)
+        )
+
+
 def subcontract_signed(subcontract: SubContract) -> None:
     _spend(subcontract, subcontract.signed_on, contracts=1, contracted=subcontract.value)
+    if subcontract.registry_pending:
+        _pending(subcontract, 1, subcontract.value, existing=False)
 
 
 def value_amended(subcontract: SubContract, difference: Decimal) -> None:
-    """An amendment's change of value counts in the month the sub-contract was signed."""
+    """An amendment's change of value counts in the month the sub-contract was signed; it may also
+    bring the sub-contract over the register's threshold, or under it, or change what awaits it."""
     _spend(subcontract, subcontract.signed_on, contracted=difference, existing=True)
+    unpublished = subcontract.registry_id is None
+    old_value = subcontract.value - difference
+    was = unpublished and old_value > REGISTRY_THRESHOLD
+    now = unpublished and subcontract.value > REGISTRY_THRESHOLD
+    if was or now:
+        count = int(now) - int(was)
+        value = (subcontract.value if now else Decimal(0)) - (old_value if was else Decimal(0))
+        _pending(subcontract, count, value, existing=was)
+
+
+def registry_recorded(subcontract: SubContract) -> None:
+    """Its publication in the register of contracts is recorded: it no longer awaits it."""
+    _pending(subcontract, -1, -subcontract.value, existing=True)
 
 
 def drawdown_confirmed(drawdown: Drawdown) -> None:
@@ -269,7 +302,10 @@ def award_durations(dialect: str, *key) -> sa.Select:
 
 # --- computed afresh -----------------------------------------------------------------------------
 def rebuild_statements(dialect: str, models: tuple[type[Model], ...] = SUMMARIES) -> list[sa.Executable]:
-    """Empty the summaries ``models`` (all by default) and fill them from the records, in SQL."""
+    """Empty the summaries ``models`` (all by default) and fill them from the records, in SQL: the finest
+    money totals (``SpendSummary``, ``SpendMonth``) and the competition from the records themselves,
+    the coarser money totals (per kraj, ORP, provider, framework, kraj and month) from the finest —
+    so a rebuild of a coarser one alone trusts the finest as they stand."""
     signed_year = year_of(SubContract.signed_on, dialect)
     confirmed = (
         sa.select(Drawdown.subcontract_id, Drawdown.period, Drawdown.amount)
@@ -295,21 +331,39 @@ def rebuild_statements(dialect: str, models: tuple[type[Model], ...] = SUMMARIES
     spend = money_by(
         SubContract.framework_id, SubContract.orp_id, SubContract.category_id, SubContract.provider_id, signed_year
     )
-    kraj = money_by(Orp.kraj_id, SubContract.category_id, signed_year).join(Orp, Orp.id == SubContract.orp_id)
-    orp = money_by(Orp.kraj_id, SubContract.orp_id, SubContract.category_id, signed_year).join(
-        Orp, Orp.id == SubContract.orp_id
-    )
-    provider = money_by(Orp.kraj_id, SubContract.category_id, signed_year, SubContract.provider_id).join(
-        Orp, Orp.id == SubContract.orp_id
-    )
-    framework = (
-        sa.select(
-            SubContract.framework_id,
-            sa.func.sum(SubContract.value),
-            sa.func.coalesce(sa.func.sum(drawn.c.drawn), 0),
+
+    # The coarser money totals are sums of the finer ones (SpendSummary, SpendMonth: a few thousand
+    # rows each), never a second pass over the sub-contracts and drawdowns; they are filled after them.
+    def totals_by(*key) -> sa.Select:
+        return (
+            sa.select(
+                *key,
+                sa.func.sum(SpendSummary.contracts),
+                sa.func.sum(SpendSummary.contracted),
+                sa.func.sum(SpendSummary.drawn),
+            )
+            .select_from(SpendSummary)
+            .join(Orp, Orp.id == SpendSummary.orp_id)
+            .group_by(*key)
         )
-        .outerjoin(drawn, drawn.c.subcontract_id == SubContract.id)
-        .group_by(SubContract.framework_id)
+
+    kraj = totals_by(Orp.kraj_id, SpendSummary.category_id, SpendSummary.year)
+    orp = totals_by(Orp.kraj_id, SpendSummary.orp_id, SpendSummary.category_id, SpendSummary.year)
+    provider = totals_by(Orp.kraj_id, SpendSummary.category_id, SpendSummary.year, SpendSummary.provider_id)
+    provider_total = sa.select(
+        SpendSummary.provider_id,
+        sa.func.sum(SpendSummary.contracts),
+        sa.func.sum(SpendSummary.contracted),
+        sa.func.sum(SpendSummary.drawn),
+    ).group_by(SpendSummary.provider_id)
+    framework = sa.select(
+        SpendSummary.framework_id, sa.func.sum(SpendSummary.contracted), sa.func.sum(SpendSummary.drawn)
+    ).group_by(SpendSummary.framework_id)
+    # From the partial index of the pending sub-contracts (a few per cent of them).
+    pending = (
+        sa.select(SubContract.orp_id, sa.func.count(SubContract.id), sa.func.sum(SubContract.value))
+        .where(SubContract.registry_pending)
+        .group_by(SubContract.orp_id)
     )
     month_key = [SubContract.orp_id, SubContract.category_id, signed_year.label("year")]
     moves = sa.union_all(
@@ -325,11 +379,11 @@ def rebuild_statements(dialect: str, models: tuple[type[Model], ...] = SUMMARIES
     ).subquery()
     by_month = [moves.c.orp_id, moves.c.category_id, moves.c.year, moves.c.month]
     month = sa.select(*by_month, sa.func.sum(moves.c.contracted), sa.func.sum(moves.c.drawn)).group_by(*by_month)
-    by_kraj_month = [Orp.kraj_id, moves.c.category_id, moves.c.year, moves.c.month]
+    by_kraj_month = [Orp.kraj_id, SpendMonth.category_id, SpendMonth.year, SpendMonth.month]
     kraj_month = (
-        sa.select(*by_kraj_month, sa.func.sum(moves.c.contracted), sa.func.sum(moves.c.drawn))
-        .select_from(moves)
-        .join(Orp, Orp.id == moves.c.orp_id)
+        sa.select(*by_kraj_month, sa.func.sum(SpendMonth.contracted), sa.func.sum(SpendMonth.drawn))
+        .select_from(SpendMonth)
+        .join(Orp, Orp.id == SpendMonth.orp_id)
         .group_by(*by_kraj_month)
     )
 
@@ -352,7 +406,9 @@ def rebuild_statements(dialect: str, models: tuple[type[Model], ...] = SUMMARIES
             ["kraj_id", "category_id", "year", "provider_id", "contracts", "contracted", "drawn"],
             provider,
         ),
+        ProviderTotal: (["provider_id", "contracts", "contracted", "drawn"], provider_total),
         FrameworkSpend: (["framework_id", "committed", "drawn"], framework),
+        RegistryPending: (["orp_id", "count", "value"], pending),
         CompetitionSummary: (
             ["orp_id", "category_id", "year", "published", "decided", "bids", "single_bid", "unsuccessful"],
             competition,
@@ -367,7 +423,9 @@ def rebuild_statements(dialect: str, models: tuple[type[Model], ...] = SUMMARIES
             provider_durations,
         ),
     }
-    return [sa.delete(model) for model in models] + [sa.insert(model).from_select(*fill[model]) for model in models]
+    # In the order of SUMMARIES: the finer totals first, the coarser are summed from them.
+    ordered = sorted(models, key=SUMMARIES.index)
+    return [sa.delete(model) for model in ordered] + [sa.insert(model).from_select(*fill[model]) for model in ordered]
 
 
 def rebuild(connection: sa.Connection | None = None, models: tuple[type[Model], ...] = SUMMARIES) -> None:
