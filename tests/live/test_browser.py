@@ -145,6 +145,15 @@ def flash(page) -> str:
     return alert.first.inner_text()
 
 
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF, whitespace as single spaces (as a reader copies it out)."""
+    import io
+
+    from pypdf import PdfReader
+
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
+
+
 def test_the_whole_journey(served, browser):
     server = served
     start = dt.date.today() + dt.timedelta(days=7)
@@ -253,6 +262,19 @@ def test_the_whole_journey(served, browser):
     ospod.get_by_role("button", name=re.compile("^Potvrdit")).first.click()
     assert "potvrzeno" in flash(ospod).lower(), ospod.content()
     shot(ospod, "09-drawdown-confirmed")
+
+    # The parties take the documents: the provider its sub-contract, OSPOD the protocol, as real PDFs
+    # whose text names the sub-contract, the minitender and the value.
+    second.goto(subcontract_url)
+    link = second.get_by_role("link", name=re.compile(r"^Dílčí smlouva DS-.*\(PDF\)$"))
+    number = link.inner_text().split()[2]
+    contract = second.context.request.get(link.get_attribute("href"))
+    assert contract.status == 200 and contract.headers["content-type"] == "application/pdf"
+    contract_text = pdf_text(contract.body())
+    assert number in contract_text and money(value).replace("\xa0", " ") in contract_text
+    ospod.goto(f"/demands/{demand_id}")
+    protocol = ospod.context.request.get(ospod.get_by_role("link", name="Protokol (PDF)").get_attribute("href"))
+    assert protocol.status == 200 and number in pdf_text(protocol.body())
 
     # The kraj official sees it in the dashboard and takes the Excel file.
     kraj = log_in(browser, server, "kraj.pak@demo.cz")

@@ -1,5 +1,6 @@
 """The service network's pages in a real browser (Debian's Chromium, Playwright) against gunicorn:
-axe-core finds no accessibility violation on the map (national and a kraj's) and on an ORP page, the
+axe-core finds no accessibility violation on the map (national and a kraj's), an ORP page, the
+catalogue's search and forms, the kraj's model, the outcomes and the registr smluv due list; the
 map's ORPs are links a keyboard reaches, the CSP refuses nothing on them, and the printed page keeps
 the map and drops the switches. axe-core comes inside the axe-playwright-python package (no CDN)."""
 
@@ -119,6 +120,17 @@ def violations(page) -> list[str]:
         ("ospod.cheb@demo.cz", "/network/?metric=value_per_child", 7),
         ("kraj.pak@demo.cz", "/network/orp/5309", 0),
         ("ospod.pardubice@demo.cz", "/network/orp/5309", 0),
+        # The catalogue, the kraj's model, the outcomes and the registr smluv due list.
+        ("ospod.pardubice@demo.cz", "/network/services?orp=5309&need=chovani", 0),
+        ("provider1@demo.cz", "/network/services", 0),
+        ("kraj.pak@demo.cz", "/network/catalogue", 0),
+        ("kraj.pak@demo.cz", "/network/catalogue/new", 0),
+        ("kraj.pak@demo.cz", "/network/catalogue/import", 0),
+        ("kraj.pak@demo.cz", "/network/models/", 0),
+        ("kraj.pak@demo.cz", "/network/models/new", 0),
+        ("kraj.pak@demo.cz", "/outcomes/kraje/CZ053", 0),
+        ("kraj.pak@demo.cz", "/outcomes/follow-ups/CZ053", 0),
+        ("kraj.pak@demo.cz", "/subcontracts/registry/due", 0),
     ],
 )
 def test_the_network_pages_pass_axe(served, browser, email, path, paths):
