@@ -518,8 +518,9 @@ def kraj_catalogue(kraj: Kraj, filters: SearchFilters | None = None) -> Page[Cat
     return paginate(_with_details(stmt), BY_NAME, lambda service: (service.name, service.id), count=True)
 
 
-def load(service_id: int) -> CatalogueService | None:
-    return db.session.get(
+def load(service_id: int) -> CatalogueService:
+    """The service with what its pages show; 404 when there is none (or the id cannot be one)."""
+    return db.get_or_404(
         CatalogueService,
         service_id,
         options=[

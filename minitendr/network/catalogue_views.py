@@ -54,8 +54,6 @@ def _load(service_id: int, manage: bool = False) -> CatalogueService:
     """Load, then check access: a listed service is everyone's to read; one switched off only its
     kraj's keeper's (to anyone else it does not exist: 404)."""
     service = catalogue.load(service_id)
-    if service is None:
-        abort(404)
     keeper = can_manage_catalogue(current_user, service.kraj_id)
     if manage:
         ensure(keeper)

@@ -228,7 +228,7 @@ def _positive(name: str, default: int, limit: int | None = None) -> int:
     text = request.args.get(name)
     if text is None or text == "":
         return default
-    if not text.isdigit() or int(text) < 1 or len(text) > 9:
+    if len(text) > 9 or not text.isdigit() or int(text) < 1:
         raise BadRequest(f"Parametr {name} musí být kladné celé číslo.")
     value = int(text)
     if limit is not None and value > limit:

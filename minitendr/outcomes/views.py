@@ -12,7 +12,7 @@ from minitendr.auth.models import Role
 from minitendr.contracts.models import SubContract
 from minitendr.contracts.views import _page as subcontract_page
 from minitendr.db import db
-from minitendr.demands.models import NEEDS
+from minitendr.demands.models import FIRST_YEAR, LAST_YEAR, NEEDS
 from minitendr.forms import required
 from minitendr.outcomes import service
 from minitendr.outcomes.forms import FinalReportForm, FollowUpForm
@@ -87,6 +87,8 @@ def kraj(kraj_code: str):
     kraj = _kraj(kraj_code)
     ensure(can_read_outcome_rates(current_user, kraj))
     year = request.args.get("year", type=int)
+    if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+        abort(400, description=f"Rok musí být mezi {FIRST_YEAR} a {LAST_YEAR}.")
     cells = service.combine(service.rates(kraj=kraj, year=year), "orp_name", "orp_code", "need")
     providers = service.provider_rates(kraj, year=year) if can_compare_providers(current_user, kraj) else None
     return render_template("outcomes/kraj.html", kraj=kraj, year=year, cells=cells, providers=providers, needs=NEEDS)
