@@ -31,6 +31,8 @@ from minitendr.bids import service as bids
 from minitendr.contracts.service import confirm_drawdown, report_drawdown
 from minitendr.db import db
 from minitendr.demands import evaluation
+from minitendr.documents import service as documents
+from minitendr.network.models import CatalogueService, NetworkModel
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.reports import jobs, summary
 from tests.conftest import MONDAY, Personas, log_in
@@ -89,6 +91,10 @@ def scenario(personas, kraj_pak) -> Scenario:
     open_demand = make_demand(personas.ospod, publish=True, estimated_max_value=Decimal("30000.00"))
     # Following a notification marks it read; read them all now, so that following one changes nothing.
     db.session.execute(sa.update(Notification).values(read_at=MONDAY))
+    # The decided minitender's documents, issued now as the award does in a request (the first download
+    # would issue them, and the pages listing them would change between the stages for that alone).
+    documents.issue_decision_documents(past)
+    documents.issue_subcontract_documents(subcontract)
     db.session.commit()
     return Scenario(personas, open_demand, past, past_bids, subcontract)
 
@@ -122,11 +128,24 @@ def _path_values(scenario: Scenario, persona: str) -> dict[str | tuple[str, ...]
         "subcontract_id": [scenario.subcontract.id],
         "service_type_id": [scenario.open_demand.service_type_id],
         "code": [scenario.open_demand.orp.kraj.code],
+        "kraj_code": [scenario.open_demand.orp.kraj.code],
+        # The sub-contract has no amendment yet: the amendment routes answer the same 404 throughout.
+        "amendment_id": [1],
+        "seq": [1],
+        # The service network: the kraj's model and the catalogue (the bidder's entry as a party is
+        # public; nothing there may move when it bids).
+        "model_id": [_first(NetworkModel.id) or 1],
+        "service_id": [_first(CatalogueService.id) or 1],
+        "service_uuid": [_first(CatalogueService.uuid) or "00000000-0000-0000-0000-000000000000"],
         # The persona's own newest notification (if any) and the bidder's.
         "notification_id": [*(_latest_notification(user) if user else []), *_latest_notification(p.provider)],
         # An export of the persona's own, made now (its id differs each time and is normalised).
         "job_id": [_export_job(user) if user else "00000000-0000-0000-0000-000000000000"],
     }
+
+
+def _first(column):
+    return db.session.scalars(sa.select(column).order_by(column).limit(1)).first()
 
 
 def _export_job(user) -> str:
