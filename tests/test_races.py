@@ -24,6 +24,24 @@ from tests.conftest import PG_URL, config_for_tests
 from tests.factories import ProviderFactory, make_framework, seat_committee
 
 RACE_TABLES = (
+    # What the features since keep beside the records (documents, committees, outcomes, catalogue
+    # entries of framework parties, the network's and the register's running totals).
+    "outcome_need",
+    "document",
+    "outcome",
+    "final_report",
+    "outcome_summary",
+    "provider_outcome_summary",
+    "bid_assessment",
+    "committee_member",
+    "catalogue_orp",
+    "catalogue_need",
+    "catalogue_service",
+    "network_summary",
+    "network_orp_summary",
+    "network_duration",
+    "registry_pending",
+    "spend_provider_total",
     "spend_summary",
     "spend_month",
     "competition_summary",
