@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -181,7 +181,9 @@ def register_security_headers(app: Flask) -> None:
         path_values = [value for value in (request.view_args or {}).values() if isinstance(value, str)]
         values = [*request.args.values(), *request.form.values(), *path_values]
         if any("\x00" in value for value in values):
-            abort(400)
+            from minitendr.home.errors import ForbiddenCharacter
+
+            raise ForbiddenCharacter()
 
     @app.after_request
     def add_headers(response):

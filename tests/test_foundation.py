@@ -244,6 +244,7 @@ def test_text_with_nul_characters_is_a_400_not_a_database_error(login, personas)
     client = login(personas.admin)
     response = client.post("/providers/new", data={"ico": "00216208", "name": "Poradna\x00", "active": "y"})
     assert response.status_code == 400
+    assert "nepovolený znak (NUL)" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(Provider).where(Provider.ico == "00216208")) is None
     assert client.get("/reports/spend?kraj=CZ\x00").status_code == 400
     # … and in a path: an export job's id is text (Hypothesis found this one on PostgreSQL).

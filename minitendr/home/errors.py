@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from minitendr.db import db
 from minitendr.pagination import BadCursor
@@ -19,6 +19,12 @@ MESSAGES = {
     500: ("Chyba serveru", "Něco se pokazilo na naší straně. Chyba byla zaznamenána; zkuste to prosím znovu."),
     503: ("Služba nedostupná", "Služba je dočasně nedostupná. Zkuste to prosím za chvíli."),
 }
+
+
+class ForbiddenCharacter(BadRequest):
+    """A NUL character in a query, form or path value: no text a person types contains one."""
+
+    description = "Zadaný text obsahuje nepovolený znak (NUL). Odstraňte jej a zkuste to znovu."
 
 
 def wants_json() -> bool:
@@ -45,7 +51,8 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(BadCursor)
-    def bad_cursor(error: BadCursor):
+    @app.errorhandler(ForbiddenCharacter)
+    def bad_cursor(error: BadCursor | ForbiddenCharacter):
         return render_error(400, error.description)
 
     @app.errorhandler(HTTPException)
