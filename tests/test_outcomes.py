@@ -541,3 +541,35 @@ def test_the_demo_has_outcomes_on_ended_subcontracts_only_and_its_totals_hold(de
     from minitendr.seeding.outcomes import seed_outcomes
 
     assert seed_outcomes() == {"outcomes": 0}
+
+
+def test_outcome_rates_join_the_coverage_figures_and_the_map(login, personas, four_outcomes):
+    """The network's cells carry the outcomes of their ORP × area (equal to the records), the map and
+    its table switch to the share of met outcomes, and an ORP with none reads "bez údaje"."""
+    from xml.etree import ElementTree
+
+    from minitendr.network import coverage
+
+    cells = coverage.cells(coverage.NetworkFilters(), personas.kraj)
+    found = {
+        (c.orp_code, c.need): (c.outcomes.recorded, c.outcomes.met, c.outcomes.partly, c.outcomes.not_met)
+        for c in cells
+        if c.outcomes.recorded
+    }
+    bare = {(orp, need): counts for (orp, need, _category), counts in bare_rates().items() if orp.startswith("53")}
+    assert found == bare  # Pardubický kraj's ORPs only: Cheb is another kraj's
+    # Over all areas an outcome counts in each area it lists: 2 met of 4 in Pardubice.
+    assert coverage.orp_values(cells, "outcomes_met")["5309"] == Decimal("50.0")
+    assert coverage.orp_values(cells, "outcomes_met")["5311"] is None
+    page = login(personas.kraj).get("/network/?metric=outcomes_met&need=uceni").get_data(as_text=True)
+    svg = ElementTree.fromstring(re.search(r"<svg.*?</svg>", page, re.S).group(0))
+    titles = {
+        p.get("data-orp"): p.find("{http://www.w3.org/2000/svg}title").text
+        for p in svg.iter("{http://www.w3.org/2000/svg}path")
+        if p.get("data-orp")
+    }
+    assert titles["5309"] == "Pardubice: Splněné výsledky: 100,0\xa0%"
+    assert titles["5311"] == "Přelouč: Splněné výsledky: bez údaje"
+    orp_page = html.unescape(login(personas.ospod).get("/network/orp/5309").get_data(as_text=True))
+    assert "zaznamenáno 2: splněno 1 (50,0 %), částečně 1, nesplněno 0" in orp_page  # vztahy
+    assert "zaznamenáno 1: splněno 0 (0,0 %), částečně 0, nesplněno 1" in orp_page  # bezpečí

@@ -38,6 +38,8 @@ from minitendr.network.models import (
     NetworkTarget,
     OrpCensus,
 )
+from minitendr.outcomes.models import OutcomeSummary
+from minitendr.outcomes.service import Counts
 from minitendr.permissions import can_read_network, reads_nationally
 from minitendr.registry.models import Kraj, Orp, ServiceCategory
 from minitendr.reports.service import FilterError, OutOfScope
@@ -50,6 +52,7 @@ METRICS: dict[str, str] = {
     "unmet": "Nezadané",
     "single_bid": "S jedinou nabídkou",
     "value": "Hodnota dílčích smluv",
+    "outcomes_met": "Splněné výsledky",
 }
 FILTERS = ("kraj", "orp", "need", "category", "year")
 NEED_ORDER = {code: position for position, code in enumerate(NEED_CODES)}
@@ -151,6 +154,8 @@ class Cell:
     single_bid_share: Decimal | None = None
     shortfall: Decimal = Decimal(0)
     orp_totals: dict[str, Decimal] = field(default_factory=dict)
+    # What the area's sub-contracts achieved: the outcomes OSPOD recorded and how they came out.
+    outcomes: Counts = field(default_factory=Counts)
 
     @property
     def gap(self) -> bool:
@@ -252,6 +257,16 @@ def cells(filters: NetworkFilters, user: User) -> list[Cell]:
         )
     }
     medians = _medians([*narrowed(NetworkDuration), NetworkDuration.need.in_(needs)])
+    outcome_sums = [sa.func.sum(c) for c in (OutcomeSummary.recorded, OutcomeSummary.met)]
+    outcome_sums += [sa.func.sum(c) for c in (OutcomeSummary.partly, OutcomeSummary.not_met)]
+    outcomes = {
+        (orp_id, need): Counts(*(int(v or 0) for v in counts))
+        for orp_id, need, *counts in db.session.execute(
+            sa.select(OutcomeSummary.orp_id, OutcomeSummary.need, *outcome_sums)
+            .where(*narrowed(OutcomeSummary), OutcomeSummary.need.in_(needs))
+            .group_by(OutcomeSummary.orp_id, OutcomeSummary.need)
+        )
+    }
     services = {
         (orp_id, need): (count, capacity)
         for orp_id, need, count, capacity in db.session.execute(
@@ -309,6 +324,7 @@ def cells(filters: NetworkFilters, user: User) -> list[Cell]:
                 goal=target.goal if target else "",
                 children=int(children or 0),
                 orp_totals=orp_totals,
+                outcomes=outcomes.get((orp_id, need), Counts()),
             )
             cell.value_per_child = per_child(cell.value, cell.children)
             _judge(cell, models.get(kraj_id))
@@ -393,7 +409,8 @@ def gaps(cells: list[Cell]) -> list[Cell]:
 def orp_values(cells: list[Cell], metric: str) -> dict[str, Decimal | None]:
     """Per ORP code, the metric for the map over the areas in ``cells``: with one area its own figure;
     over several, the ORP's own minitender totals (each minitender once), the services meeting any of
-    the areas counted per area, and the number of gaps."""
+    the areas counted per area, the number of gaps, and the share of met outcomes over the areas (an
+    outcome counts in each area its demand lists, as on the ORP page)."""
     if metric not in METRICS:
         raise FilterError(f"Neznámý ukazatel „{metric}“.", field="metric")
     by_orp: dict[str, list[Cell]] = {}
@@ -406,6 +423,8 @@ def orp_values(cells: list[Cell], metric: str) -> dict[str, Decimal | None]:
             values[code] = Decimal(sum(c.gap for c in group))
         elif metric == "services":
             values[code] = Decimal(sum(c.services for c in group))
+        elif metric == "outcomes_met":
+            values[code] = sum((c.outcomes for c in group), Counts()).met_share
         elif metric == "value_per_child":
             value = one.value if one else group[0].orp_totals.get("value", Decimal(0))
             values[code] = per_child(value, group[0].children)

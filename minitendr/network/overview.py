@@ -36,6 +36,7 @@ LETTERS = (
 RANK = {letter: rank for rank, letter in enumerate(LETTERS)}
 PLAIN = str.maketrans("áéěíóúůýďťň", "aeeiouuydtn")
 MONEY_METRICS = frozenset({"value", "value_per_child"})
+PERCENT_METRICS = frozenset({"outcomes_met"})
 FIGURES = ("published", "awarded", "unmet", "single_bid", "value")
 
 
@@ -67,6 +68,8 @@ def show(value: Decimal | int | None, metric: str) -> str:
         return "–"
     if metric in MONEY_METRICS:
         return f"{Decimal(value):,.2f}".replace(",", "\xa0").replace(".", ",") + "\xa0Kč"
+    if metric in PERCENT_METRICS:
+        return f"{Decimal(value):.1f}".replace(".", ",") + "\xa0%"
     return f"{Decimal(value):,.0f}".replace(",", "\xa0")
 
 

@@ -13,7 +13,6 @@ from minitendr.auth.models import Role
 from minitendr.db import db
 from minitendr.demands.models import NEEDS
 from minitendr.network import coverage, overview, svgmap
-from minitendr.outcomes import service as outcome_rates
 from minitendr.permissions import (
     EVERYONE,
     can_manage_network,
@@ -113,9 +112,7 @@ def orp(code: str):
         overall=overall,
         providers=overview.active_providers(place),
         # What the sub-contracts achieved, per needs area (an outcome counts in every area its demand lists).
-        outcomes={
-            need: counts for (need,), counts in outcome_rates.combine(outcome_rates.rates(orp=place), "need").items()
-        },
+        outcomes={cell.need: cell.outcomes for cell in cells if cell.outcomes.recorded},
         children=cells[0].children if cells else 0,
         may_manage=can_manage_network(current_user, place.kraj),
     )
