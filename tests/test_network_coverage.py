@@ -282,3 +282,6 @@ def test_the_national_figures_take_a_constant_number_of_statements(personas, sta
     with statements() as more:
         coverage.cells(coverage.NetworkFilters(year=2026, need="bezpeci"), personas.kraj)
     assert len(few) == len(more) <= 8
+    with statements() as fewer:
+        coverage.cells(coverage.NetworkFilters(), personas.ministry, medians=False)
+    assert len(fewer) == len(few) - 1  # the map leaves out the medians it does not show

@@ -215,8 +215,10 @@ def models_in_force(kraj_ids: set[int], year: int | None) -> dict[int, NetworkMo
     return found
 
 
-def cells(filters: NetworkFilters, user: User) -> list[Cell]:
-    """Every ORP × needs area in the user's scope and the filters, ordered by ORP name and area order."""
+def cells(filters: NetworkFilters, user: User, *, medians: bool = True) -> list[Cell]:
+    """Every ORP × needs area in the user's scope and the filters, ordered by ORP name and area order.
+    Without ``medians`` the working days to award are left out: the map does not show them, and read
+    from their histogram they are the dearest figure of a national page."""
     in_scope = _scope_orps(filters, user)
     orps = db.session.execute(
         sa.select(Orp.id, Orp.code, Orp.name, Orp.kraj_id, Kraj.code, Kraj.name, OrpCensus.children_0_14)
@@ -256,7 +258,7 @@ def cells(filters: NetworkFilters, user: User) -> list[Cell]:
             .group_by(NetworkOrpSummary.orp_id)
         )
     }
-    medians = _medians([*narrowed(NetworkDuration), NetworkDuration.need.in_(needs)])
+    durations = _medians([*narrowed(NetworkDuration), NetworkDuration.need.in_(needs)]) if medians else {}
     outcome_sums = [sa.func.sum(c) for c in (OutcomeSummary.recorded, OutcomeSummary.met)]
     outcome_sums += [sa.func.sum(c) for c in (OutcomeSummary.partly, OutcomeSummary.not_met)]
     outcomes = {
@@ -315,7 +317,7 @@ def cells(filters: NetworkFilters, user: User) -> list[Cell]:
                 unmet=int(unmet or 0),
                 single_bid=int(single_bid or 0),
                 value=to_money(value or 0),
-                median_days=medians.get((orp_id, need)),
+                median_days=durations.get((orp_id, need)),
                 services=int(count),
                 capacity=Decimal(capacity or 0),
                 model_minimum=target.minimum_services if target else None,

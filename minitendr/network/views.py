@@ -65,7 +65,7 @@ def index():
         abort(403)
     except FilterError as error:
         return render_template("network/index.html", problem=error.message, problem_field=error.field, **page), 400
-    cells = coverage.cells(filters, current_user)
+    cells = coverage.cells(filters, current_user, medians=False)
     own = _own_orp()
     rows = overview.orp_rows(cells, first=own)
     orp_url = _orp_url()
