@@ -36,6 +36,9 @@ FILES = re.compile(r"\.(xlsx|csv|pdf|zip|xml|json)$|/download$|/open-data/|/hsds
 # A path's kind: its numbers and codes made placeholders (one object of each kind is enough).
 KIND = re.compile(r"\b(\d+|[0-9a-f]{8}-[0-9a-f-]{27}|CZ0\d\d[0-9A-Z]?)\b")
 PAGES_PER_ROLE = 40
+# The phone and print layouts are the templates', the same for every role: each kind of page is laid
+# out once, by the first role that reaches it (axe runs on every page of every role).
+LAID_OUT: set[str] = set()
 
 
 def demo_scenario() -> str:
@@ -185,13 +188,17 @@ def test_every_page_of_every_role_passes_axe_fits_a_phone_and_prints_on_a4(serve
         found = [] if status == 200 else [f"HTTP {status}"]
         if status == 200:
             found += axe_violations(page)
-            found += [f"phone: {w}" for w in too_wide_on_a_phone(page)]
-            found += [f"print: {w}" for w in too_wide_on_paper(page)]
+            if KIND.sub("{}", path) not in LAID_OUT:
+                LAID_OUT.add(KIND.sub("{}", path))
+                found += [f"phone: {w}" for w in too_wide_on_a_phone(page)]
+                found += [f"print: {w}" for w in too_wide_on_paper(page)]
         if found:
             problems[path] = found
             SHOTS.mkdir(parents=True, exist_ok=True)
             name = email.split("@")[0] + "_" + (path.strip("/").replace("/", "_") or "start")
             page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+            with (SHOTS / "problems.txt").open("a") as log:  # read while the crawl goes on
+                log.write(f"{email} {path}: {found}\n")
     page.context.close()
     assert len(visited) >= 8, visited  # the menu's pages at least, and objects of several kinds
     report = "\n".join(f"{path}: {found}" for path, found in problems.items())
@@ -224,7 +231,8 @@ def test_the_trend_charts_amounts_lie_inside_the_chart(served, browser):
     )
     assert len(boxes) >= 2
     assert all(x >= 0 for x, _ in boxes), boxes
-    assert any(re.search(r"\d\xa0\d{3}\xa0\d{3}\xa0Kč", text) for _, text in boxes)  # millions, whole
+    assert all(re.fullmatch(r"\d{1,3}(\xa0\d{3})*\xa0Kč", text) for _, text in boxes), boxes  # whole amounts
+    assert any("\xa0000\xa0Kč" in text for _, text in boxes), boxes  # thousands at least
     page.context.close()
 
 
