@@ -41,10 +41,10 @@ PAGES_PER_ROLE = 40
 LAID_OUT: set[str] = set()
 
 
-def demo_scenario() -> str:
+def demo_scenario() -> dict[str, object]:
     """Awarded minitenders across the country (sub-contracts, drawdowns: the synthetic generator, much
     faster than the pilot's history), the service network, and an export of the ministry's still
-    waiting in the queue (its id)."""
+    waiting in the queue: its id, and an awarded minitender's."""
     from minitendr.auth.models import User
     from minitendr.db import db
     from minitendr.reports import jobs
@@ -52,18 +52,22 @@ def demo_scenario() -> str:
 
     generate(300, seed=5)
     network_scenario()
+    from minitendr.contracts.models import SubContract
+
     ministry = db.session.scalars(sa.select(User).where(User.email == "mpsv@demo.cz")).one()
-    return jobs.start(ministry, {"year": "2014"}, 20000).id
+    awarded = db.session.scalar(sa.select(SubContract.demand_id).order_by(SubContract.id).limit(1))
+    return {"job_id": jobs.start(ministry, {"year": "2014"}, 20000).id, "awarded": awarded}
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     folder = tmp_path_factory.mktemp("crawl")
     with live_database(folder, "crawl") as url:
-        job_id = prepare(url, folder, demo_scenario)
+        made = prepare(url, folder, demo_scenario)
         with Server(url, folder) as server:
             server.database = sa.create_engine(url)
-            server.job_id = job_id
+            server.job_id = made["job_id"]
+            server.awarded = made["awarded"]
             yield server
             server.database.dispose()
 
@@ -220,6 +224,14 @@ def test_the_admins_menu_fits_one_line_at_1440_px_and_its_menus_open(served, bro
     with page.expect_navigation():
         menu.locator("a.dropdown-item", has_text="Uživatelé").click()
     assert page.url.endswith("/admin/users/")
+    page.context.close()
+
+
+def test_an_awarded_minitenders_success_alert_passes_axe(served, browser):
+    page = logged_in(browser, served, "mpsv@demo.cz")
+    page.goto(f"/demands/{served.awarded}")
+    assert page.locator(".alert-success a").count() == 1  # the sub-contract's link on the green alert
+    assert axe_violations(page) == []
     page.context.close()
 
 
