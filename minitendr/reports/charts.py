@@ -110,17 +110,17 @@ def lines(title: str, months: list[str], series: list[tuple[str, list[Decimal | 
         )
     parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#999"/>')
     for j, (name, vs) in enumerate(series):
-        runs: list[list[int]] = []
+        runs: list[list[tuple[int, Decimal]]] = []  # consecutive months with a value
         for i, v in enumerate(vs):
             if v is None:
                 continue
-            if runs and runs[-1][-1] == i - 1:
-                runs[-1].append(i)
+            if runs and runs[-1][-1][0] == i - 1:
+                runs[-1].append((i, v))
             else:
-                runs.append([i])
+                runs.append([(i, v)])
         for run in runs:
             if len(run) > 1:
-                d = " ".join(f"{'M' if n == 0 else 'L'}{x_of(i):.1f},{y_of(vs[i]):.1f}" for n, i in enumerate(run))
+                d = " ".join(f"{'M' if n == 0 else 'L'}{x_of(i):.1f},{y_of(v):.1f}" for n, (i, v) in enumerate(run))
                 parts.append(
                     f'<path class="trend-line" data-series="{j}" d="{d}" fill="none" '
                     f'stroke="{COLOURS[j]}" stroke-width="2"/>'
