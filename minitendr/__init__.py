@@ -82,6 +82,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from minitendr.accessibility.views import bp as accessibility_bp
     from minitendr.auth.views import bp as auth_bp
     from minitendr.auth.views import users_bp
     from minitendr.bids.views import bp as bids_bp
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         hsds_bp,
         network_bp,
         outcomes_bp,
+        accessibility_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -145,7 +147,7 @@ def register_templating(app: Flask) -> None:
     from minitendr.audit.labels import action_label, field_label, value_text
     from minitendr.auth.models import Role
     from minitendr.formatting import FILTERS
-    from minitendr.navigation import navigation
+    from minitendr.navigation import menu, navigation
     from minitendr.permissions import may
 
     app.jinja_env.filters.update(FILTERS)
@@ -156,7 +158,7 @@ def register_templating(app: Flask) -> None:
 
     @app.context_processor
     def inject_navigation() -> dict[str, Any]:
-        return {"navigation": navigation, "unread_notifications": _unread}
+        return {"navigation": navigation, "nav_menu": menu, "unread_notifications": _unread}
 
 
 def _unread() -> int:

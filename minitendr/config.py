@@ -70,6 +70,10 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_I18N_ENABLED": False,  # WTForms' own Czech messages, see forms.CzechForm
         "BOOTSTRAP_SERVE_LOCAL": True,  # no CDN: the application works offline
+        # Who runs the application and answers for its accessibility (the accessibility statement).
+        "ACCESSIBILITY_OPERATOR": os.environ.get("MINITENDR_ACCESSIBILITY_OPERATOR", "Provozovatel aplikace minitendr"),
+        "ACCESSIBILITY_CONTACT": os.environ.get("MINITENDR_ACCESSIBILITY_CONTACT")
+        or os.environ.get("MINITENDR_SMTP_FROM", "minitendr@localhost"),
         "PROXY_FIX_HOPS": int(os.environ.get("MINITENDR_PROXY_HOPS", 0)),
         "DEMO": False,
         "CLI": False,  # the `minitendr` command, not a server: see sealing.check_key

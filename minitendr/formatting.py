@@ -61,4 +61,10 @@ def datetime(value: dt.datetime | None) -> str:
     return format_datetime(value, "d. M. y H:mm", tzinfo=PRAGUE, locale=LOCALE)
 
 
-FILTERS = {"money": money, "number": number, "date_cs": date, "datetime_cs": datetime}
+def month(value: str, short: bool = False) -> str:
+    """A month kept as ``2026-12`` in Czech: ``prosinec 2026`` (``pro 2026`` when ``short``)."""
+    year, number_ = value.split("-")
+    return format_date(dt.date(int(year), int(number_), 1), "LLL y" if short else "LLLL y", locale=LOCALE)
+
+
+FILTERS = {"money": money, "number": number, "date_cs": date, "datetime_cs": datetime, "month_cs": month}

@@ -325,6 +325,8 @@ TABLE = [
     ),
     ("POST", "outcomes.retire_follow_up", "/outcomes/follow-ups/CZ053/999999/retire", expect(403, kraj=404)),
     ("POST", "outcomes.reinstate_follow_up", "/outcomes/follow-ups/CZ053/999999/reinstate", expect(403, kraj=404)),
+    # --- the accessibility statement: public
+    ("GET", "accessibility.statement", "/prohlaseni-o-pristupnosti", expect(200, anonymous=200)),
 ]
 
 # Served by extensions, not by us: static files only.

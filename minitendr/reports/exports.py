@@ -148,16 +148,32 @@ def _float(value: Decimal) -> float:
     return float(value)
 
 
-def _chart(workbook, sheet, kind: str, title: str, categories: int, series, count: int, size: dict, at):
-    """A native Excel chart over ``count`` data rows of ``sheet`` (starting below the header row)."""
+def _chart(
+    workbook,
+    sheet,
+    kind: str,
+    title: str,
+    categories: tuple[int, int],
+    series,
+    count: int,
+    size: dict,
+    at,
+    category_levels: list[list[str]] | None = None,
+):
+    """A native Excel chart over ``count`` data rows of ``sheet`` (starting below the header row). The
+    categories are the columns ``categories`` (first, last): two columns make a two-level axis, e.g. the
+    kraj and the category, so that bars of two kraje in one category are told apart. A sheet written in
+    constant memory cannot be read back, so such levels come along as ``category_levels`` (one list per
+    column) for the chart's cache, which Excel shows until it recalculates."""
     first = HEADER_ROW + 1
     chart = workbook.add_chart({"type": kind})
     for column, name in series:
         chart.add_series(
             {
                 "name": name,
-                "categories": [sheet.name, first, categories, first + count - 1, categories],
+                "categories": [sheet.name, first, categories[0], first + count - 1, categories[1]],
                 "values": [sheet.name, first, column, first + count - 1, column],
+                **({"categories_data": category_levels} if category_levels else {}),
             }
         )
     chart.set_title({"name": title})
@@ -220,12 +236,13 @@ def write_workbook(
             workbook,
             souhrn,
             "bar",
-            "Smluvní hodnota a čerpání",
-            1,
+            "Smluvní hodnota a čerpání podle krajů a kategorií",
+            (0, 1),
             ((3, "Smluvní hodnota"), (4, "Vyčerpáno")),
             len(matrix),
             {"width": 720, "height": 60 + 36 * len(matrix)},
             (1, 6),
+            [[cell["kraj"] for cell in matrix], [cell["category"] for cell in matrix]],
         )
 
     def table(name: str, title_text: str, columns: list[tuple[str, str, object, int]], rows: list[dict]) -> None:
@@ -281,7 +298,7 @@ def write_workbook(
             workbook.get_worksheet_by_name("Podle měsíců"),
             "line",
             "Nasmlouváno a vyčerpáno po měsících",
-            0,
+            (0, 0),
             ((1, "Nasmlouváno"), (2, "Vyčerpáno")),
             len(months),
             {"width": 800, "height": 320},

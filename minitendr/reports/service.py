@@ -287,24 +287,33 @@ def matrix(filters: Filters, user: User) -> list[dict]:
     return result
 
 
-def _ceilings(filters: Filters, user: User) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
-    """Ceilings of the activated frameworks (valid in the filtered year) and what all their
-    sub-contracts commit. Framework money is the contracting authorities' business (``can_see_ceilings``)."""
-    if not can_see_ceilings(user):
-        return {}
+def ceiling_day(filters: Filters) -> dt.date:
+    """The day whose frameworks in force the ceilings are of: today, or the last day of a past year."""
+    today = clock.today()
+    return dt.date(filters.year, 12, 31) if filters.year and filters.year < today.year else today
+
+
+def current_frameworks(filters: Filters, user: User) -> sa.Select:
+    """The frameworks in force on ``ceiling_day`` (activated, valid that day, not terminated before it)
+    in the user's kraje and the filtered kraj and category: (id, kraj code, category code, ceiling).
+    An expired framework and its successor are never added up."""
+    day = ceiling_day(filters)
+    day_over = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), clock.PRAGUE).astimezone(dt.UTC)
     stmt = (
-        sa.select(
-            Kraj.code,
-            ServiceCategory.code,
-            sa.func.sum(FrameworkContract.ceiling),
-            sa.func.coalesce(sa.func.sum(FrameworkSpend.committed), 0),
-        )
-        .select_from(FrameworkContract)
+        sa.select(FrameworkContract.id, Kraj.code, ServiceCategory.code, FrameworkContract.ceiling)
         .join(Kraj, Kraj.id == FrameworkContract.kraj_id)
         .join(ServiceCategory, ServiceCategory.id == FrameworkContract.category_id)
-        .outerjoin(FrameworkSpend, FrameworkSpend.framework_id == FrameworkContract.id)
-        .where(FrameworkContract.status != FrameworkStatus.DRAFT)
-        .group_by(Kraj.code, ServiceCategory.code)
+        .where(
+            FrameworkContract.valid_from <= day,
+            FrameworkContract.valid_to >= day,
+            sa.or_(
+                FrameworkContract.status == FrameworkStatus.ACTIVE,
+                sa.and_(
+                    FrameworkContract.status == FrameworkStatus.TERMINATED,
+                    FrameworkContract.terminated_at >= day_over,
+                ),
+            ),
+        )
     )
     if not reads_nationally(user):
         stmt = stmt.where(FrameworkContract.kraj_id == user.home_kraj_id)
@@ -312,12 +321,38 @@ def _ceilings(filters: Filters, user: User) -> dict[tuple[str, str], tuple[Decim
         stmt = stmt.where(FrameworkContract.kraj_id == filters.kraj.id)
     if filters.category:
         stmt = stmt.where(FrameworkContract.category_id == filters.category.id)
-    if filters.year:
-        stmt = stmt.where(
-            FrameworkContract.valid_from <= dt.date(filters.year, 12, 31),
-            FrameworkContract.valid_to >= dt.date(filters.year, 1, 1),
+    return stmt
+
+
+def _ceilings(filters: Filters, user: User) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+    """Per kraj × category: the ceilings of the frameworks in force (``current_frameworks``) and what
+    of them the sub-contracts within the user's scope and the filters commit (values with amendments)
+    — an ORP's, a provider's or a year's share when the filters narrow the report to one. Whole kraje
+    over all years come from the totals per framework; anything narrower from the sub-contracts of
+    those few frameworks, through their framework index. Framework money is the contracting
+    authorities' business (``can_see_ceilings``)."""
+    if not can_see_ceilings(user):
+        return {}
+    frameworks = db.session.execute(current_frameworks(filters, user)).all()
+    if not frameworks:
+        return {}
+    ids = [row.id for row in frameworks]
+    if _whole_kraje(filters, user) and not filters.year:
+        used = sa.select(FrameworkSpend.framework_id, FrameworkSpend.committed).where(
+            FrameworkSpend.framework_id.in_(ids)
         )
-    return {(k, c): (_money(ceiling), _money(used)) for k, c, ceiling, used in db.session.execute(stmt)}
+    else:
+        used = (
+            sa.select(SubContract.framework_id, sa.func.sum(SubContract.value))
+            .where(SubContract.framework_id.in_(ids), *subcontract_conditions(filters, user))
+            .group_by(SubContract.framework_id)
+        )
+    committed = dict(db.session.execute(used).all())
+    result: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
+    for framework_id, kraj, category, ceiling in frameworks:
+        total, used_total = result.get((kraj, category), (Decimal(0), Decimal(0)))
+        result[(kraj, category)] = (total + ceiling, used_total + _money(committed.get(framework_id)))
+    return {key: (_money(ceiling), _money(used)) for key, (ceiling, used) in result.items()}
 
 
 def per_orp(filters: Filters, user: User) -> list[dict]:

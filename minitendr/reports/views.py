@@ -36,7 +36,15 @@ def spend():
         return render_template("reports/spend.html", problem=problem, **page), 400
     numbers = service.dashboard(filters, current_user)
     figures = charts.spend_charts(numbers["matrix"], numbers["months"])
-    return render_template("reports/spend.html", problem=None, filters=filters, **numbers, **figures, **page)
+    return render_template(
+        "reports/spend.html",
+        problem=None,
+        filters=filters,
+        ceiling_day=service.ceiling_day(filters),
+        **numbers,
+        **figures,
+        **page,
+    )
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
