@@ -8,8 +8,10 @@
     if (!target) {
       return false;
     }
+    // A group of radio buttons or checkboxes is named by its legend, any other field by its label.
+    var group = /^(radio|checkbox)$/.test(target.type || "") ? target.closest("fieldset") : null;
+    var legend = group ? group.querySelector("legend") : null;
     var label = target.id ? document.querySelector('label[for="' + target.id + '"]') : null;
-    var legend = target.closest("fieldset") ? target.closest("fieldset").querySelector("legend") : null;
     (legend || label || target).scrollIntoView();
     target.focus({ preventScroll: true });
     return true;
