@@ -12,7 +12,7 @@ from flask.cli import AppGroup, FlaskGroup
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
-from minitendr import create_app
+from minitendr import create_app, formatting
 from minitendr.auth.models import Role, User
 from minitendr.db import DomainError, db
 from minitendr.sealing import key_beside
@@ -270,7 +270,8 @@ def export_spend(kraj, orp, category, provider, year, output) -> None:
                     output, filters, user, progress=lambda done, _total: bar.update(done - bar.pos)
                 )
             click.echo(
-                f"{int(totals['rows'])} dílčích smluv, hodnota {totals['value']} Kč, vyčerpáno {totals['drawn']} Kč."
+                f"{int(totals['rows'])} dílčích smluv, hodnota {formatting.money(totals['value'])}, "
+                f"vyčerpáno {formatting.money(totals['drawn'])}."
             )
         else:
             raise click.ClickException("Výstup musí končit .xlsx nebo .csv.")

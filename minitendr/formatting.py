@@ -45,6 +45,11 @@ def number(value: Decimal | int | None, digits: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=LOCALE)
 
 
+def points(value: Decimal | int | None) -> str:
+    """An evaluation score: ``64,23 b.``"""
+    return "–" if value is None else number(value, 2) + NBSP + "b."
+
+
 def date(value: dt.date | None) -> str:
     """``23. 11. 2026``"""
     if value is None:

@@ -9,12 +9,13 @@ from typing import TypeVar
 
 from babel.numbers import format_decimal
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, SubmitField, TextAreaField, ValidationError
+from wtforms import DecimalField, SubmitField, TextAreaField, ValidationError, validators
 from wtforms.fields import choices
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import TextInput
 
 from minitendr.db import DomainError
+from minitendr.formatting import number
 from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number
 
 # A select's option: WTForms has it since 3.2, typeshed's stubs (types-WTForms 3.2.1) do not yet.
@@ -112,6 +113,35 @@ class CzechDecimalField(DecimalField):
         except InvalidOperation:
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value.")) from None
+
+
+class NumberRange(validators.NumberRange):
+    """WTForms' range check, its message written the Czech way: ``Číslo musí být v rozmezí 0,01 až
+    10 000 000 000,00 Kč.``, not ``0.01 až 10000000000.`` ``unit`` follows the bounds; an amount in
+    Kč shows its haléře."""
+
+    def __init__(self, min=None, max=None, message: str | None = None, unit: str = ""):
+        super().__init__(min=min, max=max, message=message)
+        self.unit = unit
+
+    def _bound(self, value: Decimal | int) -> str:
+        places = 2 if self.unit == "Kč" else max(0, -Decimal(value).as_tuple().exponent)  # type: ignore[operator]
+        return number(value, places)
+
+    def __call__(self, form, field) -> None:
+        if self.message is not None:
+            return super().__call__(form, field)
+        try:
+            super().__call__(form, field)
+        except ValidationError:
+            unit = f"\u00a0{self.unit}" if self.unit else ""
+            if self.min is not None and self.max is not None:
+                text = f"Číslo musí být v rozmezí {self._bound(self.min)} až {self._bound(self.max)}{unit}."
+            elif self.min is not None:
+                text = f"Číslo musí být alespoň {self._bound(self.min)}{unit}."
+            else:
+                text = f"Číslo může být nejvýše {self._bound(self.max)}{unit}."
+            raise ValidationError(text) from None
 
 
 def no_birth_number(_form, field) -> None:

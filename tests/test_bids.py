@@ -385,8 +385,8 @@ def test_award_creates_the_sub_contract_and_tells_every_bidder(world, personas):
         n.user_id: n.body
         for n in db.session.scalars(sa.select(Notification).where(Notification.title.like("Výsledek%")))
     }
-    assert "cena 60.00 b., kvalita 28.00 b., celkem 88.00 b., pořadí 1" in results[personas.provider.id]
-    assert "cena 48.00 b., kvalita 36.00 b., celkem 84.00 b., pořadí 2" in results[world.b_user.id]
+    assert "cena 60,00\xa0b., kvalita 28,00\xa0b., celkem 88,00\xa0b., pořadí 1" in results[personas.provider.id]
+    assert "cena 48,00\xa0b., kvalita 36,00\xa0b., celkem 84,00\xa0b., pořadí 2" in results[world.b_user.id]
     assert all(f"{personas.provider.provider.name} za 20\xa0000,00\xa0Kč" in body for body in results.values())
 
 

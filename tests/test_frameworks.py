@@ -234,7 +234,7 @@ BAD_TERMS = [
     ({"price_weight": "60", "quality_weight": "30"}, "musí dát dohromady 100 % (teď 90 %)"),
     ({"price_weight": "101", "quality_weight": "-1"}, "Číslo musí být v rozmezí 0 až 100."),
     ({"valid_from": "2027-01-01", "valid_to": "2026-12-31"}, "Konec platnosti nesmí předcházet jejímu začátku."),
-    ({"ceiling": "0"}, "Číslo musí být v rozmezí 0.01 až 10000000000."),
+    ({"ceiling": "0"}, "Číslo musí být v rozmezí 0,01 až 10 000 000 000,00 Kč."),
     ({"ceiling": "-100"}, "Číslo musí být v rozmezí"),
     ({"ceiling": "10 000 000 000,01"}, "Číslo musí být v rozmezí"),
     ({"ceiling": "1000,001"}, "nejvýše na haléře"),
@@ -398,8 +398,9 @@ def test_adding_a_party_twice_shows_the_refusal_at_the_provider_field(login, per
     )
     assert response.status_code == 200  # the framework's page again, not a redirect
     page = response.get_data(as_text=True)
-    assert "Formulář nelze uložit" in page and 'href="#provider"' in page  # the error summary links to the field
-    assert f'<div class="invalid-feedback d-block">{draft.parties[0].provider.name} už je smluvní stranou' in page
+    assert "Formulář obsahuje chyby" in page and 'href="#provider"' in page  # the error summary links to the field
+    message = f'<div class="invalid-feedback d-block" id="provider-error">{draft.parties[0].provider.name} už je'
+    assert message in page
     assert f'value="{since.isoformat()}"' in page  # the date typed is kept
     assert db.session.scalar(sa.select(sa.func.count(FrameworkParty.id))) == 1
 

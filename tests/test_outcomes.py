@@ -202,7 +202,7 @@ def test_a_refused_outcome_comes_back_with_the_message_at_its_field_and_the_inpu
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 200
     assert message in page
-    assert "Formulář nelze uložit" in page
+    assert "Formulář obsahuje chyby" in page
     if field is not None:
         assert message in (message_at(page, field) or "")
     if "note" in posted and len(posted["note"]) < 100:

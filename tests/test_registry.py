@@ -94,7 +94,7 @@ def test_admin_adds_a_service_type_with_a_czech_price(admin_client):
     [
         ({"code": "SAS"}, "Typ služby s kódem SAS už existuje."),
         ({"code": "a b"}, "Kód smí obsahovat jen písmena, číslice a pomlčku."),
-        ({"indicative_unit_price": "-5"}, "Číslo musí být v rozmezí 0 až 10000000."),
+        ({"indicative_unit_price": "-5"}, "Číslo musí být v rozmezí 0,00 až 10\xa0000\xa0000,00\xa0Kč."),
         ({"indicative_unit_price": "abc"}, "Zadejte číslo, například 1 234,50."),
         ({"indicative_unit_price": "NaN"}, "Zadejte číslo, například 1 234,50."),
         ({"unit": ""}, "Toto pole je povinné."),

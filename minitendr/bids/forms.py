@@ -3,16 +3,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wtforms import DateField, IntegerField, MultipleFileField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from minitendr.bids.models import VAT_RATES
-from minitendr.forms import CzechDecimalField, CzechForm, SelectChoice, no_birth_number
+from minitendr.forms import CzechDecimalField, CzechForm, NumberRange, SelectChoice, no_birth_number
 
 
 class BidForm(CzechForm):
     unit_price = CzechDecimalField(
         "Cena za jednotku bez DPH (Kč)",
-        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("10000000"))],
+        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("10000000"), unit="Kč")],
     )
     units = CzechDecimalField(
         "Počet jednotek", validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("100000000"))]

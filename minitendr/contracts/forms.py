@@ -3,17 +3,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wtforms import DateField, MonthField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from minitendr.forms import CzechDecimalField, CzechForm, no_birth_number
+from minitendr.forms import CzechDecimalField, CzechForm, NumberRange, no_birth_number
 
 POSITIVE = NumberRange(min=Decimal("0.01"), max=Decimal("10000000000"))
+POSITIVE_AMOUNT = NumberRange(min=Decimal("0.01"), max=Decimal("10000000000"), unit="Kč")
 
 
 class DrawdownForm(CzechForm):
     period = MonthField("Měsíc", validators=[InputRequired()])
     units = CzechDecimalField("Poskytnuté jednotky", validators=[InputRequired(), POSITIVE])
-    amount = CzechDecimalField("Částka (Kč bez DPH)", validators=[InputRequired(), POSITIVE])
+    amount = CzechDecimalField("Částka (Kč bez DPH)", validators=[InputRequired(), POSITIVE_AMOUNT])
     reason = TextAreaField(
         "Důvod rozdílu (jen když částka neodpovídá jednotkám × ceně)",
         validators=[Optional(), Length(max=1000), no_birth_number],
@@ -22,7 +23,7 @@ class DrawdownForm(CzechForm):
 
 
 class AmendmentForm(CzechForm):
-    new_value = CzechDecimalField("Nová hodnota (Kč bez DPH)", validators=[InputRequired(), POSITIVE])
+    new_value = CzechDecimalField("Nová hodnota (Kč bez DPH)", validators=[InputRequired(), POSITIVE_AMOUNT])
     new_units = CzechDecimalField("Nový počet jednotek", validators=[InputRequired(), POSITIVE])
     new_end_date = DateField("Nový konec plnění", validators=[InputRequired()])
     reason = TextAreaField("Důvod dodatku", validators=[DataRequired(), Length(max=2000), no_birth_number])

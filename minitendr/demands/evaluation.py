@@ -27,6 +27,7 @@ from minitendr.demands import service as demands
 from minitendr.demands.models import Demand
 from minitendr.formatting import datetime as format_datetime
 from minitendr.formatting import money as format_money
+from minitendr.formatting import points
 from minitendr.frameworks import service as frameworks
 from minitendr.network import summary as network_summary
 from minitendr.notifications.service import link, notify, provider_users
@@ -269,8 +270,8 @@ def _tell_bidders(demand: Demand, rows: list[Ranked], winner: Bid | None) -> Non
             own = f"Vaše nabídka byla vyřazena: {bid.excluded_reason}"
         else:
             own = (
-                f"Vaše nabídka: cena {row.price_score} b., kvalita {row.quality_points} b., celkem "
-                f"{row.total_score} b., pořadí {row.rank}."
+                f"Vaše nabídka: cena {points(row.price_score)}, kvalita {points(row.quality_points)}, celkem "
+                f"{points(row.total_score)}, pořadí {row.rank}."
             )
         notify(provider_users([bid.provider_id]), f"Výsledek minitendru {demand.number}", f"{own} {result}", page)
 

@@ -12,11 +12,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from minitendr.demands.models import FIRST_YEAR, LAST_YEAR, NEEDS
-from minitendr.forms import CzechDecimalField, CzechForm, SelectChoice, no_birth_number
+from minitendr.forms import CzechDecimalField, CzechForm, NumberRange, SelectChoice, no_birth_number
 
 
 def sensible_date(_form, field) -> None:
@@ -63,7 +63,7 @@ class DemandForm(CzechForm):
     end_date = DateField("Požadovaný konec", validators=[InputRequired(), sensible_date])
     estimated_max_value = CzechDecimalField(
         "Předpokládaná maximální hodnota (Kč, nepovinné)",
-        validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("10000000000"))],
+        validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("10000000000"), unit="Kč")],
         description="Nabídky nad touto částkou budou odmítnuty.",
     )
     deadline = DateTimeLocalField(

@@ -192,7 +192,8 @@ def invited_providers(demand: Demand) -> list[Provider]:
 
 
 def service_choices() -> tuple[list[Any], list[Any]]:
-    """The demand form's choices: the categories, and the active service types grouped by category.
+    """The demand form's choices: the categories, and the active service types grouped by category,
+    each option naming its category (``data-category``) for static/service-types.js to filter by.
 
     Lists of ``SelectChoice``, which the checker can only see as ``Any``: typeshed's WTForms stubs
     lack the class (``minitendr.forms`` bridges it)."""
@@ -205,5 +206,8 @@ def service_choices() -> tuple[list[Any], list[Any]]:
     )
     return (
         [SelectChoice(c.id, c.name) for c in categories],
-        [SelectChoice(t.id, f"{t.name} ({t.unit})", optgroup=category) for t, category in types],
+        [
+            SelectChoice(t.id, f"{t.name} ({t.unit})", optgroup=category, render_kw={"data-category": t.category_id})
+            for t, category in types
+        ],
     )

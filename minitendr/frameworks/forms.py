@@ -3,9 +3,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from minitendr.forms import CzechDecimalField, CzechForm, no_birth_number
+from minitendr.forms import CzechDecimalField, CzechForm, NumberRange, no_birth_number
 
 
 class FrameworkForm(CzechForm):
@@ -19,7 +19,7 @@ class FrameworkForm(CzechForm):
     valid_to = DateField("Platnost do", validators=[InputRequired()])
     ceiling = CzechDecimalField(
         "Finanční strop (Kč)",
-        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("10000000000"))],
+        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("10000000000"), unit="Kč")],
         description="Nejvýše 10 000 000 000 Kč; součet dílčích smluv jej nikdy nepřekročí.",
     )
     price_weight = IntegerField("Váha ceny (%)", validators=[InputRequired(), NumberRange(min=0, max=100)], default=60)

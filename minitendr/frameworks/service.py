@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from minitendr.audit.service import record
 from minitendr.db import DomainError, db
+from minitendr.formatting import money
 from minitendr.frameworks.models import (
     MAX_CEILING,
     FrameworkContract,
@@ -140,7 +141,7 @@ def update_framework(framework: FrameworkContract, reason: str | None = None, **
             committed = committed_amount(lock(framework.id))
             if values["ceiling"] < committed:
                 raise DomainError(
-                    f"Strop nelze snížit pod částku, kterou už zavazují dílčí smlouvy ({committed} Kč).",
+                    f"Strop nelze snížit pod částku, kterou už zavazují dílčí smlouvy ({money(committed)}).",
                     field="ceiling",
                 )
     for key, (_old, new) in changes.items():

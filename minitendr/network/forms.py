@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from minitendr.demands.forms import CheckboxesField
 from minitendr.demands.models import NEEDS
-from minitendr.forms import CzechDecimalField, CzechForm, SelectChoice, no_birth_number
+from minitendr.forms import CzechDecimalField, CzechForm, NumberRange, SelectChoice, no_birth_number
 from minitendr.network.models import Sector, ServiceForm
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from minitendr.demands.models import NEEDS
-from minitendr.forms import CzechDecimalField, CzechForm, SelectChoice, no_birth_number
+from minitendr.forms import CzechDecimalField, CzechForm, NumberRange, SelectChoice, no_birth_number
 
 PERCENT = [NumberRange(min=Decimal(0), max=Decimal(100), message="Zadejte podíl v procentech, od 0 do 100.")]
 

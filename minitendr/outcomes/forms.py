@@ -46,4 +46,4 @@ class FinalReportForm(CzechForm):
 
 class FollowUpForm(CzechForm):
     label = StringField("Nová položka", validators=[DataRequired(), Length(max=FOLLOW_UP_MAX), no_birth_number])
-    submit = SubmitField("Přidat")
+    submit = SubmitField("Přidat položku")

@@ -3,9 +3,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wtforms import BooleanField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from minitendr.forms import CzechDecimalField, CzechForm
+from minitendr.forms import CzechDecimalField, CzechForm, NumberRange
 
 
 class ServiceTypeForm(CzechForm):
@@ -27,7 +27,7 @@ class ServiceTypeForm(CzechForm):
     indicative_unit_price = CzechDecimalField(
         "Orientační cena za jednotku (Kč)",
         places=2,
-        validators=[Optional(), NumberRange(min=Decimal("0"), max=Decimal("10000000"))],
+        validators=[Optional(), NumberRange(min=Decimal("0"), max=Decimal("10000000"), unit="Kč")],
         description="Odhad pro plánování, ne závazný tarif.",
     )
     active = BooleanField("Aktivní", default=True)
