@@ -20,6 +20,7 @@ from minitendr.network.models import (
     OrpCensus,
     WorkDay,
 )
+from minitendr.notices.models import Notice, NoticeRecipient
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.outcomes.models import (
     FinalReport,
@@ -75,6 +76,8 @@ __all__ = [
     "KrajMonth",
     "KrajSpend",
     "NetworkDuration",
+    "Notice",
+    "NoticeRecipient",
     "NetworkModel",
     "NetworkOrpSummary",
     "NetworkSummary",

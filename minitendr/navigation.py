@@ -12,6 +12,7 @@ PROVIDERS = frozenset({Role.PROVIDER})  # the same list of minitenders, named as
 # Who reads the service network's figures (``permissions.can_read_network``; tests/test_network_pages.py
 # checks that the two agree).
 NETWORK_READERS = frozenset({Role.MINISTRY, Role.KRAJ, Role.OSPOD})
+NOTICE_READERS = frozenset({Role.KRAJ, Role.PROVIDER})  # kraj notices: who sends them, who receives them
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ MENU = (
         EVERYONE,
         "Rámcové smlouvy krajů, jejich smluvní strany, finanční stropy a čerpání.",
     ),
+    NavItem("Oznámení", "notices.index", NOTICE_READERS, "Oznámení kraje smluvním stranám rámcových smluv."),
     NavItem("Poskytovatelé", "providers.index", OFFICIALS, "Registr poskytovatelů služeb a jejich IČO."),
     NavItem("Číselníky", "registry.kraje", EVERYONE, "Kraje a ORP, kategorie a typy služeb s měrnými jednotkami."),
     NavItem("Uživatelé", "users.index", REGISTER_KEEPERS, "Účty, role a jejich vazba na kraj, ORP či poskytovatele."),

@@ -77,6 +77,8 @@ class User(UserMixin, Model):
     # A session remembers the generation it was opened in; raising it (logout, a new password,
     # deactivation) ends every copy of every session of the account at once, on every app host.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The last time the user opened the start page: what was decided since is "new" there.
+    start_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     kraj: Mapped[Kraj | None] = relationship()
     orp: Mapped[Orp | None] = relationship()

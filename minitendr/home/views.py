@@ -8,8 +8,10 @@ from flask_login import current_user, login_required
 from redis import Redis
 from redis.exceptions import RedisError
 
+from minitendr import clock
 from minitendr.config import REDIS_TIMEOUTS
 from minitendr.db import db
+from minitendr.home.agenda import agenda
 from minitendr.navigation import navigation
 
 bp = Blueprint("home", __name__)
@@ -18,8 +20,13 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
+    """The start page: what waits for the user. A provider's results are new since the previous visit,
+    which the page remembers (committed with it)."""
     entries = [item for item in navigation(current_user) if item.endpoint != "home.index"]
-    return render_template("home/index.html", entries=entries)
+    items = agenda(current_user, since=current_user.start_seen_at)
+    current_user.start_seen_at = clock.now()
+    db.session.commit()
+    return render_template("home/index.html", entries=entries, agenda=items)
 
 
 @bp.get("/healthz")
