@@ -344,3 +344,47 @@ def test_a_start_page_costs_the_same_statements_however_many_rows_wait(login, pe
     with statements() as many:
         client.get("/")
     assert len(many) == len(few), f"{persona}: {len(few)} statements with few rows, {len(many)} with more"
+
+
+# --- the provider's list of minitenders: its own bid and the result ----------------------------------
+def own_bid_cell(page: str, demand: Demand) -> str:
+    row = re.search(rf'<tr>\s*<td><a href="/demands/{demand.id}">.*?</tr>', page, re.S)
+    assert row is not None, f"no row of {demand.number}"
+    return re.findall(r"<td>(.*?)</td>", row.group(0), re.S)[-1]
+
+
+def test_provider_list_shows_its_own_bid_and_price_never_a_rivals(login, personas, world):
+    make_bid(world.demand, world.rival, unit_price="600")
+    page = login(personas.provider).get("/demands/").get_data(as_text=True)
+    assert "Vaše nabídka" in page
+    assert "bez nabídky" in own_bid_cell(page, world.demand)
+    assert "24\xa0000,00\xa0Kč" not in page, "the rival's price (600 × 40)"
+    make_bid(world.demand, personas.provider.provider, unit_price="500")
+    cell = own_bid_cell(login(personas.provider).get("/demands/").get_data(as_text=True), world.demand)
+    assert "podána" in cell and "20\xa0000,00\xa0Kč" in cell
+    rival_cell = own_bid_cell(login(world.rival_user).get("/demands/").get_data(as_text=True), world.demand)
+    assert "24\xa0000,00\xa0Kč" in rival_cell and "20\xa0000,00" not in rival_cell
+    officials = login(personas.ospod).get("/demands/").get_data(as_text=True)
+    assert "Vaše nabídka" not in officials and "20\xa0000,00" not in officials
+
+
+def test_provider_list_shows_the_result(login, personas, world):
+    awarded(personas, world, personas.provider.provider, world.rival)
+    with clock.frozen_at(AFTER_DEADLINE):
+        winner = own_bid_cell(login(personas.provider).get("/demands/").get_data(as_text=True), world.demand)
+        loser = own_bid_cell(login(world.rival_user).get("/demands/").get_data(as_text=True), world.demand)
+    assert "vybrána" in winner and "nevybrána" not in winner
+    assert "nevybrána" in loser
+
+
+def test_provider_list_loads_its_bids_in_constant_statements(login, personas, world, statements):
+    make_bid(world.demand, personas.provider.provider)
+    client = login(personas.provider)
+    with statements() as few:
+        client.get("/demands/?status=published")
+    for _ in range(3):
+        make_bid(make_demand(personas.ospod, publish=True), personas.provider.provider)
+    with statements() as many:
+        page = client.get("/demands/?status=published").get_data(as_text=True)
+    assert page.count("podána") >= 4
+    assert len(many) == len(few)
