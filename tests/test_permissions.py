@@ -325,6 +325,12 @@ TABLE = [
     ),
     ("POST", "outcomes.retire_follow_up", "/outcomes/follow-ups/CZ053/999999/retire", expect(403, kraj=404)),
     ("POST", "outcomes.reinstate_follow_up", "/outcomes/follow-ups/CZ053/999999/reinstate", expect(403, kraj=404)),
+    # Kraj notices: the kraj's officials send and read theirs (with receipts); provider users read theirs
+    # (the notice of the objects went to the persona provider, a party of the Pardubický framework).
+    ("GET", "notices.index", "/notices/", expect(403, kraj=200, kraj_other=200, provider=200, interloper=200)),
+    ("GET", "notices.create", "/notices/new", expect(403, kraj=200, kraj_other=200)),
+    ("POST", "notices.create", "/notices/new", expect(403, kraj=200, kraj_other=200)),
+    ("GET", "notices.detail", "/notices/{notice_id}", expect(403, kraj=200, provider=200)),
 ]
 
 # Served by extensions, not by us: static files only.
