@@ -585,6 +585,16 @@ def can_read_notice(user: User, notice) -> bool:
     return db.session.scalar(sa.select(Notice.id).where(Notice.id == notice.id, notice_scope(user))) is not None
 
 
+def bids_countable() -> sa.ColumnElement[bool]:
+    """The minitenders (a condition on ``Demand``) whose bids anyone who reads them may count: past
+    the deadline, in a state the deadline unsealed (``can_count_bids`` for one demand). The start pages'
+    single-bid lists use it; before the deadline only the demand's own OSPOD knows a count."""
+    from minitendr import clock
+    from minitendr.demands.models import Demand
+
+    return sa.and_(Demand.deadline <= clock.now(), Demand.status.in_(_bids_came_due()))
+
+
 def can_read_notice_receipts(user: User, notice) -> bool:
     """Who has read a notice: the officials of the kraj that sent it, not its recipients."""
     return user.role is Role.KRAJ and user.kraj_id == notice.kraj_id

@@ -31,7 +31,7 @@ from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
 from minitendr.notices.models import Notice, NoticeRecipient
 from minitendr.notifications.models import OutboxEmail
 from minitendr.pagination import count_upto
-from minitendr.permissions import _bids_came_due, demand_scope
+from minitendr.permissions import bids_countable, demand_scope
 from minitendr.registry.models import Kraj, Orp
 from minitendr.reports.models import ExportJob, FrameworkSpend, JobStatus
 
@@ -453,8 +453,7 @@ def _single_bid(user: User) -> Item:
     stmt = sa.select(Demand.id, Demand.number, Demand.deadline, Orp.name).join(Orp, Orp.id == Demand.orp_id)
     stmt = stmt.where(
         demand_scope(user),
-        Demand.status.in_(_bids_came_due()),
-        Demand.deadline <= now,
+        bids_countable(),
         Demand.deadline > now - RECENT,
         bids == 1,
     )
