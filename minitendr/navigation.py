@@ -56,7 +56,7 @@ MENU = (
         EVERYONE,
         "Rámcové smlouvy krajů, jejich smluvní strany, finanční stropy a čerpání.",
     ),
-    NavItem("Oznámení", "notices.index", NOTICE_READERS, "Oznámení kraje smluvním stranám rámcových smluv."),
+    NavItem("Oznámení kraje", "notices.index", NOTICE_READERS, "Oznámení kraje smluvním stranám rámcových smluv."),
     NavItem("Poskytovatelé", "providers.index", OFFICIALS, "Registr poskytovatelů služeb a jejich IČO."),
     NavItem("Číselníky", "registry.kraje", EVERYONE, "Kraje a ORP, kategorie a typy služeb s měrnými jednotkami."),
     NavItem("Uživatelé", "users.index", REGISTER_KEEPERS, "Účty, role a jejich vazba na kraj, ORP či poskytovatele."),

@@ -373,7 +373,6 @@ def _notices(user: User) -> Item:
                 r.subject,
                 url_for("notices.detail", notice_id=r.notice_id),
                 f"{r.name}, {date(r.created_at)}" + ("" if r.read_at else " – nepřečteno"),
-                urgent=r.read_at is None,
             )
             for r in rows
         ],
