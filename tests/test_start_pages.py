@@ -219,7 +219,7 @@ def test_kraj_sees_a_single_bid_minitender_once_its_deadline_has_passed(login, p
         assert world.demand.number not in start_page(login, personas.kraj_other)
 
 
-def test_provider_sees_results_since_its_last_visit_once(login, personas, world):
+def test_provider_sees_results_since_its_last_visit_of_an_earlier_day(login, personas, world):
     start_page(login, personas.provider)
     awarded(personas, world, personas.provider.provider, world.rival)
     with clock.frozen_at(AFTER_DEADLINE + dt.timedelta(hours=1)):
@@ -230,7 +230,9 @@ def test_provider_sees_results_since_its_last_visit_once(login, personas, world)
         rival_page = start_page(login, world.rival_user)
         assert "nevybrána" in section(rival_page, "results")
     with clock.frozen_at(AFTER_DEADLINE + dt.timedelta(hours=2)):
-        assert count_of(start_page(login, personas.provider), "results") == 0, "seen on the last visit"
+        assert count_of(start_page(login, personas.provider), "results") == 1, "new all day long"
+    with clock.frozen_at(AFTER_DEADLINE + dt.timedelta(days=1)):
+        assert count_of(start_page(login, personas.provider), "results") == 0, "seen on an earlier day"
 
 
 def test_provider_sees_rejected_drawdowns_and_unreported_months(login, personas, world):

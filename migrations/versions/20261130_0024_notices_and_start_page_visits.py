@@ -1,7 +1,8 @@
 """notices and start page visits
 
 Kraj notices (minitendr.notices.models): the notice and one row per provider user it went to, with
-the read receipt; and the last visit of the start page per user (what was decided since is new there).
+the read receipt; and the start page's visits per user (the latest, and the last of an earlier day: what was decided
+since is new there).
 
 Revision ID: 0024
 Revises: 0017
@@ -25,6 +26,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.add_column(sa.Column("start_seen_at", minitendr.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("start_new_since", minitendr.db.UTCDateTime(timezone=True), nullable=True))
 
     op.create_table(
         "notice",
@@ -83,4 +85,5 @@ def downgrade():
         batch_op.drop_index("ix_notice_kraj_created")
     op.drop_table("notice")
     with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.drop_column("start_new_since")
         batch_op.drop_column("start_seen_at")

@@ -83,8 +83,8 @@ def _item(key: str, title: str, link: str, stmt: sa.Select, order: list, row: Ca
 
 
 def agenda(user: User, *, since: dt.datetime | None = None) -> list[Item]:
-    """What waits for ``user``; ``since``: the user's previous visit of the start page (a provider's
-    results are new since then)."""
+    """What waits for ``user``; ``since``: the user's last visit of the start page on an earlier day
+    (a provider's results are new since then; within ``FIRST_VISIT`` before any)."""
     builders = {
         Role.OSPOD: _ospod,
         Role.PROVIDER: lambda u: _provider(u, since),
@@ -244,7 +244,7 @@ def _provider(user: User, since: dt.datetime | None) -> list[Item]:
     results_since = since or now - FIRST_VISIT
     results = _item(
         "results",
-        "Výsledky od vaší poslední návštěvy",
+        "Nové výsledky od vaší předchozí návštěvy",
         url_for("demands.index"),
         own.add_columns(Demand.decided_at).where(
             Bid.status.in_([BidStatus.AWARDED, BidStatus.NOT_AWARDED, BidStatus.EXCLUDED]),

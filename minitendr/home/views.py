@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from redis import Redis
 from redis.exceptions import RedisError
 
-from minitendr import clock
 from minitendr.config import REDIS_TIMEOUTS
 from minitendr.db import db
 from minitendr.home.agenda import agenda
@@ -20,11 +19,10 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
-    """The start page: what waits for the user. A provider's results are new since the previous visit,
-    which the page remembers (committed with it)."""
+    """The start page: what waits for the user. A provider's results are new since its last visit of
+    an earlier day, which the page remembers (committed with it)."""
     entries = [item for item in navigation(current_user) if item.endpoint != "home.index"]
-    items = agenda(current_user, since=current_user.start_seen_at)
-    current_user.start_seen_at = clock.now()
+    items = agenda(current_user, since=current_user.visit_start_page())
     db.session.commit()
     return render_template("home/index.html", entries=entries, agenda=items)
 
