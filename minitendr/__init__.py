@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.network.hsds import bp as hsds_bp
     from minitendr.network.model_views import bp as network_model_bp  # service network: the kraj's model
     from minitendr.network.views import bp as network_bp  # service network: the map and the ORP pages
+    from minitendr.notices.views import bp as notices_bp  # kraj notices
     from minitendr.notifications.service import register_delivery
     from minitendr.notifications.views import bp as notifications_bp
     from minitendr.notifications.views import outbox_bp
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
         network_bp,
         outcomes_bp,
         accessibility_bp,
+        notices_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -20,6 +20,7 @@ from minitendr.network.models import (
     OrpCensus,
     WorkDay,
 )
+from minitendr.notices.models import Notice, NoticeRecipient
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.outcomes.models import (
     FinalReport,
@@ -79,6 +80,8 @@ __all__ = [
     "NetworkOrpSummary",
     "NetworkSummary",
     "NetworkTarget",
+    "Notice",
+    "NoticeRecipient",
     "Notification",
     "Orp",
     "OrpCensus",

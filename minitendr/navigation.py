@@ -12,6 +12,7 @@ PROVIDERS = frozenset({Role.PROVIDER})  # the same list of minitenders, named as
 # Who reads the service network's figures (``permissions.can_read_network``; tests/test_network_pages.py
 # checks that the two agree).
 NETWORK_READERS = frozenset({Role.MINISTRY, Role.KRAJ, Role.OSPOD})
+NOTICE_READERS = frozenset({Role.KRAJ, Role.PROVIDER})  # kraj notices: who sends them, who receives them
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,13 @@ MENU = (
     ),
     NavItem(
         "E-maily", "outbox.index", REGISTER_KEEPERS, "Fronta odchozích e-mailů a stav jejich odeslání.", ADMINISTRATION
+    ),
+    NavItem(
+        "Oznámení kraje",
+        "notices.index",
+        NOTICE_READERS,
+        "Oznámení kraje smluvním stranám rámcových smluv.",
+        AGENDA,
     ),
 )
 

@@ -558,6 +558,48 @@ def provider_outcomes_kraj(user: User) -> int | None:
     return user.kraj_id if user.role is Role.KRAJ else None
 
 
+# --- kraj notices (minitendr.notices) ----------------------------------------------------------------
+def can_send_notices(user: User) -> bool:
+    """A kraj official writes notices to the parties of its kraj's frameworks."""
+    return user.role is Role.KRAJ
+
+
+def notice_scope(user: User) -> sa.ColumnElement[bool]:
+    """The notices ``user`` may read, as a SQL condition: a kraj official its kraj's (with the read
+    receipts), a provider user those sent to it; nobody else."""
+    from minitendr.notices.models import Notice, NoticeRecipient
+
+    if user.role is Role.KRAJ:
+        return Notice.kraj_id == user.kraj_id
+    if user.role is Role.PROVIDER:
+        received = sa.select(NoticeRecipient.id).where(
+            NoticeRecipient.notice_id == Notice.id, NoticeRecipient.user_id == user.id
+        )
+        return received.exists()
+    return sa.false()
+
+
+def can_read_notice(user: User, notice) -> bool:
+    from minitendr.notices.models import Notice
+
+    return db.session.scalar(sa.select(Notice.id).where(Notice.id == notice.id, notice_scope(user))) is not None
+
+
+def bids_countable() -> sa.ColumnElement[bool]:
+    """The minitenders (a condition on ``Demand``) whose bids anyone who reads them may count: past
+    the deadline, in a state the deadline unsealed (``can_count_bids`` for one demand). The start pages'
+    single-bid lists use it; before the deadline only the demand's own OSPOD knows a count."""
+    from minitendr import clock
+    from minitendr.demands.models import Demand
+
+    return sa.and_(Demand.deadline <= clock.now(), Demand.status.in_(_bids_came_due()))
+
+
+def can_read_notice_receipts(user: User, notice) -> bool:
+    """Who has read a notice: the officials of the kraj that sent it, not its recipients."""
+    return user.role is Role.KRAJ and user.kraj_id == notice.kraj_id
+
+
 # --- templates ------------------------------------------------------------------------------------
 def may(rule: str, *objects: Any) -> bool:
     """The one permission helper templates use: ``may("manage_demand", demand)`` asks

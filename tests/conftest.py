@@ -436,8 +436,13 @@ def objects(  # one of every kind of object, for the route tables
     network_model = create_model(
         kraj_pak, "Model sítě", dt.date(2026, 1, 1), dt.date(2026, 12, 31), Decimal(20), Decimal(50)
     )
+    # --- kraj notices: one to the parties of the framework
+    from minitendr.notices.service import send_notice
+
+    notice = send_notice(kraj_pak, personas.kraj, "Oznámení kraje", "Text oznámení.", framework=framework)
     db.session.commit()
     return {
+        "notice_id": notice.id,
         "network_model_id": network_model.id,
         "demand_id": demand.id,
         "bid_id": bid.id,

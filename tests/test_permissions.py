@@ -327,6 +327,12 @@ TABLE = [
     ("POST", "outcomes.reinstate_follow_up", "/outcomes/follow-ups/CZ053/999999/reinstate", expect(403, kraj=404)),
     # --- the accessibility statement: public
     ("GET", "accessibility.statement", "/prohlaseni-o-pristupnosti", expect(200, anonymous=200)),
+    # Kraj notices: the kraj's officials send and read theirs (with receipts); provider users read theirs
+    # (the notice of the objects went to the persona provider, a party of the Pardubický framework).
+    ("GET", "notices.index", "/notices/", expect(403, kraj=200, kraj_other=200, provider=200, interloper=200)),
+    ("GET", "notices.create", "/notices/new", expect(403, kraj=200, kraj_other=200)),
+    ("POST", "notices.create", "/notices/new", expect(403, kraj=200, kraj_other=200)),
+    ("GET", "notices.detail", "/notices/{notice_id}", expect(403, kraj=200, provider=200)),
 ]
 
 # Served by extensions, not by us: static files only.

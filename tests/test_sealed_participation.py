@@ -33,6 +33,7 @@ from minitendr.db import db
 from minitendr.demands import evaluation
 from minitendr.documents import service as documents
 from minitendr.network.models import CatalogueService, NetworkModel
+from minitendr.notices.models import Notice
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.reports import jobs, summary
 from tests.conftest import MONDAY, Personas, log_in
@@ -141,6 +142,8 @@ def _path_values(scenario: Scenario, persona: str) -> dict[str | tuple[str, ...]
         "notification_id": [*(_latest_notification(user) if user else []), *_latest_notification(p.provider)],
         # An export of the persona's own, made now (its id differs each time and is normalised).
         "job_id": [_export_job(user) if user else "00000000-0000-0000-0000-000000000000"],
+        # Kraj notices (none in the scenario unless one was sent: an id no notice has).
+        "notice_id": [_first(Notice.id) or 1],
     }
 
 

@@ -73,6 +73,9 @@ ACTIONS = {
     "follow_up.created": "Nová položka „co následovalo“",
     "follow_up.retired": "Vyřazení položky „co následovalo“",
     "follow_up.reinstated": "Vrácení položky „co následovalo“",
+    # kraj notices
+    "notice.sent": "Odeslání oznámení kraje",
+    "notice.read": "Přečtení oznámení kraje",
 }
 
 FIELDS = {

@@ -77,6 +77,20 @@ class User(UserMixin, Model):
     # A session remembers the generation it was opened in; raising it (logout, a new password,
     # deactivation) ends every copy of every session of the account at once, on every app host.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The start page's visits: the latest, and the last one of an earlier day, since which what was
+    # decided is "new" there (all day long, however often the page is opened).
+    start_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    start_new_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    def visit_start_page(self) -> dt.datetime | None:
+        """Record a visit of the start page now; returns since when results are new to the user (the
+        last visit of an earlier day; None before any)."""
+        now = clock.now()
+        seen = self.start_seen_at
+        if seen is not None and seen.astimezone(clock.PRAGUE).date() < now.astimezone(clock.PRAGUE).date():
+            self.start_new_since = seen
+        self.start_seen_at = now
+        return self.start_new_since
 
     kraj: Mapped[Kraj | None] = relationship()
     orp: Mapped[Orp | None] = relationship()

@@ -211,3 +211,54 @@ def service_choices() -> tuple[list[Any], list[Any]]:
             for t, category in types
         ],
     )
+
+
+# --- the provider's own bid in each row of its list (issue 18) ---------------------------------------
+@dataclass(frozen=True)
+class OwnBid:
+    """What a provider's list shows of its own bid in a minitender: the state, the price (its own,
+    decrypted for it alone before the opening; None when the key cannot open it) and the result."""
+
+    status: str
+    price: Any
+    result: str
+
+
+def own_bid_column(user: User, demands: list[Demand]) -> dict[int, OwnBid]:
+    """Per demand of ``demands``, ``user``'s provider's own bid (the live one, else the latest) and the
+    minitender's result for it, in one statement however many rows. Only the provider's own bids are
+    read: nothing here says whether, or how, anyone else bid."""
+    from minitendr.bids.models import LIVE, Bid, BidStatus
+
+    if user.role is not Role.PROVIDER or not demands:
+        return {}
+    stmt = (
+        sa.select(Bid)
+        .where(Bid.provider_id == user.provider_id, Bid.demand_id.in_([d.id for d in demands]))
+        .order_by(Bid.id)
+    )
+    chosen: dict[int, Bid] = {}
+    for bid in db.session.scalars(stmt):
+        if bid.status in LIVE or chosen.get(bid.demand_id) is None or chosen[bid.demand_id].status not in LIVE:
+            chosen[bid.demand_id] = bid
+    states = {d.id: d.state for d in demands}
+    results = {
+        BidStatus.AWARDED: "vybrána (zadáno vám)",
+        BidStatus.NOT_AWARDED: "nevybrána",
+        BidStatus.EXCLUDED: "vyřazena",
+    }
+    column: dict[int, OwnBid] = {}
+    for demand_id, bid in chosen.items():
+        offer = bid.readable_offer if bid.status in LIVE else None
+        if bid.status in results:
+            result = results[bid.status]
+        elif bid.status is BidStatus.SUBMITTED and states[demand_id] is DemandStatus.UNSUCCESSFUL:
+            result = "minitendr bez výběru"
+        elif bid.status is BidStatus.SUBMITTED and states[demand_id] is DemandStatus.CANCELLED:
+            result = "minitendr zrušen"
+        elif bid.status is BidStatus.SUBMITTED and states[demand_id] is DemandStatus.EVALUATION:
+            result = "čeká na hodnocení"
+        else:
+            result = ""
+        column[demand_id] = OwnBid(bid.status.label, offer.total if offer else None, result)
+    return column

@@ -56,7 +56,10 @@ def to_local(moment: dt.datetime | None) -> dt.datetime | None:
 def index():
     filters = queries.filters_from(request.args)
     listing = queries.demand_list(current_user, filters)
-    return render_template("demands/index.html", listing=listing, filters=filters, statuses=list(DemandStatus))
+    own_bids = queries.own_bid_column(current_user, [*listing.open_now, *listing.page.items])
+    return render_template(
+        "demands/index.html", listing=listing, filters=filters, statuses=list(DemandStatus), own_bids=own_bids
+    )
 
 
 def _load(demand_id: int, manage: bool = False) -> Demand:

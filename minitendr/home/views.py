@@ -10,6 +10,7 @@ from redis.exceptions import RedisError
 
 from minitendr.config import REDIS_TIMEOUTS
 from minitendr.db import db
+from minitendr.home.agenda import agenda
 from minitendr.navigation import navigation
 
 bp = Blueprint("home", __name__)
@@ -18,8 +19,12 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
+    """The start page: what waits for the user. A provider's results are new since its last visit of
+    an earlier day, which the page remembers (committed with it)."""
     entries = [item for item in navigation(current_user) if item.endpoint != "home.index"]
-    return render_template("home/index.html", entries=entries)
+    items = agenda(current_user, since=current_user.visit_start_page())
+    db.session.commit()
+    return render_template("home/index.html", entries=entries, agenda=items)
 
 
 @bp.get("/healthz")
