@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.outcomes.views import bp as outcomes_bp
     from minitendr.providers.views import bp as providers_bp
     from minitendr.registry.views import bp as registry_bp
+    from minitendr.reminders.views import bp as reminders_bp  # reminders: preferences, daily schedule
     from minitendr.reports.views import bp as reports_bp
 
     blueprints = (
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         hsds_bp,
         network_bp,
         outcomes_bp,
+        reminders_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

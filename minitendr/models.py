@@ -31,6 +31,7 @@ from minitendr.outcomes.models import (
 )
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
+from minitendr.reminders.models import ReminderOptOut, ReminderSent  # reminders (issue 18)
 from minitendr.reports.models import (
     AwardDuration,
     CompetitionSummary,
@@ -92,6 +93,8 @@ __all__ = [
     "ProviderCompetition",
     "ProviderOutcomeSummary",
     "ProviderSpend",
+    "ReminderOptOut",
+    "ReminderSent",
     "ServiceCategory",
     "ServiceType",
     "SpendMonth",
