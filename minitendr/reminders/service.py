@@ -285,7 +285,7 @@ LISTS = {
 def due_reminders(today: dt.date | None = None) -> list[Reminder]:
     """Everything due now, of every kind, without the kinds each person switched off."""
     today = today or clock.today()
-    switched_off = set(db.session.execute(sa.select(ReminderOptOut.user_id, ReminderOptOut.kind)).tuples())
+    switched_off = {(o.user_id, o.kind) for o in db.session.scalars(sa.select(ReminderOptOut))}
     return [
         reminder
         for finder in FINDERS.values()
