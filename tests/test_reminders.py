@@ -21,6 +21,7 @@ from minitendr.reminders import service
 from minitendr.reminders.models import ReminderKind, ReminderOptOut, ReminderSent
 from tests.conftest import MONDAY
 from tests.factories import ProviderFactory, UserFactory, make_bid, make_demand, make_framework, seat_committee
+from tests.test_races import race_app, run_together, slowed  # noqa: F401  (race_app: a fixture)
 
 pytestmark = pytest.mark.usefixtures("monday")
 
@@ -304,3 +305,33 @@ def test_without_redis_answering_the_host_sends_them_itself(app, monkeypatch):
             break
         time.sleep(0.05)
     assert len(ran) == 1
+
+
+# --- two runs at once -------------------------------------------------------------------------------------
+def test_two_runs_at_once_send_each_reminder_once(race_app, monkeypatch):  # noqa: F811  (the fixture)
+    """Two hosts run ``reminders send`` at the same moment, each in its own committed transaction: both
+    find the same reminder; the database's unique key lets one claim it (on PostgreSQL the second insert
+    waits for the first to commit, then finds the row), so it is told once."""
+    from minitendr.registry.models import Kraj, Orp
+
+    with race_app.app_context():
+        kraj = db.session.execute(sa.select(Kraj).where(Kraj.code == "CZ053")).scalar_one()
+        orp = db.session.execute(sa.select(Orp).where(Orp.code == "5309")).scalar_one()
+        ospod = UserFactory(email="ospod.reminders@test.cz", role=Role.OSPOD, orp=orp)
+        with clock.frozen_at(clock.now() - dt.timedelta(days=20)):
+            make_framework(kraj, providers=[ProviderFactory()], number="RS-RACE-REMINDERS")
+            make_demand(ospod, publish=True)
+        db.session.commit()
+        ospod_id = ospod.id
+    slowed(monkeypatch, service, "due_reminders")
+
+    def run():
+        return service.send_reminders()[ReminderKind.EVALUATION]
+
+    with clock.frozen_at(clock.now()):
+        results = run_together(race_app, run, run)
+    assert sorted(results) == [0, 1], results
+    with race_app.app_context():
+        titles = db.session.scalars(sa.select(Notification.title).where(Notification.user_id == ospod_id)).all()
+        assert len([title for title in titles if title.startswith(SUBJECT)]) == 1
+        assert db.session.scalar(sa.select(sa.func.count(ReminderSent.id))) == 1
