@@ -76,15 +76,17 @@ def _week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _users(role: Role, column: sa.ColumnElement, ids: Iterable[int]) -> dict[int, list[User]]:
-    """The active accounts of ``role`` bound (by ``column``) to each of ``ids``."""
+def _users(role: Role, binding: str, ids: Iterable[int]) -> dict[int, list[User]]:
+    """The active accounts of ``role`` bound to each of ``ids`` (``binding``: "orp_id", "kraj_id" or
+    "provider_id")."""
     wanted = set(ids)
     found: dict[int, list[User]] = defaultdict(list)
     if not wanted:
         return found
+    column = getattr(User, binding)
     stmt = sa.select(User).where(User.role == role, column.in_(wanted), User.active).order_by(User.id)
     for user in db.session.scalars(stmt):
-        found[getattr(user, column.key)].append(user)
+        found[getattr(user, binding)].append(user)
     return found
 
 
@@ -149,7 +151,7 @@ def evaluation_reminders(today: dt.date) -> Iterator[Reminder]:
         .options(selectinload(Demand.service_type))
         .order_by(Demand.deadline, Demand.id)
     ).all()
-    offices = _users(Role.OSPOD, User.orp_id, (d.orp_id for d in demands))
+    offices = _users(Role.OSPOD, "orp_id", (d.orp_id for d in demands))
     for demand in demands:
         line = (
             f"{demand.number} – {demand.service_type.name}: lhůta pro nabídky skončila "
@@ -173,7 +175,7 @@ def drawdown_reminders(today: dt.date) -> Iterator[Reminder]:
         .options(selectinload(Drawdown.subcontract).selectinload(SubContract.provider))
         .order_by(Drawdown.reported_at, Drawdown.id)
     ).all()
-    offices = _users(Role.OSPOD, User.orp_id, (d.subcontract.orp_id for d in drawdowns))
+    offices = _users(Role.OSPOD, "orp_id", (d.subcontract.orp_id for d in drawdowns))
     for drawdown in drawdowns:
         subcontract = drawdown.subcontract
         line = (
@@ -205,8 +207,8 @@ def registry_reminders(today: dt.date) -> Iterator[Reminder]:
         key=lambda due: due.key,
     )
     orps: list[Orp] = [due.subcontract.orp for due in dues]
-    offices = _users(Role.OSPOD, User.orp_id, (orp.id for orp in orps))
-    kraje = _users(Role.KRAJ, User.kraj_id, (orp.kraj_id for orp in orps))
+    offices = _users(Role.OSPOD, "orp_id", (orp.id for orp in orps))
+    kraje = _users(Role.KRAJ, "kraj_id", (orp.kraj_id for orp in orps))
     for due in dues:
         subcontract = due.subcontract
         what = f"{subcontract.number}" + (f", dodatek č. {due.amendment.seq}" if due.amendment else "")
@@ -247,7 +249,7 @@ def monthly_report_reminders(today: dt.date) -> Iterator[Reminder]:
         )
         .order_by(SubContract.id)
     ).all()
-    providers = _users(Role.PROVIDER, User.provider_id, (c.provider_id for c in contracts))
+    providers = _users(Role.PROVIDER, "provider_id", (c.provider_id for c in contracts))
     for subcontract in contracts:
         line = f"{subcontract.number}: čerpání za {month:%m/%Y} zatím není vykázáno."
         page = link("contracts.detail", subcontract_id=subcontract.id)
