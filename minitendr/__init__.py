@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from minitendr.outcomes.views import bp as outcomes_bp
     from minitendr.providers.views import bp as providers_bp
     from minitendr.registry.views import bp as registry_bp
+    from minitendr.reminders.views import bp as reminders_bp  # reminders: preferences, daily schedule
     from minitendr.reports.views import bp as reports_bp
 
     blueprints = (
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         outcomes_bp,
         accessibility_bp,
         notices_bp,
+        reminders_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

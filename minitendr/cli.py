@@ -127,6 +127,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(export_group)
     app.cli.add_command(exports_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(reminders_group)
 
 
 @click.group("seed", cls=AppGroup)
@@ -337,3 +338,21 @@ def command_line_reader() -> User:
     """Who the command line acts as for exports: national scope, like the ministry. No account: the
     user is never added to the session, so nothing is written for it."""
     return User(role=Role.MINISTRY, email="příkazová řádka", name="příkazová řádka", active=True)
+
+
+# --- reminders (issue 18)
+@click.group("reminders", cls=AppGroup)
+def reminders_group() -> None:
+    """Připomínky e-mailem a v aplikaci."""
+
+
+@reminders_group.command("send")
+def reminders_send() -> None:
+    """Pošle připomínky, které dosud nebyly poslány (opakované spuštění nepošle nic znovu); pro cron."""
+    from minitendr.reminders.models import ReminderKind
+    from minitendr.reminders.service import run
+
+    sent = run(current_app._get_current_object())  # type: ignore[attr-defined]
+    for kind in ReminderKind:
+        click.echo(f"{kind.label} / {kind.value}: {sent[kind]}")
+    click.echo(f"Odesláno připomínek / reminders sent: {sum(sent.values())}")

@@ -32,6 +32,7 @@ from minitendr.outcomes.models import (
 )
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
+from minitendr.reminders.models import ReminderOptOut, ReminderSent  # reminders (issue 18)
 from minitendr.reports.models import (
     AwardDuration,
     CompetitionSummary,
@@ -95,6 +96,8 @@ __all__ = [
     "ProviderCompetition",
     "ProviderOutcomeSummary",
     "ProviderSpend",
+    "ReminderOptOut",
+    "ReminderSent",
     "ServiceCategory",
     "ServiceType",
     "SpendMonth",

@@ -83,6 +83,8 @@ TABLE = [
     ("POST", "auth.logout", "/logout", expect(302, anonymous=302)),
     ("GET", "auth.change_password", "/account/password", EVERYONE),
     ("POST", "auth.change_password", "/account/password", EVERYONE),
+    ("GET", "reminders.preferences", "/account/reminders", EVERYONE),  # reminders (issue 18)
+    ("POST", "reminders.preferences", "/account/reminders", expect(302)),
     ("GET", "users.index", "/admin/users/", ADMIN_ONLY),
     ("GET", "users.create", "/admin/users/new", ADMIN_ONLY),
     ("POST", "users.create", "/admin/users/new", ADMIN_ONLY),

@@ -24,6 +24,8 @@ from tests.conftest import PG_URL, config_for_tests
 from tests.factories import ProviderFactory, make_framework, seat_committee
 
 RACE_TABLES = (
+    "reminder_sent",  # reminders (issue 18)
+    "reminder_opt_out",
     # What the features since keep beside the records (documents, committees, outcomes, catalogue
     # entries of framework parties, the network's and the register's running totals).
     "outcome_need",

@@ -59,13 +59,15 @@ def absolute_link(endpoint: str, **values) -> str:
     return f"{base.scheme}://{base.netloc}{link(endpoint, **values)}"
 
 
-def notify(users: Iterable[User], title: str, body: str, link: str = "") -> int:
-    """One in-app notification and one e-mail per active user; returns how many were told."""
+def notify(users: Iterable[User], title: str, body: str, link: str = "", *, in_app: bool = True) -> int:
+    """One in-app notification and one e-mail per active user; returns how many were told.
+    ``in_app=False``: the e-mail alone (a reminder that must read alike for everyone, see reminders)."""
     count = 0
     for user in users:
         if not user.active:
             continue
-        db.session.add(Notification(user_id=user.id, created_at=clock.now(), title=title, body=body, link=link))
+        if in_app:
+            db.session.add(Notification(user_id=user.id, created_at=clock.now(), title=title, body=body, link=link))
         if not _quiet.get():
             db.session.add(
                 OutboxEmail(
