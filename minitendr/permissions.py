@@ -558,6 +558,23 @@ def provider_outcomes_kraj(user: User) -> int | None:
     return user.kraj_id if user.role is Role.KRAJ else None
 
 
+# --- accounts: a provider's own account manager --------------------------------------------------
+def can_manage_colleagues(user: User) -> bool:
+    """A provider's user flagged by admin as its account manager keeps its colleagues' accounts."""
+    return user.role is Role.PROVIDER and user.manages_colleagues and user.provider_id is not None
+
+
+def can_manage_colleague(user: User, other: User) -> bool:
+    """...of its own provider only: never another provider's users, nor anyone who is not a provider."""
+    return can_manage_colleagues(user) and other.role is Role.PROVIDER and other.provider_id == user.provider_id
+
+
+# --- bulk import ----------------------------------------------------------------------------------
+def can_import_parties(user: User, framework) -> bool:
+    """The parties of a framework are imported by whoever manages it: its kraj's official, or admin."""
+    return can_manage_framework(user, framework)
+
+
 # --- templates ------------------------------------------------------------------------------------
 def may(rule: str, *objects: Any) -> bool:
     """The one permission helper templates use: ``may("manage_demand", demand)`` asks

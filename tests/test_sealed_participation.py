@@ -141,6 +141,9 @@ def _path_values(scenario: Scenario, persona: str) -> dict[str | tuple[str, ...]
         "notification_id": [*(_latest_notification(user) if user else []), *_latest_notification(p.provider)],
         # An export of the persona's own, made now (its id differs each time and is normalised).
         "job_id": [_export_job(user) if user else "00000000-0000-0000-0000-000000000000"],
+        # Accounts: the bidder's own account (admin's edit page), a reset link that is no link.
+        "user_id": [p.provider.id],
+        "token": ["neplatny-odkaz"],
     }
 
 

@@ -77,6 +77,8 @@ class User(UserMixin, Model):
     # A session remembers the generation it was opened in; raising it (logout, a new password,
     # deactivation) ends every copy of every session of the account at once, on every app host.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A provider's user who keeps the accounts of the provider's other users (minitendr.auth.colleagues).
+    manages_colleagues: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     kraj: Mapped[Kraj | None] = relationship()
     orp: Mapped[Orp | None] = relationship()
@@ -123,3 +125,21 @@ class LoginFailures(Model):
     failures: Mapped[int]
     first_failure_at: Mapped[timestamp]
     last_failure_at: Mapped[timestamp] = mapped_column(index=True)
+
+
+class PasswordResetToken(Model):
+    """A password reset link that is still good: single-use, valid for an hour, one per account.
+
+    Only the token's SHA-256 is kept, so neither a copy of the database nor its backups let anyone
+    reset a password; the link in the e-mail is the only copy. See ``minitendr.auth.reset``.
+    """
+
+    __tablename__ = "password_reset_token"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[timestamp]
+    expires_at: Mapped[timestamp] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship()
