@@ -409,3 +409,13 @@ def test_a_manager_whose_flag_is_withdrawn_is_refused(login, personas):
     personas.provider.manages_colleagues = False
     db.session.commit()
     assert login(personas.provider).get("/account/colleagues/").status_code == 403
+
+
+def test_an_admin_who_changes_their_own_e_mail_stays_logged_in_here(app, login, personas):
+    elsewhere = app.test_client()
+    assert log_in_by_form(elsewhere, "admin@test.cz") == 302
+    admin = login(personas.admin)
+    data = edit_form(personas.admin, email="spravce@test.cz")
+    assert admin.post(f"/admin/users/{personas.admin.id}/edit", data=data).status_code == 302
+    assert logged_in(admin) and not logged_in(elsewhere)
+    assert log_in_by_form(app.test_client(), "spravce@test.cz") == 302

@@ -235,7 +235,7 @@ def create():
 
 
 def _update_user(user: User, form: UserEditForm) -> dict:
-    return service.update_user(
+    changes = service.update_user(
         user,
         email=required(form.email.data),
         name=required(form.name.data),
@@ -246,6 +246,9 @@ def _update_user(user: User, form: UserEditForm) -> dict:
         manages_colleagues=bool(form.manages_colleagues.data),
         actor=current_user,
     )
+    if user.id == current_user.id and changes:
+        sessions.begin(user)  # an admin who changed their own e-mail ended their other sessions, not this one
+    return changes
 
 
 @users_bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
