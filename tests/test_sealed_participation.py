@@ -144,6 +144,7 @@ def _path_values(scenario: Scenario, persona: str) -> dict[str | tuple[str, ...]
         # Accounts: the bidder's own account (admin's edit page), a reset link that is no link.
         "user_id": [p.provider.id],
         "token": ["neplatny-odkaz"],
+        "fmt": ["csv", "xlsx"],  # the bulk import templates
     }
 
 
