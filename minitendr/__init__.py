@@ -84,8 +84,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from minitendr.accessibility.views import bp as accessibility_bp
     from minitendr.auth.views import bp as auth_bp
-    from minitendr.auth.views import users_bp
+    from minitendr.auth.views import colleagues_bp, users_bp
     from minitendr.bids.views import bp as bids_bp
+    from minitendr.bulk_import.views import bp as bulk_import_bp
     from minitendr.committee.views import bp as committee_bp
     from minitendr.contracts.views import bp as contracts_bp
     from minitendr.demands.views import bp as demands_bp
@@ -111,6 +112,8 @@ def register_blueprints(app: Flask) -> None:
         home_bp,
         auth_bp,
         users_bp,
+        colleagues_bp,
+        bulk_import_bp,
         providers_bp,
         registry_bp,
         frameworks_bp,

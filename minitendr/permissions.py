@@ -598,6 +598,21 @@ def bids_countable() -> sa.ColumnElement[bool]:
 def can_read_notice_receipts(user: User, notice) -> bool:
     """Who has read a notice: the officials of the kraj that sent it, not its recipients."""
     return user.role is Role.KRAJ and user.kraj_id == notice.kraj_id
+# --- accounts: a provider's own account manager --------------------------------------------------
+def can_manage_colleagues(user: User) -> bool:
+    """A provider's user flagged by admin as its account manager keeps its colleagues' accounts."""
+    return user.role is Role.PROVIDER and user.manages_colleagues and user.provider_id is not None
+
+
+def can_manage_colleague(user: User, other: User) -> bool:
+    """...of its own provider only: never another provider's users, nor anyone who is not a provider."""
+    return can_manage_colleagues(user) and other.role is Role.PROVIDER and other.provider_id == user.provider_id
+
+
+# --- bulk import ----------------------------------------------------------------------------------
+def can_import_parties(user: User, framework) -> bool:
+    """The parties of a framework are imported by whoever manages it: its kraj's official, or admin."""
+    return can_manage_framework(user, framework)
 
 
 # --- templates ------------------------------------------------------------------------------------

@@ -361,7 +361,10 @@ def personas(kraj_pak, kraj_kvk, orp_pardubice, orp_cheb) -> Personas:
         ministry=UserFactory(email="mpsv@test.cz", role=Role.MINISTRY),
         kraj=UserFactory(email="kraj.pak@test.cz", role=Role.KRAJ, kraj=kraj_pak),
         ospod=UserFactory(email="ospod.pardubice@test.cz", role=Role.OSPOD, orp=orp_pardubice),
-        provider=UserFactory(email="poskytovatel@test.cz", role=Role.PROVIDER, provider=provider_org),
+        # The provider's account manager too (minitendr.auth.colleagues); the interloper is not one.
+        provider=UserFactory(
+            email="poskytovatel@test.cz", role=Role.PROVIDER, provider=provider_org, manages_colleagues=True
+        ),
         kraj_other=UserFactory(email="kraj.kvk@test.cz", role=Role.KRAJ, kraj=kraj_kvk),
         ospod_other=UserFactory(email="ospod.cheb@test.cz", role=Role.OSPOD, orp=orp_cheb),
         interloper=UserFactory(email="cizi@test.cz", role=Role.PROVIDER, provider=other_org),

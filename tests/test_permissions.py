@@ -73,6 +73,7 @@ NETWORK_KEEPERS = expect(403, kraj=200, kraj_other=200)
 CATALOGUE_KEEPERS = expect(403, kraj=200, kraj_other=200)  # each their own kraj's catalogue
 CATALOGUE_KEEPER = expect(403, kraj=200)  # an entry of Pardubický kraj
 PUBLIC = expect(200, anonymous=200)
+PARTY_IMPORTERS = expect(403, admin=200, kraj=200, kraj_other=200)  # each row: a framework the importer manages
 
 # (method, endpoint, url template, expected status per persona)
 TABLE = [
@@ -90,6 +91,38 @@ TABLE = [
     ("POST", "users.create", "/admin/users/new", ADMIN_ONLY),
     ("POST", "users.deactivate", "/admin/users/{victim_id}/deactivate", ADMIN_ONLY_ACTION),
     ("POST", "users.activate", "/admin/users/{victim_id}/activate", ADMIN_ONLY_ACTION),
+    # --- accounts: a forgotten password (anyone), admin's edit, a provider's account manager
+    ("GET", "auth.forgot_password", "/password/forgot", expect(200, anonymous=200)),
+    ("POST", "auth.forgot_password", "/password/forgot", expect(200, anonymous=200)),
+    ("GET", "auth.reset_password", "/password/reset/neplatny-odkaz", expect(200, anonymous=200)),
+    ("POST", "auth.reset_password", "/password/reset/neplatny-odkaz", expect(200, anonymous=200)),
+    ("GET", "users.edit", "/admin/users/{victim_id}/edit", ADMIN_ONLY),
+    ("POST", "users.edit", "/admin/users/{victim_id}/edit", ADMIN_ONLY),
+    ("GET", "colleagues.index", "/account/colleagues/", expect(403, provider=200)),
+    ("GET", "colleagues.create", "/account/colleagues/new", expect(403, provider=200)),
+    ("POST", "colleagues.create", "/account/colleagues/new", expect(403, provider=200)),
+    # The victim is not a colleague of anyone's: even the provider's account manager is refused.
+    ("POST", "colleagues.deactivate", "/account/colleagues/{victim_id}/deactivate", expect(403)),
+    ("POST", "colleagues.activate", "/account/colleagues/{victim_id}/activate", expect(403)),
+    # --- bulk import: providers (admin), framework parties (admin and kraj officials, each row checked)
+    ("GET", "bulk_import.providers", "/providers/import", ADMIN_ONLY),
+    ("POST", "bulk_import.providers", "/providers/import", ADMIN_ONLY),
+    ("GET", "bulk_import.providers_template", "/providers/import/vzor.csv", ADMIN_ONLY),
+    ("GET", "bulk_import.providers_template", "/providers/import/vzor.xlsx", ADMIN_ONLY),
+    ("GET", "bulk_import.parties", "/frameworks/parties/import", PARTY_IMPORTERS),
+    ("POST", "bulk_import.parties", "/frameworks/parties/import", PARTY_IMPORTERS),
+    (
+        "GET",
+        "bulk_import.parties_template",
+        "/frameworks/parties/import/vzor.csv",
+        PARTY_IMPORTERS,
+    ),
+    (
+        "GET",
+        "bulk_import.parties_template",
+        "/frameworks/parties/import/vzor.xlsx",
+        PARTY_IMPORTERS,
+    ),
     ("GET", "providers.index", "/providers/", OFFICIALS),
     ("GET", "providers.detail", "/providers/{provider_id}", expect(200, interloper=403)),
     ("GET", "providers.create", "/providers/new", ADMIN_ONLY),

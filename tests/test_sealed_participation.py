@@ -144,6 +144,10 @@ def _path_values(scenario: Scenario, persona: str) -> dict[str | tuple[str, ...]
         "job_id": [_export_job(user) if user else "00000000-0000-0000-0000-000000000000"],
         # Kraj notices (none in the scenario unless one was sent: an id no notice has).
         "notice_id": [_first(Notice.id) or 1],
+        # Accounts: the bidder's own account (admin's edit page), a reset link that is no link.
+        "user_id": [p.provider.id],
+        "token": ["neplatny-odkaz"],
+        "fmt": ["csv", "xlsx"],  # the bulk import templates
     }
 
 

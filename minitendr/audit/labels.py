@@ -10,6 +10,11 @@ ACTIONS = {
     "user.created": "Založení účtu",
     "user.activated": "Aktivace účtu",
     "user.deactivated": "Deaktivace účtu",
+    "user.password_changed": "Změna hesla",
+    "user.password_reset": "Nové heslo odkazem z e-mailu",
+    "user.updated": "Změna údajů účtu",
+    "providers.imported": "Hromadný import poskytovatelů",
+    "framework.parties_imported": "Hromadný import smluvních stran",
     "provider.created": "Zaevidování poskytovatele",
     "provider.updated": "Změna údajů poskytovatele",
     "service_type.created": "Nový typ služby",
@@ -166,6 +171,8 @@ FIELDS = {
     "follow_up": "co následovalo",
     "label": "položka",
     "text": "text",
+    # accounts
+    "manages_colleagues": "spravuje účty kolegů",
 }
 
 

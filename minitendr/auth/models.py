@@ -91,6 +91,8 @@ class User(UserMixin, Model):
             self.start_new_since = seen
         self.start_seen_at = now
         return self.start_new_since
+    # A provider's user who keeps the accounts of the provider's other users (minitendr.auth.colleagues).
+    manages_colleagues: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     kraj: Mapped[Kraj | None] = relationship()
     orp: Mapped[Orp | None] = relationship()
@@ -137,3 +139,21 @@ class LoginFailures(Model):
     failures: Mapped[int]
     first_failure_at: Mapped[timestamp]
     last_failure_at: Mapped[timestamp] = mapped_column(index=True)
+
+
+class PasswordResetToken(Model):
+    """A password reset link that is still good: single-use, valid for an hour, one per account.
+
+    Only the token's SHA-256 is kept, so neither a copy of the database nor its backups let anyone
+    reset a password; the link in the e-mail is the only copy. See ``minitendr.auth.reset``.
+    """
+
+    __tablename__ = "password_reset_token"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[timestamp]
+    expires_at: Mapped[timestamp] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship()

@@ -133,6 +133,82 @@ def set_active(user: User, active: bool, actor: User | None = None) -> None:
     record("user.activated" if active else "user.deactivated", user, actor=actor)
 
 
+def _audit_value(value: object) -> object:
+    """How a changed field reads in the audit trail: a role by its label, a binding by its name (and
+    code), a flag as ano/ne."""
+    if isinstance(value, Role):
+        return value.label
+    if isinstance(value, bool):
+        return "ano" if value else "ne"
+    if isinstance(value, Kraj | Orp):
+        return f"{value.name} ({value.code})"
+    if isinstance(value, Provider):
+        return f"{value.name} (IČO {value.ico})"
+    return value
+
+
+def update_user(
+    user: User,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    kraj: Kraj | None = None,
+    orp: Orp | None = None,
+    provider: Provider | None = None,
+    manages_colleagues: bool = False,
+    actor: User | None = None,
+) -> dict[str, list]:
+    """Change an account's name, e-mail, role and what the role binds it to; the audit event lists
+    each change as old → new. Nobody demotes themselves, and the last active admin stays one."""
+    email = check_email(email)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Vyplňte jméno.", field="name")
+    if len(name) > 120:
+        raise DomainError("Jméno může mít nejvýše 120 znaků.", field="name")
+    check_binding(role, kraj, orp, provider)
+    if manages_colleagues and role is not Role.PROVIDER:
+        raise DomainError("Účty kolegů může spravovat jen uživatel s rolí Poskytovatel.", field="manages_colleagues")
+    if role is not user.role and user.role is Role.ADMIN:
+        if actor is not None and actor.id == user.id:
+            raise DomainError("Nemůžete odebrat roli správce sám sobě – požádejte jiného správce.", field="role")
+        if user.active and _active_admins() <= 1:
+            raise DomainError("Jde o posledního aktivního správce systému; jeho roli nelze změnit.", field="role")
+    clash = db.session.scalar(db.select(User.id).where(User.email == email, User.id != user.id))
+    if clash is not None:
+        raise DomainError("Uživatel s tímto e-mailem už existuje.", field="email")
+    new = {
+        "email": email,
+        "name": name,
+        "role": role,
+        "kraj": kraj,
+        "orp": orp,
+        "provider": provider,
+        "manages_colleagues": manages_colleagues,
+    }
+    changes = {
+        key: [_audit_value(getattr(user, key)), _audit_value(value)]
+        for key, value in new.items()
+        if getattr(user, key) != value
+    }
+    if not changes:
+        return changes
+    for key, value in new.items():
+        setattr(user, key, value)
+    if {"role", "kraj", "orp", "provider", "email"} & changes.keys():
+        # What the account may see has changed: its open sessions end, and it logs in anew.
+        sessions.end_all(user)
+    db.session.flush()
+    record("user.updated", user, changes, actor=actor)
+    return changes
+
+
+def _active_admins() -> int:
+    stmt = sa.select(sa.func.count(User.id)).where(User.role == Role.ADMIN, User.active)
+    return db.session.scalar(stmt) or 0
+
+
 WRONG_PASSWORD = "Současné heslo není správné."
 
 
@@ -147,6 +223,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise DomainError("Nové heslo musí být jiné než současné.", field="new_password")
     user.set_password(new)
     sessions.end_all(user)
+    record("user.password_changed", user, actor=user)
     notify(
         [user],
         "Heslo bylo změněno",

@@ -7,28 +7,30 @@ every row as a new entry (audited one by one, and the import itself on the kraj)
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
-import zipfile
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from minitendr.audit.service import record
-from minitendr.db import DomainError, db
+from minitendr.db import db
 from minitendr.demands.models import NEEDS
 from minitendr.network import catalogue
 from minitendr.network.models import CatalogueService, Sector, ServiceForm
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
+from minitendr.tabular_import import (
+    MAX_BYTES,
+    ImportRefused,
+    ImportReport,
+    Layout,
+    RowError,
+    read_table,
+)
+from minitendr.tabular_import import plain as _plain
+from minitendr.tabular_import import template_csv as _template_csv
 
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 2000
-MAX_COLUMNS = 40
-MAX_UNPACKED = 50 * 1024 * 1024
+__all__ = ["MAX_BYTES", "ImportRefused", "ImportReport", "RowError", "check_file", "import_file", "template_csv"]
 
 # Column header (as people write it: case and diacritics do not matter) → field.
 COLUMNS = {
@@ -50,117 +52,8 @@ COLUMNS = {
 }
 REQUIRED = ("name", "sector", "form", "needs", "orps")
 HEADER = {field: header for header, field in COLUMNS.items()}
+LAYOUT = Layout(COLUMNS, REQUIRED, nothing="Soubor neobsahuje žádnou službu, jen záhlaví.")
 ALL_ORPS = {"vse", "vsechna", "vsechny", "*"}
-
-
-def _plain(text: str) -> str:
-    """Lower case without diacritics and extra spaces: how a header or a value is matched."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
-
-
-PLAIN_COLUMNS = {_plain(header): name for header, name in COLUMNS.items()}
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # as numbered in the file: the header is row 1
-    column: str  # the column's header, "" for the whole row or file
-    message: str
-
-
-@dataclass
-class ImportReport:
-    filename: str
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    created: list[CatalogueService] = field(default_factory=list)
-
-    @property
-    def rows_with_errors(self) -> int:
-        return len({e.row for e in self.errors})
-
-
-class ImportRefused(DomainError):
-    """The file had errors: nothing was stored; ``report`` says where."""
-
-    def __init__(self, report: ImportReport):
-        super().__init__(
-            f"Soubor {report.filename} obsahuje chyby ({len(report.errors)}); nic z něj nebylo uloženo. "
-            "Opravte řádky podle přehledu níže a nahrajte jej znovu.",
-            field="file",
-        )
-        self.report = report
-
-
-# --- reading the file ----------------------------------------------------------------------------
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "cp1250"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1250 decodes nearly every byte; the few it does not land here
-        raise DomainError("Soubor CSV není v kódování UTF-8 ani Windows-1250.", field="file")
-    if "\x00" in text:
-        raise DomainError("Soubor není textový soubor CSV.", field="file")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    try:
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    except csv.Error as error:
-        raise DomainError(f"Soubor CSV nelze přečíst: {error}.", field="file") from error
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
-        raise DomainError("Soubor nelze přečíst jako sešit Excelu (.xlsx).", field="file") from error
-    if unpacked > MAX_UNPACKED:  # a small file that unpacks to gigabytes is not a catalogue
-        raise DomainError("Sešit je po rozbalení příliš velký; rozdělte jej na menší.", field="file")
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
-        raise DomainError("Soubor nelze přečíst jako sešit Excelu (.xlsx).", field="file") from error
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            raise DomainError("Sešit nemá žádný list.", field="file")
-        rows = []
-        for row in sheet.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS + 2, values_only=True):
-            rows.append([_cell(v) for v in row])
-        return rows
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
-        raise DomainError("Sešit Excelu je poškozený a nelze jej přečíst.", field="file") from error
-    finally:
-        workbook.close()
-
-
-def read_rows(filename: str, data: bytes) -> list[list[str]]:
-    """The file's rows as texts, by its kind: a workbook (.xlsx, a zip) or a CSV."""
-    if not data:
-        raise DomainError("Soubor je prázdný.", field="file")
-    if len(data) > MAX_BYTES:
-        raise DomainError("Soubor je větší než 2 MB; rozdělte jej na menší.", field="file")
-    name = filename.lower()
-    if data[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
-        return _read_xlsx(data)
-    if name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
-        return _read_csv(data)
-    raise DomainError("Nahrajte soubor CSV nebo XLSX.", field="file")
 
 
 # --- reading one row -----------------------------------------------------------------------------
@@ -227,28 +120,7 @@ def _row_values(cells: dict[str, str], kraj: Kraj, orps: dict[str, Orp], problem
 def check_file(kraj: Kraj, filename: str, data: bytes) -> tuple[ImportReport, list[dict[str, Any]]]:
     """Read and check every row; nothing is stored. Returns the report and the rows' values."""
     report = ImportReport(filename=filename)
-    rows = read_rows(filename, data)
-    while rows and not any(rows[-1]):
-        rows.pop()
-    if not rows:
-        raise DomainError("Soubor neobsahuje žádné řádky.", field="file")
-    header = [_plain(h) for h in rows[0]]
-    columns: list[str | None] = []
-    for position, name in enumerate(header):
-        key = PLAIN_COLUMNS.get(name)
-        if name and key is None:
-            report.errors.append(RowError(1, rows[0][position], "Neznámý sloupec."))
-        if key is not None and key in columns:
-            report.errors.append(RowError(1, rows[0][position], "Sloupec je v záhlaví dvakrát."))
-        columns.append(key)
-    for key in REQUIRED:
-        if key not in columns:
-            report.errors.append(RowError(1, HEADER[key], "Chybí povinný sloupec."))
-    if report.errors:
-        raise ImportRefused(report)
-    body = rows[1:]
-    if len(body) > MAX_ROWS:
-        raise DomainError(f"Soubor má více než {MAX_ROWS} řádků; rozdělte jej na menší.", field="file")
+    rows = read_table(LAYOUT, report, data)
     orps: dict[str, Orp] = {}
     for orp in catalogue.orps_of(kraj):
         orps[orp.code] = orp
@@ -262,13 +134,7 @@ def check_file(kraj: Kraj, filename: str, data: bytes) -> tuple[ImportReport, li
         )
     }
     prepared = []
-    for number, row in enumerate(body, start=2):
-        if not any(row):
-            continue
-        report.rows += 1
-        if len(row) > len(columns) and any(row[len(columns) :]):
-            report.errors.append(RowError(number, "", "Řádek má víc buněk než záhlaví."))
-        cells = {key: value for key, value in zip(columns, row, strict=False) if key is not None}
+    for number, cells in rows:
         problems: list[tuple[str, str]] = []
         values = catalogue.clean(_row_values(cells, kraj, orps, problems))
         reported = {name for name, _ in problems}
@@ -286,8 +152,6 @@ def check_file(kraj: Kraj, filename: str, data: bytes) -> tuple[ImportReport, li
         for name, message in problems:
             report.errors.append(RowError(number, HEADER.get(name, name), message))
         prepared.append(values)
-    if report.rows == 0:
-        raise DomainError("Soubor neobsahuje žádnou službu, jen záhlaví.", field="file")
     return report, prepared
 
 
@@ -306,28 +170,25 @@ def import_file(kraj: Kraj, filename: str, data: bytes) -> ImportReport:
     return report
 
 
+EXAMPLE = [
+    "Pedagogicko-psychologická poradna",
+    "Diagnostika a poradenství pro děti a rodiče",
+    "školská",
+    "ambulantní",
+    "",
+    "PPP Pardubického kraje",
+    "učení se, chování",
+    "Pardubice, Holice",
+    "40",
+    "klientů měsíčně",
+    "",
+    "ppp@example.cz",
+    "+420 466 000 000",
+    "https://www.example.cz",
+    "Sakařova 1, 530 02 Pardubice",
+]
+
+
 def template_csv() -> bytes:
     """An example file with the header and one row (UTF-8 with BOM, semicolons: Excel opens it)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(list(COLUMNS))
-    writer.writerow(
-        [
-            "Pedagogicko-psychologická poradna",
-            "Diagnostika a poradenství pro děti a rodiče",
-            "školská",
-            "ambulantní",
-            "",
-            "PPP Pardubického kraje",
-            "učení se, chování",
-            "Pardubice, Holice",
-            "40",
-            "klientů měsíčně",
-            "",
-            "ppp@example.cz",
-            "+420 466 000 000",
-            "https://www.example.cz",
-            "Sakařova 1, 530 02 Pardubice",
-        ]
-    )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return _template_csv(LAYOUT, [EXAMPLE])

@@ -221,8 +221,7 @@ def import_file():
             form=form,
             kraj=kraj,
             report=refused.get("report"),
-            columns=catalogue_import.COLUMNS,
-            required=catalogue_import.REQUIRED,
+            layout=catalogue_import.LAYOUT,
         )
 
     def run() -> catalogue_import.ImportReport:

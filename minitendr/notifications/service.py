@@ -84,6 +84,21 @@ def notify(users: Iterable[User], title: str, body: str, link: str = "", *, in_a
     return count
 
 
+def email_only(recipient: str, subject: str, body: str, link: str = "") -> None:
+    """An e-mail through the outbox with no in-app notification: for what must not sit in the
+    application (a password reset link) or reaches somebody who cannot log in."""
+    if _quiet.get():
+        return
+    db.session.add(
+        OutboxEmail(
+            created_at=clock.now(), recipient=recipient, subject=f"minitendr: {subject}", body=_email_body(body, link)
+        )
+    )
+    db.session.flush()
+    if has_request_context():
+        g.outbox_written = True
+
+
 def provider_users(provider_ids: Iterable[int]) -> list[User]:
     """The active accounts of these providers."""
     ids = list(provider_ids)
