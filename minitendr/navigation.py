@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from minitendr.auth.models import Role
-from minitendr.permissions import EVERYONE, OFFICIALS, REGISTER_KEEPERS
+from minitendr.permissions import AUDIT_READERS, EVERYONE, OFFICIALS, REGISTER_KEEPERS
 
 PROVIDERS = frozenset({Role.PROVIDER})  # the same list of minitenders, named as a provider sees it
 # Who reads the service network's figures (``permissions.can_read_network``; tests/test_network_pages.py
@@ -59,6 +59,9 @@ MENU = (
     NavItem("Číselníky", "registry.kraje", EVERYONE, "Kraje a ORP, kategorie a typy služeb s měrnými jednotkami."),
     NavItem("Uživatelé", "users.index", REGISTER_KEEPERS, "Účty, role a jejich vazba na kraj, ORP či poskytovatele."),
     NavItem("E-maily", "outbox.index", REGISTER_KEEPERS, "Fronta odchozích e-mailů a stav jejich odeslání."),
+    NavItem(
+        "Auditní záznam", "audit.index", AUDIT_READERS, "Kdo co kdy změnil: události podle objektu, uživatele a data."
+    ),
 )
 
 

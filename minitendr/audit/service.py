@@ -113,6 +113,9 @@ class HistoryPage(Page[AuditEvent]):
     """A page of one object's history; its links change only the history's cursor."""
 
     page_url: Callable[..., str] | None = None
+    # The object whose history this is: the audit log links back to it, filtered on it.
+    object_type: str = ""
+    object_id: int | None = None
 
     @property
     def next_url(self) -> str | None:
@@ -141,7 +144,14 @@ def history(obj: Any) -> HistoryPage:
         after=after,
         before="" if after else args.get(HISTORY_BEFORE) or "",
     )
-    return HistoryPage(page.items, page.next_cursor, page.previous_cursor, page_url=_page_url(obj))
+    return HistoryPage(
+        page.items,
+        page.next_cursor,
+        page.previous_cursor,
+        page_url=_page_url(obj),
+        object_type=obj.__tablename__,
+        object_id=obj.id,
+    )
 
 
 def _page_url(obj: Any) -> Callable[..., str] | None:

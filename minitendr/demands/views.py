@@ -55,8 +55,16 @@ def to_local(moment: dt.datetime | None) -> dt.datetime | None:
 @roles_required(*EVERYONE)
 def index():
     filters = queries.filters_from(request.args)
+    errors = queries.checked(filters)
     listing = queries.demand_list(current_user, filters)
-    return render_template("demands/index.html", listing=listing, filters=filters, statuses=list(DemandStatus))
+    return render_template(
+        "demands/index.html",
+        listing=listing,
+        filters=filters,
+        errors=errors,
+        statuses=list(DemandStatus),
+        **queries.search_choices(),
+    )
 
 
 def _load(demand_id: int, manage: bool = False) -> Demand:
