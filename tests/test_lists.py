@@ -315,10 +315,26 @@ LIST_URLS = {
         "/subcontracts/registry",
         "/demands/",
         "/demands/?kraj=CZ053&status=awarded",
+        # The search (tests/test_search.py): every field at once costs no more statements per row.
+        "/subcontracts/?q=2031&service_type=SAS&need=vztahy&since=2025-01-01&until=2025-12-31&number=DS",
+        "/demands/?q=2031&category=terenni&service_type=SAS&need=vztahy&since=2020-01-01&provider=00000000",
     ],
-    "kraj": ["/subcontracts/", "/subcontracts/?sort=-value&registry=pending", "/subcontracts/registry", "/demands/"],
+    "kraj": [
+        "/subcontracts/",
+        "/subcontracts/?sort=-value&registry=pending",
+        "/subcontracts/registry",
+        "/demands/",
+        "/demands/?q=obvodu&need=vztahy&status=awarded",
+        "/subcontracts/?q=Poskytovatel&sort=value",
+    ],
     "ospod": ["/subcontracts/", "/subcontracts/?year=2025&sort=value", "/subcontracts/registry", "/demands/"],
-    "provider": ["/subcontracts/", "/subcontracts/?sort=number", "/demands/", "/demands/?status=awarded"],
+    "provider": [
+        "/subcontracts/",
+        "/subcontracts/?sort=number",
+        "/demands/",
+        "/demands/?status=awarded",
+        "/demands/?q=2031&need=vztahy",
+    ],
 }
 
 
@@ -519,6 +535,8 @@ def test_a_cursor_from_another_list_or_sort_is_a_400_not_a_500(login, personas, 
         {"sort": "x", "status": "y", "year": "99999999999", "registry": "z"},
         {"kraj": "CZ999", "orp": "x" * 5000, "provider": "00000000", "category": "nic"},
         {"status": "evaluation", "orp": "5309", "kraj": "CZ041"},
+        {"q": "%_\\'", "number": "x" * 5000, "since": "2026-02-30", "until": "0001-01-01", "need": "x"},
+        {"service_type": "nic", "since": "31. 12. 2026", "until": "1. 1. 2026", "provider": "x" * 300},
     ],
 )
 def test_bad_filters_never_make_a_500(login, personas, persona, query):
