@@ -41,6 +41,8 @@ def test_values_read_in_czech_never_raw(personas):
             "needs": ["vztahy", "uceni"],
             "active": True,
             "role": "kraj",
+            "kraj": "CZ053",
+            "service_type": "SAS",
         },
     )
     shown = dict(labels.details(event))
@@ -50,6 +52,9 @@ def test_values_read_in_czech_never_raw(personas):
     assert shown["kategorie"] == "Terénní a ambulantní služby pro rodiny a děti"
     assert shown["oblasti potřeb"] == "Vztahy, Učení se"
     assert shown["aktivní"] == "ano"
+    assert shown["role"] == "Krajský úřad"
+    assert shown["kraj"] == "Pardubický kraj"
+    assert shown["typ služby"] == "Sociálně aktivizační služby pro rodiny s dětmi"
     assert "26304.00" not in str(shown) and "terenni" not in str(shown)
 
 
@@ -64,6 +69,17 @@ def test_the_history_on_an_objects_page_uses_the_same_renderer_and_links_to_the_
 def test_ospod_reads_the_history_but_has_no_link_to_the_log(objects, personas, login):
     page = login(personas.ospod).get(f"/subcontracts/{objects['subcontract_id']}").get_data(as_text=True)
     assert "Historie změn" in page and "/audit/?" not in page
+
+
+def test_every_recorded_event_has_a_czech_label():
+    """Every action the code records (``record("…")``) reads in Czech on the history and in the log."""
+    import pathlib
+    import re
+
+    source = "\n".join(path.read_text() for path in pathlib.Path("minitendr").rglob("*.py"))
+    recorded = set(re.findall(r'record\(\s*"([a-z_]+\.[a-z_]+)"', source))
+    assert len(recorded) > 30
+    assert recorded <= set(labels.ACTIONS), recorded - set(labels.ACTIONS)
 
 
 # --- who reads what -------------------------------------------------------------------------------

@@ -251,17 +251,28 @@ def _enum_labels() -> dict[str, dict[str, str]]:
     }
 
 
-def _names(table: str) -> dict[object, str]:
-    """Codes and ids of categories or service types → their names, read once per request."""
+# Fields that hold a code (or id) of a register row, named by the row's name.
+NAMED_FIELDS = {
+    "category": "category",
+    "category_id": "category",
+    "service_type": "service_type",
+    "service_type_id": "service_type",
+    "kraj": "kraj",
+    "orp": "orp",
+}
+
+
+def _names(kind: str) -> dict[object, str]:
+    """Codes and ids of categories, service types, kraje or ORPs → their names, read once per request."""
     from minitendr.db import db
-    from minitendr.registry.models import ServiceCategory, ServiceType
+    from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 
     cache = g.setdefault("audit_names", {}) if has_app_context() else {}
-    if table not in cache:
-        model = ServiceCategory if table == "category" else ServiceType
+    if kind not in cache:
+        model = {"category": ServiceCategory, "service_type": ServiceType, "kraj": Kraj, "orp": Orp}[kind]
         rows = db.session.execute(sa.select(model.id, model.code, model.name)).all()
-        cache[table] = {key: name for id_, code, name in rows for key in (id_, code)}
-    return cache[table]
+        cache[kind] = {key: name for id_, code, name in rows for key in (id_, code)}
+    return cache[kind]
 
 
 def _field_value(value: object, field: str) -> str:
@@ -294,9 +305,8 @@ def _field_value(value: object, field: str) -> str:
             except ValueError:
                 return value
             return f"{day:%m/%Y}" if field == "period" else formatting.date(day)
-    if field in ("category", "category_id", "service_type", "service_type_id"):
-        names = _names("category" if field.startswith("category") else "service_type")
-        return names.get(value, str(value))
+    if field in NAMED_FIELDS:
+        return _names(NAMED_FIELDS[field]).get(value, str(value))
     enums = _enum_labels().get(field)
     if enums is not None and isinstance(value, str):
         if "," in value:  # the catalogue keeps its areas as one text ("bezpeci, vztahy")
