@@ -325,7 +325,7 @@ LIST_URLS = {
         "/subcontracts/registry",
         "/demands/",
         "/demands/?q=obvodu&need=vztahy&status=awarded",
-        "/subcontracts/?q=Poskytovatel&sort=value",
+        "/subcontracts/?q=2031&sort=value",
     ],
     "ospod": ["/subcontracts/", "/subcontracts/?year=2025&sort=value", "/subcontracts/registry", "/demands/"],
     "provider": [
@@ -427,6 +427,14 @@ PLANNED = [
     ("provider", "/demands/?sort=deadline&status=published", r"ix_demand_status_deadline"),
     ("ospod", "/subcontracts/registry?sort=signed", ORP),
     ("ministry", "/subcontracts/registry?sort=signed", r"ix_subcontract_pending_signed"),
+    # The search: nationally by the category's or service type's own index, newest first; within an
+    # ORP or a provider's invitations checked along theirs; on sub-contracts along the sort's index.
+    ("ministry", "/demands/?sort=newest&category=terenni&q=2031", r"ix_demand_category_created"),
+    ("ministry", "/demands/?sort=newest&service_type=SAS&need=vztahy", r"ix_demand_service_type_created"),
+    ("ospod", "/demands/?sort=newest&service_type=SAS&number=PAK", r"ix_demand_orp_created"),
+    ("provider", "/demands/?sort=invited&category=terenni&need=vztahy", r"ix_invitation_provider_demand"),
+    ("ministry", "/subcontracts/?sort=value&service_type=SAS&q=2031", r"ix_subcontract_value"),
+    ("ospod", "/subcontracts/?sort=value&need=vztahy&since=2025-01-01", ORP),
 ]
 
 
@@ -467,6 +475,8 @@ def test_a_page_is_read_in_order_from_the_index_of_its_sort_and_scope(
         "/demands/?sort=newest",
         "/demands/?sort=newest&status=awarded",
         "/subcontracts/registry?sort=signed",
+        "/demands/?sort=newest&category=terenni&need=vztahy",
+        "/subcontracts/?sort=-signed&service_type=SAS&q=2031",
     ],
 )
 def test_a_kraj_reads_its_orps_one_by_one_each_in_order(login, personas, country, kraj_pak, url, later):

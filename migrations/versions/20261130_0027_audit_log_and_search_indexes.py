@@ -1,9 +1,10 @@
 """audit log and search indexes
 
 The audit log filters by user and by event, newest first: (actor_id, id) and (action, id) replace the
-single-column indexes. The demand and sub-contract lists search by category and service type, newest
-first: (category_id | service_type_id, created_at | signed_on, id); on demands they replace the
-single-column indexes.
+single-column indexes. The demand list searches by category and service type, newest first:
+(category_id | service_type_id, created_at, id) replace the single-column indexes. The sub-contract
+list has none of its own for them: it walks the index of its sort and checks them along it (as it
+does the category), which an index of the filter would turn into sorting the filter's rows.
 
 Revision ID: 0027
 Revises: 0017
@@ -32,15 +33,9 @@ def upgrade():
     op.drop_index("ix_demand_service_type_id", table_name="demand")
     op.create_index("ix_demand_category_created", "demand", ["category_id", "created_at", "id"], unique=False)
     op.create_index("ix_demand_service_type_created", "demand", ["service_type_id", "created_at", "id"], unique=False)
-    op.create_index("ix_subcontract_category_signed", "subcontract", ["category_id", "signed_on", "id"], unique=False)
-    op.create_index(
-        "ix_subcontract_service_type_signed", "subcontract", ["service_type_id", "signed_on", "id"], unique=False
-    )
 
 
 def downgrade():
-    op.drop_index("ix_subcontract_service_type_signed", table_name="subcontract")
-    op.drop_index("ix_subcontract_category_signed", table_name="subcontract")
     op.drop_index("ix_demand_service_type_created", table_name="demand")
     op.drop_index("ix_demand_category_created", table_name="demand")
     op.create_index("ix_demand_service_type_id", "demand", ["service_type_id"], unique=False)

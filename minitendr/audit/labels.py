@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import sqlalchemy as sa
 from flask import g, has_app_context
@@ -262,14 +264,51 @@ NAMED_FIELDS = {
 }
 
 
-def _names(kind: str) -> dict[object, str]:
-    """Codes and ids of categories, service types, kraje or ORPs → their names, read once per request."""
-    from minitendr.db import db
+def _register_models() -> dict[str, Any]:
     from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 
-    cache = g.setdefault("audit_names", {}) if has_app_context() else {}
+    return {"category": ServiceCategory, "service_type": ServiceType, "kraj": Kraj, "orp": Orp}
+
+
+def _cache() -> dict[str, dict[object, str]]:
+    return g.setdefault("audit_names", {}) if has_app_context() else {}
+
+
+def load_names(events: Iterable[Any]) -> None:
+    """Name the register rows (categories, service types, kraje, ORPs) that a page of events mentions,
+    in one statement, always one: a page costs the same whatever its events say."""
+    from minitendr.db import db
+
+    wanted: dict[str, set[object]] = {kind: set() for kind in _register_models()}
+    for event in events:
+        for key, value in (event.data or {}).items():
+            if key in NAMED_FIELDS:
+                items = value if isinstance(value, list) else [value]
+                wanted[NAMED_FIELDS[key]].update(item for item in items if isinstance(item, str | int))
+    parts = []
+    for kind, model in _register_models().items():
+        codes = {str(item) for item in wanted[kind]}
+        ids = {item for item in wanted[kind] if isinstance(item, int)}
+        parts.append(
+            sa.select(sa.literal(kind, sa.String), model.id, model.code, model.name).where(
+                sa.or_(model.code.in_(codes), model.id.in_(ids))
+            )
+        )
+    cache = _cache()
+    for kind in wanted:
+        cache.setdefault(kind, {})
+    for kind, id_, code, name in db.session.execute(sa.union_all(*parts)):
+        cache[kind].update({id_: name, code: name})
+
+
+def _names(kind: str) -> dict[object, str]:
+    """Codes and ids of one register's rows → their names: those ``load_names`` read for the page,
+    else the whole register (read once per request)."""
+    from minitendr.db import db
+
+    cache = _cache()
     if kind not in cache:
-        model = {"category": ServiceCategory, "service_type": ServiceType, "kraj": Kraj, "orp": Orp}[kind]
+        model = _register_models()[kind]
         rows = db.session.execute(sa.select(model.id, model.code, model.name)).all()
         cache[kind] = {key: name for id_, code, name in rows for key in (id_, code)}
     return cache[kind]

@@ -155,7 +155,8 @@ def _object_id(kind: str, ref: str) -> int | None:
     }
     if kind in by_name:
         column = by_name[kind]
-        found = db.session.scalar(sa.select(column.table.c.id).where(sa.func.lower(column) == ref.lower()))
+        # As typed, in capitals (numbers, kraj codes) or in small letters (e-mails): each by its index.
+        found = db.session.scalar(sa.select(column.table.c.id).where(column.in_({ref, ref.upper(), ref.lower()})))
         if found is not None:
             return found
     if ref.isascii() and ref.isdigit() and len(ref) <= 18:
@@ -172,7 +173,8 @@ def conditions(filters: LogFilters) -> list[sa.ColumnElement[bool]]:
             object_id = _object_id(values["object"], values["ref"])
             where.append(sa.false() if object_id is None else AuditEvent.object_id == object_id)
     if values["user"]:
-        actor = db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == values["user"].lower()))
+        typed = values["user"]
+        actor = db.session.scalar(sa.select(User.id).where(User.email.in_({typed, typed.lower()})))
         where.append(sa.false() if actor is None else AuditEvent.actor_id == actor)
         # Who asked a question is known to no one: filtering by the asker must not tell.
         where.append(AuditEvent.action.not_in(list(ANONYMOUS_ACTORS)))
@@ -272,6 +274,7 @@ def audit_log(user: User, filters: LogFilters) -> LogPage:
     """One page of the events ``user`` may read that the filters select, newest first (keyset: the
     cursor in the URL). A few statements however long the trail: the page, then the names of its objects."""
     page: Page[AuditEvent] = paginate(_events(user, filters), NEWEST_FIRST, lambda event: (event.id,))
+    labels.load_names(page.items)
     return LogPage(page, _object_names(page.items))
 
 
@@ -291,6 +294,7 @@ def export_rows(user: User, filters: LogFilters) -> Iterator[tuple[str, ...]]:
         if not events:
             return
         objects = _object_names(events)
+        labels.load_names(events)
         for event in events:
             named = objects.get((event.object_type, event.object_id)) if event.object_id is not None else None
             yield (

@@ -14,7 +14,7 @@ from flask import has_request_context, request, url_for
 from flask_login import current_user
 
 from minitendr import clock
-from minitendr.audit import chain
+from minitendr.audit import chain, labels
 from minitendr.audit.models import AuditEvent
 from minitendr.db import db
 from minitendr.pagination import Page, Sort, paginate
@@ -144,6 +144,7 @@ def history(obj: Any) -> HistoryPage:
         after=after,
         before="" if after else args.get(HISTORY_BEFORE) or "",
     )
+    labels.load_names(page.items)
     return HistoryPage(
         page.items,
         page.next_cursor,

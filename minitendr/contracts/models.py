@@ -61,9 +61,6 @@ class SubContract(Model):
         sa.Index("ix_subcontract_provider_signed", "provider_id", "signed_on", "id"),
         sa.Index("ix_subcontract_provider_value", "provider_id", "value", "id"),
         sa.Index("ix_subcontract_provider_number", "provider_id", "kraj_abbr", "number_year", "number_seq"),
-        # The list's search by category and by service type, newest first.
-        sa.Index("ix_subcontract_category_signed", "category_id", "signed_on", "id"),
-        sa.Index("ix_subcontract_service_type_signed", "service_type_id", "signed_on", "id"),
         # What waits for the register of contracts (a few per cent of the rows): oldest first, and per
         # ORP with the value (and the empty registry id, for SQLite), so the per-ORP sums read the
         # index alone.

@@ -78,11 +78,9 @@ def _search(selected: Selection, filters: Mapping[str, str]) -> None:
     if need := filters.get("need"):
         demands = sa.select(Demand.id).where(search.has_need(Demand.needs, need))
         selected.rows_only(SubContract.demand_id.in_(demands))
-    since, until = search.date_range(dict(filters), {})
-    if since:
-        selected.rows_only(SubContract.signed_on >= since)
-    if until:
-        selected.rows_only(SubContract.signed_on <= until)
+    selected.since, selected.until = search.date_range(dict(filters), {})
+    if selected.since or selected.until:
+        selected.summary = selected.whole_kraje = None
     if text := filters.get("q"):
         providers = sa.select(Provider.id).where(search.contains(Provider.name, text))
         types = sa.select(ServiceType.id).where(search.contains(ServiceType.name, text))
@@ -114,6 +112,9 @@ class Selection:
     whole_kraje: list[sa.ColumnElement[bool]] | None = field(default_factory=list)
     orps: list[int] | None = None
     year: int | None = None
+    # The search's range of the date signed (minitendr.search), said per sort as the year is.
+    since: dt.date | None = None
+    until: dt.date | None = None
 
     def both(self, column: str, condition) -> None:
         """``condition(column)`` on the sub-contract and the summary column of that name."""
@@ -134,6 +135,19 @@ class Selection:
 
     def conditions(self, sort: str) -> list[sa.ColumnElement[bool]]:
         """The conditions on the sub-contracts for a list in ``sort`` order."""
+        return [*self._year_conditions(sort), *self._range_conditions(sort)]
+
+    def _range_conditions(self, sort: str) -> list[sa.ColumnElement[bool]]:
+        """The date range: where the page starts in the index of the date when sorted by it, else
+        checked along the sort's index (SQLite would otherwise sort the range's rows)."""
+        signed = SubContract.signed_on.expression
+        column = signed if sort.endswith("signed") else not_by_index(signed)
+        return [
+            *([column >= self.since] if self.since else []),
+            *([column <= self.until] if self.until else []),
+        ]
+
+    def _year_conditions(self, sort: str) -> list[sa.ColumnElement[bool]]:
         if self.year is None:
             return self.rows
         dialect = dialect_name()

@@ -72,18 +72,24 @@ def _id_of(column: Any, key: Any, value: str) -> sa.ColumnElement[bool]:
     return column == sa.select(key.table.c.id).where(key == value).scalar_subquery()
 
 
-def search_conditions(filters: Mapping[str, str]) -> list[sa.ColumnElement[bool]]:
+def search_conditions(filters: Mapping[str, str], indexed: bool = True) -> list[sa.ColumnElement[bool]]:
     """The search as conditions on demands (``checked`` first). The text looks in the number, the
-    service type, the ORP and the place — never in the case reference nor the need described."""
+    service type, the ORP and the place — never in the case reference nor the need described.
+    ``indexed``: the category and service type lead by their own indexes (newest first); not for a
+    list that walks an index of its own (an ORP's, a kraj's ORPs, a provider's invitations)."""
+
+    def column(attribute: Any) -> Any:
+        return attribute.expression if indexed else not_by_index(attribute.expression)
+
     from minitendr.contracts.models import SubContract
 
     where: list[sa.ColumnElement[bool]] = []
     if number := filters.get("number"):
         where.append(search.contains(Demand.number, number))
     if code := filters.get("category"):
-        where.append(_id_of(Demand.category_id, ServiceCategory.code, code))
+        where.append(_id_of(column(Demand.category_id), ServiceCategory.code, code))
     if code := filters.get("service_type"):
-        where.append(_id_of(Demand.service_type_id, ServiceType.code, code))
+        where.append(_id_of(column(Demand.service_type_id), ServiceType.code, code))
     if need := filters.get("need"):
         where.append(search.has_need(Demand.needs, need))
     if ico := filters.get("provider"):
@@ -161,8 +167,9 @@ def _selection(user: User, filters: Mapping[str, str]) -> Selection:
     # One ORP (the filter, an OSPOD's scope) or a provider's invitations narrow it more.
     narrowed = user.role in (Role.OSPOD, Role.PROVIDER) or bool(filters.get("orp"))
     partitions = None if orps is None or narrowed else Partitions(Demand.orp_id.expression, orps)
-    conditions.extend(search_conditions(filters))
-    return Selection(conditions, partitions, narrow=narrowed or partitions is not None)
+    narrow = narrowed or partitions is not None
+    conditions.extend(search_conditions(filters, indexed=not narrow))
+    return Selection(conditions, partitions, narrow=narrow)
 
 
 def _state(filters: Mapping[str, str]) -> DemandStatus | None:
