@@ -83,6 +83,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from minitendr.accessibility.views import bp as accessibility_bp
+    from minitendr.audit.views import bp as audit_bp  # the audit log
     from minitendr.auth.views import bp as auth_bp
     from minitendr.auth.views import colleagues_bp, users_bp
     from minitendr.bids.views import bp as bids_bp
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
         accessibility_bp,
         notices_bp,
         reminders_bp,
+        audit_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -151,7 +153,7 @@ def register_errors(app: Flask) -> None:
 
 
 def register_templating(app: Flask) -> None:
-    from minitendr.audit.labels import action_label, field_label, value_text
+    from minitendr.audit.labels import action_label, details, field_label, object_label, value_text
     from minitendr.auth.models import Role
     from minitendr.formatting import FILTERS
     from minitendr.navigation import menu, navigation
@@ -160,6 +162,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(may=may, Role=Role)
     app.jinja_env.filters.update(audit_action=action_label, audit_field=field_label, audit_value=value_text)
+    app.jinja_env.filters.update(audit_details=details, audit_object=object_label)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from minitendr.auth.models import Role
-from minitendr.permissions import EVERYONE, OFFICIALS, REGISTER_KEEPERS
+from minitendr.permissions import AUDIT_READERS, EVERYONE, OFFICIALS, REGISTER_KEEPERS
 
 PROVIDERS = frozenset({Role.PROVIDER})  # the same list of minitenders, named as a provider sees it
 # Who reads the service network's figures (``permissions.can_read_network``; tests/test_network_pages.py
@@ -94,6 +94,13 @@ MENU = (
         NOTICE_READERS,
         "Oznámení kraje smluvním stranám rámcových smluv.",
         AGENDA,
+    ),
+    NavItem(
+        "Auditní záznam",
+        "audit.index",
+        AUDIT_READERS,
+        "Kdo co kdy změnil: události podle objektu, uživatele a data.",
+        ADMINISTRATION,
     ),
 )
 

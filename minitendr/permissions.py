@@ -443,6 +443,30 @@ def can_read_history(user: User, thing) -> bool:
     return False
 
 
+# --- the audit log (minitendr.audit.log) ----------------------------------------------------------
+AUDIT_READERS = frozenset({Role.ADMIN, Role.MINISTRY, Role.KRAJ})
+
+
+def can_read_audit_log(user: User) -> bool:
+    """The audit log: admin and the ministry all of it, a kraj official its kraj's objects
+    (``audit_scope``); OSPOD and providers read the histories of their own objects instead."""
+    return user.role in AUDIT_READERS
+
+
+def audit_scope(user: User) -> sa.ColumnElement[bool]:
+    """The audit events ``user`` may read in the log: none for those who may not read it, a kraj's
+    objects for a kraj official, and — for everyone, admin too — bid and scoring events only once the
+    envelopes of their minitender are opened (before that not even who bid)."""
+    from minitendr.audit import log
+
+    if not can_read_audit_log(user):
+        return sa.false()
+    conditions = [log.unsealed()]
+    if user.role is Role.KRAJ:
+        conditions.append(log.of_kraj(user.kraj_id))
+    return sa.and_(*conditions)
+
+
 # --- service network -----------------------------------------------------------------------------
 def can_read_network(user: User, kraj=None) -> bool:
     """The network's demand figures and the kraj's model: the ministry everywhere, a kraj official

@@ -225,7 +225,8 @@ def test_templates_need_no_inline_script_or_style():
 def test_audit_values_read_as_people_read_them():
     from minitendr.audit.labels import value_text
 
-    assert value_text(["5000000.00", "6000000.00"], "ceiling") == "5000000.00 → 6000000.00"
+    # Money as money, never "5000000.00" (issue 18: history shows formatted values, old → new).
+    assert value_text(["5000000.00", "6000000.00"], "ceiling") == "5\xa0000\xa0000,00\xa0Kč → 6\xa0000\xa0000,00\xa0Kč"
     assert value_text(["26742101", "26987457"], "invited") == "26742101, 26987457"
     assert value_text("2026-12-08T11:00:00+00:00", "deadline") == "8. 12. 2026 12:00"
     assert value_text(None) == "–" and value_text(3) == "3"

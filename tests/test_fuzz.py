@@ -305,6 +305,8 @@ LISTS = [
     ("/providers/", {}, "admin"),
     ("/admin/users/", {}, "admin"),
     ("/admin/outbox/", {}, "admin"),
+    ("/audit/", {}, "kraj"),
+    ("/audit/", {"object": "demand", "user": "admin@test.cz"}, "ministry"),
 ]
 
 

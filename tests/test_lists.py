@@ -315,10 +315,26 @@ LIST_URLS = {
         "/subcontracts/registry",
         "/demands/",
         "/demands/?kraj=CZ053&status=awarded",
+        # The search (tests/test_search.py): every field at once costs no more statements per row.
+        "/subcontracts/?q=2031&service_type=SAS&need=vztahy&since=2025-01-01&until=2025-12-31&number=DS",
+        "/demands/?q=2031&category=terenni&service_type=SAS&need=vztahy&since=2020-01-01&provider=00000000",
     ],
-    "kraj": ["/subcontracts/", "/subcontracts/?sort=-value&registry=pending", "/subcontracts/registry", "/demands/"],
+    "kraj": [
+        "/subcontracts/",
+        "/subcontracts/?sort=-value&registry=pending",
+        "/subcontracts/registry",
+        "/demands/",
+        "/demands/?q=obvodu&need=vztahy&status=awarded",
+        "/subcontracts/?q=2031&sort=value",
+    ],
     "ospod": ["/subcontracts/", "/subcontracts/?year=2025&sort=value", "/subcontracts/registry", "/demands/"],
-    "provider": ["/subcontracts/", "/subcontracts/?sort=number", "/demands/", "/demands/?status=awarded"],
+    "provider": [
+        "/subcontracts/",
+        "/subcontracts/?sort=number",
+        "/demands/",
+        "/demands/?status=awarded",
+        "/demands/?q=2031&need=vztahy",
+    ],
 }
 
 
@@ -411,6 +427,14 @@ PLANNED = [
     ("provider", "/demands/?sort=deadline&status=published", r"ix_demand_status_deadline"),
     ("ospod", "/subcontracts/registry?sort=signed", ORP),
     ("ministry", "/subcontracts/registry?sort=signed", r"ix_subcontract_pending_signed"),
+    # The search: nationally by the category's or service type's own index, newest first; within an
+    # ORP or a provider's invitations checked along theirs; on sub-contracts along the sort's index.
+    ("ministry", "/demands/?sort=newest&category=terenni&q=2031", r"ix_demand_category_created"),
+    ("ministry", "/demands/?sort=newest&service_type=SAS&need=vztahy", r"ix_demand_service_type_created"),
+    ("ospod", "/demands/?sort=newest&service_type=SAS&number=PAK", r"ix_demand_orp_created"),
+    ("provider", "/demands/?sort=invited&category=terenni&need=vztahy", r"ix_invitation_provider_demand"),
+    ("ministry", "/subcontracts/?sort=value&service_type=SAS&q=2031", r"ix_subcontract_value"),
+    ("ospod", "/subcontracts/?sort=value&need=vztahy&since=2025-01-01", ORP),
 ]
 
 
@@ -451,6 +475,8 @@ def test_a_page_is_read_in_order_from_the_index_of_its_sort_and_scope(
         "/demands/?sort=newest",
         "/demands/?sort=newest&status=awarded",
         "/subcontracts/registry?sort=signed",
+        "/demands/?sort=newest&category=terenni&need=vztahy",
+        "/subcontracts/?sort=-signed&service_type=SAS&q=2031",
     ],
 )
 def test_a_kraj_reads_its_orps_one_by_one_each_in_order(login, personas, country, kraj_pak, url, later):
@@ -519,6 +545,8 @@ def test_a_cursor_from_another_list_or_sort_is_a_400_not_a_500(login, personas, 
         {"sort": "x", "status": "y", "year": "99999999999", "registry": "z"},
         {"kraj": "CZ999", "orp": "x" * 5000, "provider": "00000000", "category": "nic"},
         {"status": "evaluation", "orp": "5309", "kraj": "CZ041"},
+        {"q": "%_\\'", "number": "x" * 5000, "since": "2026-02-30", "until": "0001-01-01", "need": "x"},
+        {"service_type": "nic", "since": "31. 12. 2026", "until": "1. 1. 2026", "provider": "x" * 300},
     ],
 )
 def test_bad_filters_never_make_a_500(login, personas, persona, query):

@@ -58,6 +58,7 @@ DEMAND_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403, su
 OSPOD_ONLY = expect(403, ospod=200, ospod_other=200)
 DEMAND_MANAGER = expect(403, ospod=200)
 DEMAND_ACTION = expect(403, ospod=302)
+AUDIT_READERS = expect(403, admin=200, ministry=200, kraj=200, kraj_other=200)
 # The bid form of the open demand: only the invited provider while its party is active.
 BIDDER_ONLY = expect(403, provider=200, suspended=403)
 # A bid not yours to read is 404, not 403: a 403 would tell that the bid exists.
@@ -368,6 +369,12 @@ TABLE = [
     ("GET", "notices.create", "/notices/new", expect(403, kraj=200, kraj_other=200)),
     ("POST", "notices.create", "/notices/new", expect(403, kraj=200, kraj_other=200)),
     ("GET", "notices.detail", "/notices/{notice_id}", expect(403, kraj=200, provider=200)),
+    # The audit log: admin, the ministry and kraj officials (their kraj's objects); a bad filter is a
+    # Czech message at the field, not an error.
+    ("GET", "audit.index", "/audit/", AUDIT_READERS),
+    ("GET", "audit.index", "/audit/?object=demand&ref={past_demand_id}&since=2026-13-01", AUDIT_READERS),
+    ("GET", "audit.export_csv", "/audit/log.csv?object=bid", AUDIT_READERS),
+    ("GET", "audit.export_xlsx", "/audit/log.xlsx?user=admin@test.cz", AUDIT_READERS),
 ]
 
 # Served by extensions, not by us: static files only.

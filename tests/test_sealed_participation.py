@@ -167,6 +167,11 @@ def _query_variants(endpoint: str, scenario: Scenario) -> list[str]:
     p = scenario.personas
     if endpoint in ("reports.spend", "reports.spend_csv"):
         return ["", f"?provider={p.provider.provider.ico}"]
+    if endpoint.startswith("audit."):
+        # The audit log by the kinds of objects a bid could show in, and by the bidder's account; not
+        # unfiltered, where the crawl's own document downloads (audited) would move every page.
+        kinds = ("bid", "demand", "subcontract", "framework_contract", "provider", "user_account")
+        return [*(f"?object={kind}" for kind in kinds), f"?user={p.provider.email}"]
     return [""]
 
 

@@ -14,7 +14,7 @@ from flask import has_request_context, request, url_for
 from flask_login import current_user
 
 from minitendr import clock
-from minitendr.audit import chain
+from minitendr.audit import chain, labels
 from minitendr.audit.models import AuditEvent
 from minitendr.db import db
 from minitendr.pagination import Page, Sort, paginate
@@ -113,6 +113,9 @@ class HistoryPage(Page[AuditEvent]):
     """A page of one object's history; its links change only the history's cursor."""
 
     page_url: Callable[..., str] | None = None
+    # The object whose history this is: the audit log links back to it, filtered on it.
+    object_type: str = ""
+    object_id: int | None = None
 
     @property
     def next_url(self) -> str | None:
@@ -141,7 +144,15 @@ def history(obj: Any) -> HistoryPage:
         after=after,
         before="" if after else args.get(HISTORY_BEFORE) or "",
     )
-    return HistoryPage(page.items, page.next_cursor, page.previous_cursor, page_url=_page_url(obj))
+    labels.load_names(page.items)
+    return HistoryPage(
+        page.items,
+        page.next_cursor,
+        page.previous_cursor,
+        page_url=_page_url(obj),
+        object_type=obj.__tablename__,
+        object_id=obj.id,
+    )
 
 
 def _page_url(obj: Any) -> Callable[..., str] | None:

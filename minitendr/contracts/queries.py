@@ -19,19 +19,25 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from minitendr import search
 from minitendr.auth.models import Role, User
 from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract, SubContractStatus
 from minitendr.db import db
+from minitendr.demands.models import NEEDS, Demand
+from minitendr.demands.queries import service_type_options
 from minitendr.money import to_money
 from minitendr.pagination import COUNT_LIMIT, Page, Partitions, Sort, first_rows, not_by_index, paginate
 from minitendr.permissions import kraj_totals_scope, reads_whole_kraje, subcontract_scope
 from minitendr.providers.models import Provider
-from minitendr.registry.models import Kraj, Orp, ServiceCategory
+from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 from minitendr.reports.models import KrajSpend, RegistryPending, SpendSummary
 from minitendr.reports.summary import dialect_name, year_of
 
 # The list's filters, all optional and combinable, kept in the URL (and in the pages' links).
 FILTERS = ("kraj", "orp", "category", "provider", "status", "year", "registry", "sort")
+# The search (minitendr.search): number, service type, needs area (the demand's), the date signed and a
+# text over the number, provider, service type and ORP.
+SEARCH = ("number", "service_type", "need", "since", "until", "q")
 # Each sort ends in a unique key, so that a page can say exactly where it stopped. The number sorts
 # by its parts: kraj, year, place in the sequence (the text would put 10000 before 2000).
 SIGNED, VALUE, ID = SubContract.signed_on.expression, SubContract.value.expression, SubContract.id.expression
@@ -50,7 +56,43 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 def filters_from(args: Mapping[str, str]) -> dict[str, str]:
     """The list filters from a query string: every key present, stripped, '' when not given."""
-    return {key: (args.get(key) or "").strip() for key in FILTERS}
+    return {key: (args.get(key) or "").strip() for key in (*FILTERS, *SEARCH)}
+
+
+def checked(filters: dict[str, str]) -> dict[str, str]:
+    """Czech messages for the filters that cannot be read (which are cleared, so the rest still applies)."""
+    errors: dict[str, str] = {}
+    search.check_text(filters, errors, *FILTERS, *SEARCH)
+    search.check_need(filters, errors)
+    search.date_range(filters, errors)
+    return errors
+
+
+def _search(selected: Selection, filters: Mapping[str, str]) -> None:
+    """The search as conditions on the rows alone (the summaries hold none of these)."""
+    if number := filters.get("number"):
+        selected.rows_only(search.contains(SubContract.number, number))
+    if code := filters.get("service_type"):
+        type_id = sa.select(ServiceType.id).where(ServiceType.code == code).scalar_subquery()
+        selected.rows_only(SubContract.service_type_id == type_id)
+    if need := filters.get("need"):
+        demands = sa.select(Demand.id).where(search.has_need(Demand.needs, need))
+        selected.rows_only(SubContract.demand_id.in_(demands))
+    selected.since, selected.until = search.date_range(dict(filters), {})
+    if selected.since or selected.until:
+        selected.summary = selected.whole_kraje = None
+    if text := filters.get("q"):
+        providers = sa.select(Provider.id).where(search.contains(Provider.name, text))
+        types = sa.select(ServiceType.id).where(search.contains(ServiceType.name, text))
+        orps = sa.select(Orp.id).where(search.contains(Orp.name, text))
+        selected.rows_only(
+            sa.or_(
+                search.contains(SubContract.number, text),
+                SubContract.provider_id.in_(providers),
+                SubContract.service_type_id.in_(types),
+                SubContract.orp_id.in_(orps),
+            )
+        )
 
 
 def _year(filters: Mapping[str, str]) -> int | None:
@@ -70,6 +112,9 @@ class Selection:
     whole_kraje: list[sa.ColumnElement[bool]] | None = field(default_factory=list)
     orps: list[int] | None = None
     year: int | None = None
+    # The search's range of the date signed (minitendr.search), said per sort as the year is.
+    since: dt.date | None = None
+    until: dt.date | None = None
 
     def both(self, column: str, condition) -> None:
         """``condition(column)`` on the sub-contract and the summary column of that name."""
@@ -90,6 +135,19 @@ class Selection:
 
     def conditions(self, sort: str) -> list[sa.ColumnElement[bool]]:
         """The conditions on the sub-contracts for a list in ``sort`` order."""
+        return [*self._year_conditions(sort), *self._range_conditions(sort)]
+
+    def _range_conditions(self, sort: str) -> list[sa.ColumnElement[bool]]:
+        """The date range: where the page starts in the index of the date when sorted by it, else
+        checked along the sort's index (SQLite would otherwise sort the range's rows)."""
+        signed = SubContract.signed_on.expression
+        column = signed if sort.endswith("signed") else not_by_index(signed)
+        return [
+            *([column >= self.since] if self.since else []),
+            *([column <= self.until] if self.until else []),
+        ]
+
+    def _year_conditions(self, sort: str) -> list[sa.ColumnElement[bool]]:
         if self.year is None:
             return self.rows
         dialect = dialect_name()
@@ -158,6 +216,7 @@ def _selection(
         selected.rows_only((not_by_index(column) if narrow else column) == status)
     if filters.get("registry") == "pending":
         selected.rows_only(SubContract.registry_pending.expression)
+    _search(selected, filters)
     return selected
 
 
@@ -249,6 +308,8 @@ def filter_choices() -> dict[str, Any]:
         "kraje": list(db.session.scalars(sa.select(Kraj).order_by(Kraj.name))),
         "categories": list(db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.position))),
         "statuses": list(SubContractStatus),
+        "service_types": service_type_options(),
+        "needs": NEEDS,
     }
 
 

@@ -49,9 +49,10 @@ BADGES = {
 @roles_required(*EVERYONE)
 def index():
     filters = queries.filters_from(request.args)
+    errors = queries.checked(filters)
     choices = queries.filter_choices()
     listing = queries.subcontract_list(current_user, filters, choices["kraje"], choices["categories"])
-    return render_template("contracts/index.html", listing=listing, args=filters, **choices)
+    return render_template("contracts/index.html", listing=listing, args=filters, errors=errors, **choices)
 
 
 def _load(subcontract_id: int, rule: Callable[[User, SubContract], bool] = can_read_subcontract) -> SubContract:

@@ -64,6 +64,9 @@ class Demand(Model):
         sa.Index("ix_demand_status_deadline", "status", "deadline", "id"),
         # A framework's newest minitenders, read in order from the index (its page lists them).
         sa.Index("ix_demand_framework_published", "framework_id", "published_at", "id"),
+        # The list's search by category and by service type, newest first (minitendr.demands.queries).
+        sa.Index("ix_demand_category_created", "category_id", "created_at", "id"),
+        sa.Index("ix_demand_service_type_created", "service_type_id", "created_at", "id"),
     )
 
     id: Mapped[intpk]
@@ -72,8 +75,8 @@ class Demand(Model):
     kraj_abbr: Mapped[str] = mapped_column(sa.String(3))
     number_seq: Mapped[int]
     orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"))
-    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), index=True)
-    service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"), index=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"))
+    service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"))
     framework_id: Mapped[int | None] = mapped_column(sa.ForeignKey("framework_contract.id"))
     needs: Mapped[list[str]] = mapped_column(sa.JSON)
     case_reference: Mapped[str] = mapped_column(sa.String(40))

@@ -8,6 +8,7 @@ the counts read at most ``COUNT_LIMIT + 1`` rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
-from minitendr import clock
+from minitendr import clock, search
 from minitendr.auth.models import Role, User
 from minitendr.db import db
-from minitendr.demands.models import Demand, DemandStatus, Invitation
+from minitendr.demands.models import NEEDS, Demand, DemandStatus, Invitation
 from minitendr.forms import SelectChoice
 from minitendr.pagination import (
     COUNT_LIMIT,
@@ -34,8 +35,11 @@ from minitendr.permissions import demand_scope
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp, ServiceCategory, ServiceType
 
-# The list's filters, all optional, kept in the URL (and in the pages' links).
+# The list's filters, all optional, kept in the URL (and in the pages' links): the state and place, and
+# the search (minitendr.search): number, category, service type, needs area, the provider awarded,
+# the date filed and a text over what is no case data.
 FILTERS = ("status", "orp", "kraj")
+SEARCH = ("number", "category", "service_type", "need", "provider", "since", "until", "q")
 NEWEST_FIRST = Sort((Demand.created_at.expression, Demand.id.expression), descending=True)
 # The provider's own invitation, joined to each of its demands (an alias: the scope has a condition on
 # invitations of its own, which must not correlate with this one).
@@ -50,7 +54,65 @@ OPEN_ROWS = 50
 
 def filters_from(args: Mapping[str, str]) -> dict[str, str]:
     """The list filters from a query string: every key present, stripped, '' when not given."""
-    return {key: (args.get(key) or "").strip() for key in FILTERS}
+    return {key: (args.get(key) or "").strip() for key in (*FILTERS, *SEARCH)}
+
+
+def checked(filters: dict[str, str]) -> dict[str, str]:
+    """Czech messages for the filters that cannot be read (which are cleared, so the rest still applies)."""
+    errors: dict[str, str] = {}
+    search.check_text(filters, errors, *FILTERS, *SEARCH)
+    search.check_need(filters, errors)
+    search.date_range(filters, errors)
+    return errors
+
+
+def _id_of(column: Any, key: Any, value: str) -> sa.ColumnElement[bool]:
+    """``column`` is the id of the row whose ``key`` is ``value`` (in the same statement; no such row
+    selects nothing)."""
+    return column == sa.select(key.table.c.id).where(key == value).scalar_subquery()
+
+
+def search_conditions(filters: Mapping[str, str], indexed: bool = True) -> list[sa.ColumnElement[bool]]:
+    """The search as conditions on demands (``checked`` first). The text looks in the number, the
+    service type, the ORP and the place — never in the case reference nor the need described.
+    ``indexed``: the category and service type lead by their own indexes (newest first); not for a
+    list that walks an index of its own (an ORP's, a kraj's ORPs, a provider's invitations)."""
+
+    def column(attribute: Any) -> Any:
+        return attribute.expression if indexed else not_by_index(attribute.expression)
+
+    from minitendr.contracts.models import SubContract
+
+    where: list[sa.ColumnElement[bool]] = []
+    if number := filters.get("number"):
+        where.append(search.contains(Demand.number, number))
+    if code := filters.get("category"):
+        where.append(_id_of(column(Demand.category_id), ServiceCategory.code, code))
+    if code := filters.get("service_type"):
+        where.append(_id_of(column(Demand.service_type_id), ServiceType.code, code))
+    if need := filters.get("need"):
+        where.append(search.has_need(Demand.needs, need))
+    if ico := filters.get("provider"):
+        # The provider the minitender was awarded to: public once awarded, and says nothing of bids.
+        awarded = sa.select(SubContract.demand_id).join(Provider, Provider.id == SubContract.provider_id)
+        where.append(Demand.id.in_(awarded.where(Provider.ico == ico)))
+    since, until = search.date_range(dict(filters), {})
+    if since:
+        where.append(Demand.created_at >= search.start_of(since))
+    if until:
+        where.append(Demand.created_at < search.start_of(until + dt.timedelta(days=1)))
+    if text := filters.get("q"):
+        types = sa.select(ServiceType.id).where(search.contains(ServiceType.name, text))
+        orps = sa.select(Orp.id).where(search.contains(Orp.name, text))
+        where.append(
+            sa.or_(
+                search.contains(Demand.number, text),
+                search.contains(Demand.place, text),
+                Demand.service_type_id.in_(types),
+                Demand.orp_id.in_(orps),
+            )
+        )
+    return where
 
 
 def in_state(state: DemandStatus, indexed: bool = True) -> sa.ColumnElement[bool]:
@@ -105,7 +167,9 @@ def _selection(user: User, filters: Mapping[str, str]) -> Selection:
     # One ORP (the filter, an OSPOD's scope) or a provider's invitations narrow it more.
     narrowed = user.role in (Role.OSPOD, Role.PROVIDER) or bool(filters.get("orp"))
     partitions = None if orps is None or narrowed else Partitions(Demand.orp_id.expression, orps)
-    return Selection(conditions, partitions, narrow=narrowed or partitions is not None)
+    narrow = narrowed or partitions is not None
+    conditions.extend(search_conditions(filters, indexed=not narrow))
+    return Selection(conditions, partitions, narrow=narrow)
 
 
 def _state(filters: Mapping[str, str]) -> DemandStatus | None:
@@ -189,6 +253,25 @@ def invited_providers(demand: Demand) -> list[Provider]:
         .order_by(Invitation.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def search_choices() -> dict[str, Any]:
+    """What the search form's selects offer: categories, service types (by category), needs areas."""
+    return {
+        "categories": list(db.session.scalars(sa.select(ServiceCategory).order_by(ServiceCategory.position))),
+        "service_types": service_type_options(),
+        "needs": NEEDS,
+    }
+
+
+def service_type_options() -> list[tuple[str, str, str]]:
+    """Every service type as (code, name, category name), by category: the search form groups them."""
+    rows = db.session.execute(
+        sa.select(ServiceType.code, ServiceType.name, ServiceCategory.name)
+        .join(ServiceType.category)
+        .order_by(ServiceCategory.position, ServiceType.name)
+    )
+    return [(code, name, category) for code, name, category in rows]
 
 
 def service_choices() -> tuple[list[Any], list[Any]]:

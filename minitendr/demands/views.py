@@ -55,10 +55,17 @@ def to_local(moment: dt.datetime | None) -> dt.datetime | None:
 @roles_required(*EVERYONE)
 def index():
     filters = queries.filters_from(request.args)
+    errors = queries.checked(filters)
     listing = queries.demand_list(current_user, filters)
     own_bids = queries.own_bid_column(current_user, [*listing.open_now, *listing.page.items])
     return render_template(
-        "demands/index.html", listing=listing, filters=filters, statuses=list(DemandStatus), own_bids=own_bids
+        "demands/index.html",
+        listing=listing,
+        filters=filters,
+        errors=errors,
+        statuses=list(DemandStatus),
+        own_bids=own_bids,
+        **queries.search_choices(),
     )
 
 
