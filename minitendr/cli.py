@@ -127,6 +127,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(export_group)
     app.cli.add_command(exports_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(tokens_group)
 
 
 @click.group("seed", cls=AppGroup)
@@ -336,3 +337,31 @@ def command_line_reader() -> User:
     """Who the command line acts as for exports: national scope, like the ministry. No account: the
     user is never added to the session, so nothing is written for it."""
     return User(role=Role.MINISTRY, email="příkazová řádka", name="příkazová řádka", active=True)
+
+
+# --- API tokens (minitendr.api) --------------------------------------------------------------------
+@click.group("tokens", cls=AppGroup)
+def tokens_group() -> None:
+    """Osobní API tokeny."""
+
+
+@tokens_group.command("create")
+@click.option("--user", "email", required=True, help="E-mail účtu, jehož jménem token jedná.")
+@click.option("--name", required=True, help="Název tokenu.")
+@click.option("--read-only", is_flag=True, help="Token jen pro čtení.")
+@click.option("--days", type=click.IntRange(1, 365), default=90, show_default=True, help="Platnost ve dnech.")
+def tokens_create_command(email: str, name: str, read_only: bool, days: int) -> None:
+    """Vytvoří token a vypíše jej (jen jednou; uchovává se jen jeho otisk)."""
+    from minitendr.api import tokens
+    from minitendr.auth.service import normalize_email
+
+    user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise click.ClickException(f"Účet {email} neexistuje.")
+    try:
+        _token, secret = tokens.create_token(user, name, read_only=read_only, days=days)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(secret)
