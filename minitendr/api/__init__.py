@@ -55,7 +55,7 @@ api = Api()
 
 def register(app: Flask) -> None:
     """The API's settings, blueprints, authentication and limits."""
-    from minitendr.api import account, bids, contracts, core, demands, docs, frameworks, reports
+    from minitendr.api import account, bids, committee, contracts, core, demands, docs, frameworks, reports
     from minitendr.api.schemas import ProblemSchema
     from minitendr.extensions import csrf, limiter
 
@@ -78,7 +78,7 @@ def register(app: Flask) -> None:
     app.before_request(core.authenticate)
     app.after_request(core.finish)
     per_token = limiter.shared_limit(lambda: current_app.config["API_LIMIT"], scope="api", key_func=core.limit_key)
-    for module in (frameworks, demands, bids, contracts, reports):
+    for module in (frameworks, demands, committee, bids, contracts, reports):
         csrf.exempt(module.blp)  # no cookie authenticates the API: nothing for a forged request to ride on
         per_token(module.blp)
         api.register_blueprint(module.blp)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from minitendr import permissions as rules
-from minitendr.api.core import day, money, moment
+from minitendr.api.core import day, moment, money
 from minitendr.audit.models import AuditEvent
 from minitendr.auth.models import User
 from minitendr.bids import service as bid_service

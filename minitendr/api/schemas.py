@@ -10,19 +10,19 @@ from marshmallow import Schema, fields, validate
 MONEY_PATTERN = r"^-?\d{1,12}\.\d{2}$"
 
 
-def Money(**kwargs):  # noqa: N802  (a field factory, named like the fields)
+def Money(**kwargs):
     return fields.String(metadata={"format": "decimal", "pattern": MONEY_PATTERN, "example": "12345.00"}, **kwargs)
 
 
-def Moment(**kwargs):  # noqa: N802
+def Moment(**kwargs):
     return fields.String(metadata={"format": "date-time"}, **kwargs)
 
 
-def Day(**kwargs):  # noqa: N802
+def Day(**kwargs):
     return fields.String(metadata={"format": "date"}, **kwargs)
 
 
-def Units(**kwargs):  # noqa: N802
+def Units(**kwargs):
     return fields.String(metadata={"format": "decimal", "example": "10.00"}, **kwargs)
 
 
@@ -392,3 +392,12 @@ class AmendmentInput(In):
     reason = fields.String(required=True, validate=TEXT)
     provider_consent = fields.String(required=True, validate=validate.Length(max=200))
     consent_on = fields.Date(required=True)
+
+
+class MemberInput(In):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class DeclarationInput(In):
+    conflict = fields.Boolean(required=True, metadata={"description": "true: jsem ve střetu zájmů"})
+    note = fields.String(allow_none=True, validate=TEXT)
