@@ -137,9 +137,21 @@ def perform(action: Callable[[], Any], present: Callable[[Any], dict], status: i
         db.session.rollback()
         raise Problem(422, error.message, field=error.field) from error
     claim: IdempotentRequest | None = g.get("idempotency_claim")
-    if claim is not None:
-        claim.status, claim.body = status, json.loads(json.dumps(body))
-    db.session.commit()
+    if claim is None:
+        db.session.commit()
+        return body, status
+    claim.status, claim.body = status, json.loads(json.dumps(body))
+    token_id, key, fingerprint = claim.token_id, claim.key, claim.fingerprint
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # a twin with the key committed first (a database that did not make us wait)
+        db.session.rollback()
+        stored = db.session.scalar(
+            sa.select(IdempotentRequest).where(IdempotentRequest.token_id == token_id, IdempotentRequest.key == key)
+        )
+        if stored is None:
+            raise
+        return _replay(stored, fingerprint)
     return body, status
 
 

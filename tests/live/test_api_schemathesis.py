@@ -56,4 +56,5 @@ def test_schemathesis_finds_no_server_error_and_no_contradiction(tmp_path):
                     text=True,
                     timeout=600,
                 )
+                print(result.stdout[-4000:])  # the summary, shown with -s
                 assert result.returncode == 0, f"{email}:\n{result.stdout[-8000:]}\n{result.stderr[-2000:]}"
