@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, render_template
 
 bp = Blueprint("api_docs", __name__)
+
+
+def _content_schema(response: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema of a response's (first) content."""
+    content: dict[str, Any] = response.get("content") or {}
+    first: dict[str, Any] = next(iter(content.values()), {})
+    return first.get("schema")
 
 
 def _schema_name(schema: dict | None) -> str:
@@ -44,7 +53,7 @@ def docs():
                         (
                             status,
                             response.get("description", ""),
-                            _schema_name(next(iter(response.get("content", {}).values()), {}).get("schema")),
+                            _schema_name(_content_schema(response)),
                         )
                         for status, response in operation.get("responses", {}).items()
                     ],

@@ -48,11 +48,11 @@ PROBLEM = "application/problem+json"
 class Problem(HTTPException):
     """An API error with a Czech detail and field errors: ``raise Problem(422, "…", field="units")``."""
 
-    def __init__(self, status: int, detail: str | None = None, *, field: str | None = None, errors=None):
+    def __init__(self, status: int, detail: str | None = None, *, field: str | None = None):
         super().__init__(detail)
         self.code = status
         self.detail = detail
-        self.errors = errors if errors is not None else ([{"field": field, "detail": detail}] if field else [])
+        self.errors: list[dict[str, str]] = [{"field": field, "detail": detail or ""}] if field else []
 
 
 def _field_errors(messages: Any, prefix: str = "") -> list[dict[str, str]]:
