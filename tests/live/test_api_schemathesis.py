@@ -47,7 +47,7 @@ def test_schemathesis_finds_no_server_error_and_no_contradiction(tmp_path):
                         "--header", f"Authorization: Bearer {token}",
                         "--checks", CHECKS,
                         "--phases", "examples,coverage,fuzzing",
-                        "--max-examples", os.environ.get("MINITENDR_SCHEMATHESIS_EXAMPLES", "8"),
+                        "--max-examples", os.environ.get("MINITENDR_SCHEMATHESIS_EXAMPLES", "5"),
                         "--generation-deterministic",
                         "--no-color",
                     ],  # fmt: skip
