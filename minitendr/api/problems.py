@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 TITLES = {
@@ -117,12 +117,13 @@ def problem_response(error: HTTPException | None, status: int, detail: str | Non
         headers.update(data.get("headers") or {})
     if error is not None and error.code == 429:
         detail = DETAILS[429]
+    # No ``instance``: the path names the object asked for, and an answer about a bid must read the same
+    # whether the bid exists or not (tests/test_sealed_participation.py compares them).
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]),
         "status": status,
         "detail": detail or DETAILS.get(status, DETAILS[500] if status >= 500 else DETAILS[400]),
-        "instance": request.path,
     }
     if errors:
         body["errors"] = errors

@@ -43,7 +43,6 @@ class ProblemSchema(Out):
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
-    instance = fields.String()
     errors = fields.List(fields.Nested(ProblemError))
 
 
