@@ -194,8 +194,10 @@ def register_security_headers(app: Flask) -> None:
         # What one person saw must not be served to the next one from a shared or proxy cache, nor be
         # shown again from the browser's history after logout.
         # The API says its own (private, revalidated by ETag: minitendr.api.core.finish).
-        if request.endpoint not in STATIC_ENDPOINTS and not request.path.startswith("/api/") and (
-            current_user.is_authenticated or "attachment" in response.headers.get("Content-Disposition", "")
+        if (
+            request.endpoint not in STATIC_ENDPOINTS
+            and not request.path.startswith("/api/")
+            and (current_user.is_authenticated or "attachment" in response.headers.get("Content-Disposition", ""))
         ):
             response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Content-Security-Policy", csp)

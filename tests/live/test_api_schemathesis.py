@@ -41,16 +41,13 @@ def test_schemathesis_finds_no_server_error_and_no_contradiction(tmp_path):
         with Server(url, tmp_path, workers=2, env={"MINITENDR_API_LIMIT": "100000 per minute"}) as server:
             for email in PERSONAS:
                 token = create_token(server, email)
+                examples = os.environ.get("MINITENDR_SCHEMATHESIS_EXAMPLES", "5")
+                command = [str(SCHEMATHESIS), "run", f"{server.base_url}/api/v1/openapi.json"]
+                command += ["--header", f"Authorization: Bearer {token}", "--checks", CHECKS]
+                command += ["--phases", "examples,coverage,fuzzing", "--max-examples", examples]
+                command += ["--generation-deterministic", "--no-color"]
                 result = subprocess.run(
-                    [
-                        str(SCHEMATHESIS), "run", f"{server.base_url}/api/v1/openapi.json",
-                        "--header", f"Authorization: Bearer {token}",
-                        "--checks", CHECKS,
-                        "--phases", "examples,coverage,fuzzing",
-                        "--max-examples", os.environ.get("MINITENDR_SCHEMATHESIS_EXAMPLES", "5"),
-                        "--generation-deterministic",
-                        "--no-color",
-                    ],  # fmt: skip
+                    command,
                     cwd=tmp_path,
                     capture_output=True,
                     text=True,
