@@ -141,6 +141,10 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_delivery(app)
 
+    from minitendr.api import register as register_api  # the JSON API /api/v1 and the account's tokens
+
+    register_api(app)
+
     from minitendr.cli import register_commands
 
     register_commands(app)
@@ -201,8 +205,11 @@ def register_security_headers(app: Flask) -> None:
     def add_headers(response):
         # What one person saw must not be served to the next one from a shared or proxy cache, nor be
         # shown again from the browser's history after logout.
-        if request.endpoint not in STATIC_ENDPOINTS and (
-            current_user.is_authenticated or "attachment" in response.headers.get("Content-Disposition", "")
+        # The API says its own (private, revalidated by ETag: minitendr.api.core.finish).
+        if (
+            request.endpoint not in STATIC_ENDPOINTS
+            and not request.path.startswith("/api/")
+            and (current_user.is_authenticated or "attachment" in response.headers.get("Content-Disposition", ""))
         ):
             response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Content-Security-Policy", csp)

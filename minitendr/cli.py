@@ -128,6 +128,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(exports_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(reminders_group)
+    app.cli.add_command(tokens_group)
 
 
 @click.group("seed", cls=AppGroup)
@@ -356,3 +357,29 @@ def reminders_send() -> None:
     for kind in ReminderKind:
         click.echo(f"{kind.label} / {kind.value}: {sent[kind]}")
     click.echo(f"Odesláno připomínek / reminders sent: {sum(sent.values())}")
+# --- API tokens (minitendr.api) --------------------------------------------------------------------
+@click.group("tokens", cls=AppGroup)
+def tokens_group() -> None:
+    """Osobní API tokeny."""
+
+
+@tokens_group.command("create")
+@click.option("--user", "email", required=True, help="E-mail účtu, jehož jménem token jedná.")
+@click.option("--name", required=True, help="Název tokenu.")
+@click.option("--read-only", is_flag=True, help="Token jen pro čtení.")
+@click.option("--days", type=click.IntRange(1, 365), default=90, show_default=True, help="Platnost ve dnech.")
+def tokens_create_command(email: str, name: str, read_only: bool, days: int) -> None:
+    """Vytvoří token a vypíše jej (jen jednou; uchovává se jen jeho otisk)."""
+    from minitendr.api import tokens
+    from minitendr.auth.service import normalize_email
+
+    user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise click.ClickException(f"Účet {email} neexistuje.")
+    try:
+        _token, secret = tokens.create_token(user, name, read_only=read_only, days=days)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(secret)

@@ -1,5 +1,6 @@
 """Every model, imported in one place so that the metadata (and Alembic) knows all tables."""
 
+from minitendr.api.models import ApiToken, ApiTokenUse, IdempotentRequest
 from minitendr.audit.models import AuditEvent
 from minitendr.auth.models import User
 from minitendr.bids.models import Bid, BidAttachment
@@ -51,6 +52,8 @@ from minitendr.reports.models import (
 
 __all__ = [
     "Amendment",
+    "ApiToken",
+    "ApiTokenUse",
     "AuditEvent",
     "AwardDuration",
     "Bid",
@@ -72,6 +75,7 @@ __all__ = [
     "FrameworkContract",
     "FrameworkParty",
     "FrameworkSpend",
+    "IdempotentRequest",
     "Invitation",
     "Kraj",
     "KrajMonth",

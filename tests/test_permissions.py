@@ -17,6 +17,7 @@ from minitendr.permissions import (
     can_read_orp,
     can_read_provider,
 )
+from tests.api_routes import API_ROUTES
 
 PERSONAS = (
     "anonymous",
@@ -375,6 +376,23 @@ TABLE = [
     ("GET", "audit.index", "/audit/?object=demand&ref={past_demand_id}&since=2026-13-01", AUDIT_READERS),
     ("GET", "audit.export_csv", "/audit/log.csv?object=bid", AUDIT_READERS),
     ("GET", "audit.export_xlsx", "/audit/log.xlsx?user=admin@test.cz", AUDIT_READERS),
+]
+
+# The JSON API (minitendr.api): a browser's session never authenticates it, so every API route answers
+# every persona 401 here (tests/test_api_permissions.py has its table by token); its OpenAPI document
+# and documentation page are public. The account's API tokens: each user their own (a refused empty
+# form comes back, 200; a token that is not yours is 404).
+TABLE += [
+    *[
+        (method, endpoint, url, expect(401, anonymous=401))
+        for method, endpoint, url in API_ROUTES
+        if not endpoint.startswith("api-docs") and endpoint != "api_docs.docs"
+    ],
+    ("GET", "api-docs.openapi_json", "/api/v1/openapi.json", PUBLIC),
+    ("GET", "api_docs.docs", "/api/v1/docs", PUBLIC),
+    ("GET", "api_tokens.index", "/account/tokens", EVERYONE),
+    ("POST", "api_tokens.index", "/account/tokens", EVERYONE),
+    ("POST", "api_tokens.revoke", "/account/tokens/999999/revoke", expect(404)),
 ]
 
 # Served by extensions, not by us: static files only.

@@ -34,7 +34,11 @@ def wants_json() -> bool:
     )
 
 
-def render_error(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None, error: HTTPException | None = None):
+    if request.path.startswith("/api/"):  # the API answers problem+json (RFC 9457)
+        from minitendr.api.problems import problem_response
+
+        return problem_response(error, code, detail)
     title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if wants_json():
         return jsonify(error=title, message=detail or message, status=code), code
@@ -57,7 +61,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return render_error(error.code or 500)
+        return render_error(error.code or 500, error=error)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

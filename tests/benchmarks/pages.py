@@ -9,6 +9,7 @@ with its status (or the exception's name), and the run goes on.
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from collections.abc import Iterator, Sequence
@@ -34,6 +35,7 @@ class Page:
     path: str
     roles: tuple[str, ...] = ROLES
     paged: bool = True  # a list with more pages: measure a deep one too
+    api: bool = False  # a list of the JSON API: asked with a token, its next page is the JSON's ``next``
 
 
 LISTS = (
@@ -45,6 +47,10 @@ LISTS = (
     Page("/providers/", ("admin",)),
     Page("/admin/users/", ("admin",)),
     Page("/admin/outbox/", ("admin",)),
+    # The JSON API's lists (minitendr.api), the same target as the pages.
+    Page("/api/v1/subcontracts/", api=True),
+    Page("/api/v1/demands/", api=True),
+    Page("/api/v1/frameworks/", api=True),
 )
 REPORT_FILTERS = ("", "kraj", "orp", "provider", "year")
 REPORT_YEAR = 2024
@@ -111,7 +117,13 @@ class _NextLink(HTMLParser):
 
 
 def next_link(html: str) -> str | None:
-    """The href of the page's first ``rel="next"`` link or anchor (entities decoded by the parser)."""
+    """The href of the page's first ``rel="next"`` link or anchor (entities decoded by the parser), or
+    an API list's ``next``."""
+    if html.startswith("{"):
+        try:
+            return json.loads(html).get("next") or None
+        except ValueError:
+            return None
     parser = _NextLink()
     parser.feed(html)
     return parser.href or None
@@ -136,6 +148,19 @@ def client_for(app: Flask, user_id: int) -> FlaskClient:
     with app.app_context():
         log_in(app, client, db.session.get_one(User, user_id))
         db.session.remove()
+    return client
+
+
+def api_client_for(app: Flask, user_id: int) -> FlaskClient:
+    """A client whose every request carries a new API token of the user."""
+    from minitendr.api import tokens
+
+    client = app.test_client()
+    with app.app_context():
+        _token, secret = tokens.create_token(db.session.get_one(User, user_id), "benchmark")
+        db.session.commit()
+        db.session.remove()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     return client
 
 
@@ -190,7 +215,7 @@ def measure_lists(
     results = []
     for page in pages:
         for role in page.roles:
-            client = client_for(app, personas.users[role])
+            client = (api_client_for if page.api else client_for)(app, personas.users[role])
             results.append(measure(client, page.path, runs, "list", page.path, role, "first"))
             if page.paged:
                 url, reached = deep_url(client, page.path, depth)

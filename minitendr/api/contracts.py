@@ -1,0 +1,119 @@
+"""API: sub-contracts with their drawdowns and amendments — the provider reports a month's drawdown,
+the ORP's OSPOD confirms or rejects it and agrees amendments."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_smorest import Blueprint
+
+from minitendr.api import present, schemas
+from minitendr.api.core import idempotent, listing, perform, user
+from minitendr.api.history import history_of
+from minitendr.contracts import queries, service
+from minitendr.contracts.models import Drawdown, SubContract
+from minitendr.db import db
+from minitendr.pagination import Sort, paginate
+from minitendr.permissions import can_manage_subcontract, can_read_subcontract, can_report_drawdowns, ensure
+
+blp = Blueprint("api_contracts", __name__, url_prefix="/api/v1/subcontracts", description="Dílčí smlouvy a čerpání")
+BY_PERIOD = Sort((Drawdown.period.expression, Drawdown.id.expression))
+
+
+def _load(subcontract_id: int, rule=can_read_subcontract) -> SubContract:
+    subcontract = db.get_or_404(SubContract, subcontract_id)
+    ensure(rule(user(), subcontract))
+    return subcontract
+
+
+def _drawdown(subcontract: SubContract, drawdown_id: int) -> Drawdown:
+    drawdown = db.get_or_404(Drawdown, drawdown_id)
+    if drawdown.subcontract_id != subcontract.id:
+        abort(404)
+    return drawdown
+
+
+@blp.get("/")
+@blp.arguments(schemas.SubContractArgs, location="query", as_kwargs=True)
+@blp.response(200, schemas.SubContractPage)
+def index(**args):
+    """Dílčí smlouvy, které smíte vidět, nejnověji podepsané první (filtry kraj, orp, category,
+    provider, status, year)."""
+    filters = {key: str(args.get(key) or "") for key in queries.FILTERS}
+    choices = queries.filter_choices()
+    listed = queries.subcontract_list(user(), filters, choices["kraje"], choices["categories"])
+    body = listing(listed.page, lambda item: present.subcontract(item, drawn=listed.spent.get(item.id, 0)))
+    body["count"] = listed.totals.count
+    return body
+
+
+@blp.get("/<int:subcontract_id>")
+@blp.response(200, schemas.SubContract)
+def detail(subcontract_id: int):
+    """Dílčí smlouva s čerpáním a dodatky."""
+    return present.subcontract(_load(subcontract_id), detail=True)
+
+
+@blp.get("/<int:subcontract_id>/drawdowns")
+@blp.arguments(schemas.CursorArgs, location="query", as_kwargs=True)
+@blp.response(200, schemas.DrawdownPage)
+def drawdowns(subcontract_id: int, **_args):
+    """Vykázané čerpání po měsících."""
+    subcontract = _load(subcontract_id)
+    stmt = db.select(Drawdown).where(Drawdown.subcontract_id == subcontract.id)
+    return listing(paginate(stmt, BY_PERIOD, BY_PERIOD.values_of), present.drawdown)
+
+
+@blp.post("/<int:subcontract_id>/drawdowns")
+@blp.arguments(schemas.DrawdownInput)
+@blp.response(201, schemas.Drawdown)
+@idempotent
+def report(data, subcontract_id: int):
+    """Poskytovatel vykáže čerpání za měsíc. S hlavičkou Idempotency-Key se opakovaný požadavek
+    neuloží dvakrát."""
+    subcontract = _load(subcontract_id, can_report_drawdowns)
+    return perform(
+        lambda: service.report_drawdown(
+            subcontract,
+            user().provider,
+            period=data["period"],
+            units=data["units"],
+            amount=data["amount"],
+            reason=data.get("reason"),
+        ),
+        present.drawdown,
+        201,
+    )
+
+
+@blp.post("/<int:subcontract_id>/drawdowns/<int:drawdown_id>/confirm")
+@blp.response(200, schemas.Drawdown)
+def confirm(subcontract_id: int, drawdown_id: int):
+    """OSPOD potvrdí vykázané čerpání."""
+    drawdown = _drawdown(_load(subcontract_id, can_manage_subcontract), drawdown_id)
+    return perform(lambda: service.confirm_drawdown(drawdown), lambda _: present.drawdown(drawdown))
+
+
+@blp.post("/<int:subcontract_id>/drawdowns/<int:drawdown_id>/reject")
+@blp.arguments(schemas.ReasonInput)
+@blp.response(200, schemas.Drawdown)
+def reject(data, subcontract_id: int, drawdown_id: int):
+    """OSPOD zamítne vykázané čerpání, s důvodem."""
+    drawdown = _drawdown(_load(subcontract_id, can_manage_subcontract), drawdown_id)
+    return perform(lambda: service.reject_drawdown(drawdown, data["reason"]), lambda _: present.drawdown(drawdown))
+
+
+@blp.post("/<int:subcontract_id>/amendments")
+@blp.arguments(schemas.AmendmentInput)
+@blp.response(201, schemas.Amendment)
+def amend(data, subcontract_id: int):
+    """OSPOD uzavře dodatek (hodnota, rozsah, konec) se souhlasem poskytovatele."""
+    subcontract = _load(subcontract_id, can_manage_subcontract)
+    return perform(lambda: service.amend(subcontract, **data), present.amendment, 201)
+
+
+@blp.get("/<int:subcontract_id>/audit")
+@blp.arguments(schemas.HistoryArgs, location="query", as_kwargs=True)
+@blp.response(200, schemas.AuditPage)
+def audit(subcontract_id: int, **_args):
+    """Auditní stopa dílčí smlouvy."""
+    return history_of(_load(subcontract_id))
