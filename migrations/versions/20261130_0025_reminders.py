@@ -5,7 +5,7 @@ key makes ``minitendr reminders send`` idempotent), and the kinds each person sw
 only (empty: nobody was reminded before).
 
 Revision ID: 0025
-Revises: 0017
+Revises: 0024
 Create Date: 2026-11-30 21:10:00
 
 """
@@ -18,7 +18,7 @@ import minitendr.db
 
 # revision identifiers, used by Alembic.
 revision = "0025"
-down_revision = "0017"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """accounts: password reset tokens and providers' colleague managers
 
 Revision ID: 0026
-Revises: 0017
+Revises: 0025
 Create Date: 2026-11-30 21:00:00
 
 """
@@ -13,7 +13,7 @@ import minitendr.db
 
 # revision identifiers, used by Alembic.
 revision = '0026'
-down_revision = '0017'
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ list has none of its own for them: it walks the index of its sort and checks the
 does the category), which an index of the filter would turn into sorting the filter's rows.
 
 Revision ID: 0027
-Revises: 0017
+Revises: 0026
 Create Date: 2026-11-30 21:00:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0027"
-down_revision = "0017"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

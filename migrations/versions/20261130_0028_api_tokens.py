@@ -4,7 +4,7 @@ Personal API tokens (minitendr.api.models): the tokens (hashed), every use of on
 requests sent with an Idempotency-Key. New tables only.
 
 Revision ID: 0028
-Revises: 0017
+Revises: 0027
 Create Date: 2026-11-30 20:46:54.843681
 
 """
@@ -16,7 +16,7 @@ import minitendr.db
 
 # revision identifiers, used by Alembic.
 revision = '0028'
-down_revision = '0017'
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
