@@ -87,6 +87,9 @@ ACTIONS = {
     # kraj notices
     "notice.sent": "Odeslání oznámení kraje",
     "notice.read": "Přečtení oznámení kraje",
+    # personal API tokens
+    "api_token.created": "Vytvoření API tokenu",
+    "api_token.revoked": "Zrušení API tokenu",
 }
 
 FIELDS = {
@@ -103,6 +106,8 @@ FIELDS = {
     "deadline": "lhůta",
     "email": "e-mail",
     "fields": "změněná pole",
+    "read_only": "jen pro čtení",
+    "token": "token č.",
     "amount": "částka (Kč)",
     "drawdown": "čerpání č.",
     "document": "dokument",
