@@ -41,7 +41,27 @@ from minitendr.registry.service import load_reference_data
 from minitendr.sealing import new_key
 from tests.factories import ProviderFactory, UserFactory
 
-PG_URL = os.environ.get("MINITENDR_TEST_DATABASE_URL")
+
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist each worker runs on a PostgreSQL database of its own beside the given one: the
+    suite rebuilds the schema at the start and some tests commit for real. Dropped when the worker ends."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    parsed = sa.make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _database_of_this_worker(os.environ.get("MINITENDR_TEST_DATABASE_URL"))
+if PG_URL:  # what tests/live and tests/benchmarks read
+    os.environ["MINITENDR_TEST_DATABASE_URL"] = PG_URL
 # A working Monday morning in Prague: a minitender published now gets the default deadline 7. 12. 12:00.
 MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
 # Each run seals its bids under a key of its own, as production does under MINITENDR_BID_KEY.
@@ -490,3 +510,14 @@ def export_job(owner) -> str:
     db.session.commit()
     jobs.dispatch(job_id)
     return job_id
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """A worker's own PostgreSQL database goes with the worker."""
+    if not (PG_URL and os.environ.get("PYTEST_XDIST_WORKER")):
+        return
+    parsed = sa.make_url(PG_URL)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+    admin.dispose()
