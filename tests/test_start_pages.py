@@ -96,6 +96,7 @@ def test_ospod_sees_minitenders_past_the_deadline_to_evaluate_first(login, perso
     evaluate = section(page, "evaluate")
     assert count_of(page, "evaluate") == 1
     assert world.demand.number in evaluate and f'href="/demands/{world.demand.id}"' in evaluate
+    assert "1 nabídka" in evaluate  # past the deadline the office counts its bids (never names them)
     # Work that waits comes first.
     keys = re.findall(r'<section class="col" id="agenda-(\w+)"', page)
     assert keys[0] == "evaluate"

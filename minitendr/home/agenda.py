@@ -97,6 +97,12 @@ def agenda(user: User, *, since: dt.datetime | None = None) -> list[Item]:
     return sorted(items, key=lambda item: item.count == 0)
 
 
+def _bid_count(count: int) -> str:
+    if count == 0:
+        return "žádná nabídka"
+    return f"{count} nabídka" if count == 1 else f"{count} nabídky" if count < 5 else f"{count} nabídek"
+
+
 def _demand_link(demand_id: int) -> str:
     return url_for("demands.detail", demand_id=demand_id)
 
@@ -118,14 +124,27 @@ def _left(moment: dt.datetime) -> str:
 # --- OSPOD ------------------------------------------------------------------------------------------
 def _ospod(user: User) -> list[Item]:
     now, today = clock.now(), clock.today()
-    demand = sa.select(Demand.id, Demand.number, Demand.deadline).where(Demand.orp_id == user.orp_id)
+    # Past the deadline the office that runs the minitender may count its bids (never who bid, here).
+    bids = (
+        sa.select(sa.func.count(Bid.id))
+        .where(Bid.demand_id == Demand.id, Bid.status == BidStatus.SUBMITTED)
+        .scalar_subquery()
+        .label("bids")
+    )
     evaluate = _item(
         "evaluate",
         "Minitendry po lhůtě k otevření a hodnocení",
         url_for("demands.index", status=DemandStatus.EVALUATION.value),
-        demand.where(Demand.status == DemandStatus.PUBLISHED, Demand.deadline <= now),
+        sa.select(Demand.id, Demand.number, Demand.deadline, bids).where(
+            Demand.orp_id == user.orp_id, Demand.status == DemandStatus.PUBLISHED, Demand.deadline <= now
+        ),
         [Demand.deadline, Demand.id],
-        lambda r: Row(r.number, _demand_link(r.id), f"lhůta skončila {datetime(r.deadline)}", urgent=True),
+        lambda r: Row(
+            r.number,
+            _demand_link(r.id),
+            f"lhůta skončila {datetime(r.deadline)}, {_bid_count(r.bids)}",
+            urgent=True,
+        ),
     )
     questions = _item(
         "questions",

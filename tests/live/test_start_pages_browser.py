@@ -13,12 +13,15 @@ import sqlalchemy as sa
 from tests.live.server import ARTIFACTS, Server, live_database, prepare
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists()
-    or importlib.util.find_spec("playwright") is None
-    or importlib.util.find_spec("axe_playwright_python") is None,
-    reason="needs Debian's chromium (/usr/bin/chromium), playwright and axe-playwright-python",
-)
+pytestmark = [
+    pytest.mark.browser_layout,
+    pytest.mark.skipif(
+        not CHROMIUM.exists()
+        or importlib.util.find_spec("playwright") is None
+        or importlib.util.find_spec("axe_playwright_python") is None,
+        reason="needs Debian's chromium (/usr/bin/chromium), playwright and axe-playwright-python",
+    ),
+]
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = ARTIFACTS / "start"
 # WCAG 2.1 A and AA, and axe's best practices (landmarks, headings, regions).

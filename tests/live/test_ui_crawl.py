@@ -20,12 +20,15 @@ import sqlalchemy as sa
 from tests.live.server import ARTIFACTS, Server, live_database, prepare
 from tests.live.test_network_a11y import CHROMIUM, FLAGS, RULES, network_scenario
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists()
-    or __import__("importlib.util").util.find_spec("playwright") is None
-    or __import__("importlib.util").util.find_spec("axe_playwright_python") is None,
-    reason="needs Debian's chromium (/usr/bin/chromium), playwright and axe-playwright-python",
-)
+pytestmark = [
+    pytest.mark.browser_layout,
+    pytest.mark.skipif(
+        not CHROMIUM.exists()
+        or __import__("importlib.util").util.find_spec("playwright") is None
+        or __import__("importlib.util").util.find_spec("axe_playwright_python") is None,
+        reason="needs Debian's chromium (/usr/bin/chromium), playwright and axe-playwright-python",
+    ),
+]
 SHOTS = ARTIFACTS / "crawl"
 ROLES = ("admin@demo.cz", "mpsv@demo.cz", "kraj.pak@demo.cz", "ospod.pardubice@demo.cz", "provider1@demo.cz")
 DESKTOP = {"width": 1440, "height": 900}
