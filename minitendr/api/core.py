@@ -85,10 +85,14 @@ def finish(response):
     token: ApiToken | None = g.get("api_token")
     if token is not None:
         try:
-            now = clock.now()
+            token_id, now = token.id, clock.now()
+            # The request's own transaction ends first: on SQLite a transaction that has read cannot
+            # start writing once another request has written ("database is locked", at once); one that
+            # starts with the write waits its turn.
+            db.session.commit()
             db.session.add(
                 ApiTokenUse(
-                    token_id=token.id,
+                    token_id=token_id,
                     used_at=now,
                     method=request.method[:10],
                     path=request.path[:300],
@@ -96,7 +100,7 @@ def finish(response):
                     address=(request.remote_addr or "")[:64],
                 )
             )
-            db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+            db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
             db.session.commit()
         except Exception:  # the answer was given; its record must not turn it into a 500
             db.session.rollback()
