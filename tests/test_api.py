@@ -378,7 +378,9 @@ def test_a_change_sent_with_a_stale_etag_is_refused_with_412(client, personas, m
     assert client.patch(url, json={"place": "Přelouč"}, headers=headers | {"If-Match": "*"}).status_code == 200
     # Without If-Match the change goes ahead (as documented in the OpenAPI document).
     assert client.patch(url, json={"place": "Lázně Bohdaneč"}, headers=headers).json["place"] == "Lázně Bohdaneč"
-    spec = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/demands/{demand_id}"]
+    document = client.get("/api/v1/openapi.json").json
+    assert "If-Match" in document["info"]["description"]
+    spec = document["paths"]["/api/v1/demands/{demand_id}"]
     for method in ("put", "patch"):
         assert "If-Match" in [p["name"] for p in spec[method]["parameters"]] and "412" in spec[method]["responses"]
 
