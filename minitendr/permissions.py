@@ -299,6 +299,13 @@ def can_read_bid(user: User, bid) -> bool:
     return db.session.scalar(sa.select(Bid.id).where(Bid.id == bid.id, bid_scope(user))) is not None
 
 
+def can_read_offer(user: User, bid) -> bool:
+    """What a bid says — its price, texts and attachments — for a reader of the bid (the caller has
+    checked ``can_read_bid``): the bidder reads its own sealed envelope; everyone else only once the
+    envelopes are opened. Pages, the API and its attachment downloads all ask this."""
+    return not bid.is_sealed or can_act_for_provider(user, bid.provider_id)
+
+
 # --- sub-contracts -------------------------------------------------------------------------------
 def subcontract_scope(user: User, table=None) -> sa.ColumnElement[bool]:
     """The sub-contracts ``user`` may see: its provider's, the ORP's OSPOD's, the kraj's, and
@@ -622,6 +629,8 @@ def bids_countable() -> sa.ColumnElement[bool]:
 def can_read_notice_receipts(user: User, notice) -> bool:
     """Who has read a notice: the officials of the kraj that sent it, not its recipients."""
     return user.role is Role.KRAJ and user.kraj_id == notice.kraj_id
+
+
 # --- accounts: a provider's own account manager --------------------------------------------------
 def can_manage_colleagues(user: User) -> bool:
     """A provider's user flagged by admin as its account manager keeps its colleagues' accounts."""

@@ -284,7 +284,7 @@ def test_before_the_deadline_no_api_answer_reveals_a_bid(client, personas, marke
     document = client.get(f"/api/v1/demands/{demand.id}", headers=bid_headers).json
     response = client.post(
         f"/api/v1/demands/{demand.id}/bids",
-        data=bid_form(document, unit_price="473.25"),
+        data=bid_form(document, unit_price="473.25") | {"attachments": [(io.BytesIO(MINIMAL_PDF), "nabidka.pdf")]},
         headers=bid_headers,
         content_type="multipart/form-data",
     )
@@ -300,9 +300,16 @@ def test_before_the_deadline_no_api_answer_reveals_a_bid(client, personas, marke
             assert seen.replace('"bid_count":1', '"bid_count":0') == before[name]
         else:
             assert seen == before[name], name
-    bid_id = response.json["id"]
+    bid_id, attachment_id = response.json["id"], response.json["attachments"][0]["id"]
+    own = client.get(f"/api/v1/bids/{bid_id}/attachments/{attachment_id}", headers=bid_headers)
+    assert own.status_code == 200 and own.data == MINIMAL_PDF
     for name in observers:
         assert client.get(f"/api/v1/bids/{bid_id}", headers=headers[name]).status_code == 404
+        # The attachment answers as one of a bid that does not exist: not even that it exists.
+        download = client.get(f"/api/v1/bids/{bid_id}/attachments/{attachment_id}", headers=headers[name])
+        nothing = client.get(f"/api/v1/bids/{bid_id + 1000}/attachments/{attachment_id}", headers=headers[name])
+        assert download.status_code == 404 and download.mimetype == PROBLEM, name
+        assert download.get_data() == nothing.get_data(), name
 
 
 def test_after_the_opening_officials_read_the_offer_and_before_it_the_fields_are_absent(client, personas, market):
@@ -319,6 +326,164 @@ def test_after_the_opening_officials_read_the_offer_and_before_it_the_fields_are
         assert opened.status_code == 200, opened.json
         body = client.get(f"/api/v1/bids/{bid.id}", headers=headers).json
         assert body["unit_price"] == "480.00" and body["total"] == "19200.00"
+
+
+def test_a_bid_attachment_is_downloaded_by_its_bidder_and_by_officials_only_once_opened(client, personas, market):
+    demand = make_demand(personas.ospod, publish=True)
+    bid = make_bid(demand, personas.provider.provider, attachments=[("cenik.pdf", MINIMAL_PDF + b"%cenik")])
+    other = make_bid(demand, personas.interloper.provider, attachments=[("jiny.pdf", MINIMAL_PDF)])
+    db.session.commit()
+    url = f"/api/v1/bids/{bid.id}/attachments/{bid.attachments[0].id}"
+    bidder, ospod, kraj = bearer(personas.provider), bearer(personas.ospod), bearer(personas.kraj)
+    own = client.get(url, headers=bidder)
+    assert own.status_code == 200 and own.mimetype == "application/pdf" and own.data == MINIMAL_PDF + b"%cenik"
+    assert "cenik.pdf" in own.headers["Content-Disposition"]
+    # An attachment of another bid under this bid's id is no attachment of it.
+    assert client.get(f"/api/v1/bids/{bid.id}/attachments/{other.attachments[0].id}", headers=bidder).status_code == 404
+    assert client.get(url, headers=ospod).status_code == 404  # before the deadline: no bid to speak of
+    with clock.frozen_at(demand.deadline + dt.timedelta(hours=1)):
+        sealed = client.get(url, headers=ospod)
+        assert sealed.status_code == 403 and sealed.mimetype == PROBLEM and sealed.json["title"] == "Přístup odepřen"
+        assert client.get(url, headers=bidder).data == MINIMAL_PDF + b"%cenik"
+        seat_committee(demand, personas.ospod)
+        db.session.commit()
+        assert client.post(f"/api/v1/demands/{demand.id}/open", headers=ospod).status_code == 200
+        for headers in (ospod, kraj):
+            opened = client.get(url, headers=headers)
+            assert opened.status_code == 200 and opened.data == MINIMAL_PDF + b"%cenik"
+        assert client.get(url, headers=bearer(personas.ospod_other)).status_code == 404
+        assert client.get(url, headers=bearer(personas.interloper)).status_code == 404
+
+
+# --- If-Match ------------------------------------------------------------------------------------
+def test_a_change_sent_with_a_stale_etag_is_refused_with_412(client, personas, market):
+    headers = bearer(personas.ospod)
+    created = client.post("/api/v1/demands/", json=demand_document(), headers=headers)
+    url = f"/api/v1/demands/{created.json['id']}"
+    etag = client.get(url, headers=headers).headers["ETag"]
+    changed = client.patch(url, json={"place": "Chrudim"}, headers=headers | {"If-Match": etag})
+    assert changed.status_code == 200, changed.json
+    assert changed.json["place"] == "Chrudim" and changed.json["case_reference"] == "OSPOD-PA-2026/900"
+    # The answer's ETag is the one the next read gives: the If-Match of the next change.
+    assert changed.headers["ETag"] == client.get(url, headers=headers).headers["ETag"] != etag
+    for method in ("patch", "put"):
+        stale = getattr(client, method)(url, json=demand_document(place="Holice"), headers=headers | {"If-Match": etag})
+        assert stale.status_code == 412 and stale.mimetype == PROBLEM
+        assert stale.json["title"] == "Záznam se mezitím změnil" and "načtěte" in stale.json["detail"].lower()
+        assert stale.json["errors"][0]["field"] == "If-Match"
+    assert client.get(url, headers=headers).json["place"] == "Chrudim"  # nothing changed
+    current = client.get(url, headers=headers).headers["ETag"]
+    put = client.put(url, json=demand_document(place="Holice"), headers=headers | {"If-Match": current})
+    assert put.status_code == 200 and put.json["place"] == "Holice"
+    assert client.patch(url, json={"place": "Přelouč"}, headers=headers | {"If-Match": "*"}).status_code == 200
+    # Without If-Match the change goes ahead (as documented in the OpenAPI document).
+    assert client.patch(url, json={"place": "Lázně Bohdaneč"}, headers=headers).json["place"] == "Lázně Bohdaneč"
+    document = client.get("/api/v1/openapi.json").json
+    assert "If-Match" in document["info"]["description"]
+    spec = document["paths"]["/api/v1/demands/{demand_id}"]
+    for method in ("put", "patch"):
+        assert "If-Match" in [p["name"] for p in spec[method]["parameters"]] and "412" in spec[method]["responses"]
+
+
+def test_a_partial_change_is_checked_like_a_whole_one(client, personas, market):
+    headers = bearer(personas.ospod)
+    created = client.post("/api/v1/demands/", json=demand_document(), headers=headers)
+    url = f"/api/v1/demands/{created.json['id']}"
+    refused = client.patch(url, json={"need_description": "Dítě 015101/1234 potřebuje"}, headers=headers)
+    assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "need_description"
+    published = client.post(f"{url}/publish", headers=headers)
+    assert published.status_code == 200, published.json
+    assert client.patch(url, json={"place": "Chrudim"}, headers=headers).status_code == 422  # no longer a draft
+
+
+# --- actions the pages have ----------------------------------------------------------------------
+def test_a_cancelled_minitender_is_reissued_as_a_new_draft(client, personas, market):
+    from minitendr.demands import service as demands
+
+    headers = bearer(personas.ospod)
+    demand = make_demand(personas.ospod, publish=True)
+    db.session.commit()
+    assert client.post(f"/api/v1/demands/{demand.id}/reissue", headers=headers).status_code == 422  # still open
+    demands.cancel(demand, "Rodina se odstěhovala.")
+    db.session.commit()
+    assert client.post(f"/api/v1/demands/{demand.id}/reissue", headers=bearer(personas.ospod_other)).status_code == 403
+    reissued = client.post(f"/api/v1/demands/{demand.id}/reissue", headers=headers)
+    assert reissued.status_code == 201, reissued.json
+    copy = reissued.json
+    assert copy["id"] != demand.id and copy["status"] == "draft" and copy["case_reference"] == demand.case_reference
+    trail = client.get(f"/api/v1/demands/{demand.id}/audit", headers=headers).json["items"]
+    assert trail[0]["action"] == "demand.reissued"
+
+
+@pytest.fixture
+def big_subcontract(personas, kraj_pak):
+    """A sub-contract of 50 001,20 Kč (over the registr smluv threshold) signed in September."""
+    from tests.test_contracts import awarded
+
+    subcontract = awarded(personas, kraj_pak, unit_price="1250.03", ceiling="200000")
+    db.session.commit()
+    return subcontract
+
+
+def test_registr_smluv_publication_is_recorded_once_by_the_kraj_or_ospod(client, personas, big_subcontract):
+    url = f"/api/v1/subcontracts/{big_subcontract.id}/registry"
+    today = clock.today().isoformat()
+    assert (
+        client.post(
+            url, json={"registry_id": "1", "published_on": today}, headers=bearer(personas.provider)
+        ).status_code
+        == 403
+    )
+    wrong = client.post(url, json={"registry_id": "RS-12", "published_on": today}, headers=bearer(personas.kraj))
+    assert wrong.status_code == 422 and wrong.json["errors"][0]["field"] == "registry_id"
+    missing = client.post(url, json={"registry_id": "26781234"}, headers=bearer(personas.kraj))
+    assert missing.status_code == 422 and missing.json["errors"][0] == {
+        "field": "published_on",
+        "detail": "Toto pole je povinné.",
+    }
+    recorded = client.post(
+        url,
+        json={"registry_id": "26781234", "registry_version": "28945612", "published_on": today},
+        headers=bearer(personas.kraj),
+    )
+    assert recorded.status_code == 200, recorded.json
+    assert (
+        recorded.json["registry_id"],
+        recorded.json["registry_version"],
+        recorded.json["registry_published_on"],
+    ) == (
+        "26781234",
+        "28945612",
+        today,
+    )
+    again = client.post(url, json={"registry_id": "26781235", "published_on": today}, headers=bearer(personas.ospod))
+    assert again.status_code == 422 and "už je zaznamenáno" in again.json["detail"]
+
+
+def test_a_subcontract_is_terminated_with_a_reason_or_completed_by_its_ospod(
+    client, personas, kraj_pak, big_subcontract
+):
+    from tests.test_contracts import awarded
+
+    ospod = bearer(personas.ospod)
+    url = f"/api/v1/subcontracts/{big_subcontract.id}"
+    assert (
+        client.post(f"{url}/terminate", json={"reason": "Konec."}, headers=bearer(personas.provider)).status_code == 403
+    )
+    no_reason = client.post(f"{url}/terminate", json={"reason": " "}, headers=ospod)
+    assert no_reason.status_code == 422 and no_reason.json["errors"][0]["field"] == "reason"
+    terminated = client.post(f"{url}/terminate", json={"reason": "Rodina se odstěhovala mimo ORP."}, headers=ospod)
+    assert terminated.status_code == 200, terminated.json
+    assert (
+        terminated.json["status"] == "terminated"
+        and terminated.json["termination_reason"] == "Rodina se odstěhovala mimo ORP."
+    )
+    assert client.post(f"{url}/complete", headers=ospod).status_code == 422  # closed already
+    other = awarded(personas, kraj_pak, framework=big_subcontract.framework)
+    db.session.commit()
+    assert client.post(f"/api/v1/subcontracts/{other.id}/complete", headers=bearer(personas.kraj)).status_code == 403
+    completed = client.post(f"/api/v1/subcontracts/{other.id}/complete", headers=ospod)
+    assert completed.status_code == 200 and completed.json["status"] == "completed"
 
 
 # --- idempotency ---------------------------------------------------------------------------------

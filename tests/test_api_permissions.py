@@ -35,6 +35,7 @@ FRAMEWORK_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403)
 DEMAND_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403, suspended=403)
 DEMAND_MANAGER = expect(403, ospod=200)
 SUBCONTRACT_READERS = expect(200, interloper=403, kraj_other=403, ospod_other=403)
+UNSEALED = expect(200, interloper=404, kraj_other=404, ospod_other=404)
 
 
 def demand_document() -> dict:
@@ -78,6 +79,14 @@ API_TABLE = [
     ("POST", "api_demands.create", "/api/v1/demands/", JSON, demand_document, expect(403, ospod=201, ospod_other=201)),
     ("GET", "api_demands.detail", "/api/v1/demands/{demand_id}", None, None, DEMAND_READERS),
     ("PUT", "api_demands.update", "/api/v1/demands/{draft_id}", JSON, demand_document, DEMAND_MANAGER),
+    (
+        "PATCH",
+        "api_demands.patch",
+        "/api/v1/demands/{draft_id}",
+        JSON,
+        lambda: {"place": "Chrudim"},
+        DEMAND_MANAGER,
+    ),
     ("POST", "api_demands.publish", "/api/v1/demands/{draft_id}/publish", None, None, DEMAND_MANAGER),
     (
         "POST",
@@ -114,6 +123,8 @@ API_TABLE = [
         lambda: {"note": "Nic."},
         expect(403, ospod=422),
     ),
+    # An awarded minitender is not re-issued: its OSPOD is let in and refused by the rule.
+    ("POST", "api_demands.reissue", "/api/v1/demands/{past_demand_id}/reissue", None, None, expect(403, ospod=422)),
     # A minitender's trail records its bids' life: officials only.
     (
         "GET",
@@ -143,6 +154,23 @@ API_TABLE = [
         expect(403, provider=201, suspended=403),
     ),
     ("GET", "api_bids.detail", "/api/v1/bids/{bid_id}", None, None, expect(404, provider=200)),
+    # An attachment: of the sealed bid, only its bidder; of the opened one, everyone who reads its minitender.
+    (
+        "GET",
+        "api_bids.attachment",
+        "/api/v1/bids/{bid_id}/attachments/{attachment_id}",
+        None,
+        None,
+        expect(404, provider=200),
+    ),
+    (
+        "GET",
+        "api_bids.attachment",
+        "/api/v1/bids/{past_bid_id}/attachments/{past_attachment_id}",
+        None,
+        None,
+        UNSEALED,
+    ),
     (
         "POST",
         "api_bids.withdraw",
@@ -215,6 +243,33 @@ API_TABLE = [
             "consent_on": clock.today().isoformat(),
         },
         expect(403, ospod=201),
+    ),
+    # A drawdown awaits the decision: its OSPOD is let in and refused by the rule.
+    (
+        "POST",
+        "api_contracts.complete",
+        "/api/v1/subcontracts/{subcontract_id}/complete",
+        None,
+        None,
+        expect(403, ospod=422),
+    ),
+    (
+        "POST",
+        "api_contracts.terminate",
+        "/api/v1/subcontracts/{subcontract_id}/terminate",
+        JSON,
+        lambda: {"reason": "Rodina se odstěhovala."},
+        expect(403, ospod=422),
+    ),
+    # Registr smluv: the kraj of the sub-contract and the OSPOD of its ORP record the publication (let in,
+    # and refused by the rule: this sub-contract is under 50 000 Kč; tests/test_api.py records one).
+    (
+        "POST",
+        "api_contracts.registry",
+        "/api/v1/subcontracts/{subcontract_id}/registry",
+        JSON,
+        lambda: {"registry_id": "26781234", "published_on": clock.today().isoformat()},
+        expect(403, kraj=422, ospod=422),
     ),
     ("GET", "api_contracts.audit", "/api/v1/subcontracts/{subcontract_id}/audit", None, None, SUBCONTRACT_READERS),
     ("GET", "api_reports.spend", "/api/v1/reports/spend", None, None, EVERYONE),

@@ -20,7 +20,9 @@ API_DESCRIPTION = (
     "`Authorization: Bearer <token>`. Chyby jako RFC 9457 `application/problem+json`; částky jako desetinné "
     "řetězce v Kč; časy ISO 8601 s posunem; seznamy stránkované kurzorem (`next`); GET s `ETag`; podání "
     "nabídky a vykázání čerpání s hlavičkou `Idempotency-Key` se neuloží dvakrát. Údaje zapečetěné nabídky "
-    "v odpovědi chybějí (nejsou null), dokud je čtenář smí vidět."
+    "v odpovědi chybějí (nejsou null), dokud je čtenář smí vidět. Změny (PUT, PATCH) přijímají hlavičku "
+    "`If-Match` s ETag z posledního načtení: změnil-li se záznam mezitím, odpověď je 412 a nic se nezmění. "
+    "Hlavička je nepovinná (bez ní se změna provede), aby dosavadní klienti fungovali dál."
 )
 
 

@@ -12,6 +12,7 @@ from minitendr.api.core import idempotent, listing, perform, user
 from minitendr.api.demands import load as load_demand
 from minitendr.bids import service
 from minitendr.bids.models import Bid
+from minitendr.bids.views import send_attachment
 from minitendr.db import db
 from minitendr.demands.models import Demand
 from minitendr.pagination import Sort, paginate
@@ -65,6 +66,14 @@ def submit(data, files, demand_id: int):
 def detail(bid_id: int):
     """Nabídka; její obsah jen uchazeči, ostatním až po otevření obálek."""
     return present.bid(user(), _bid(bid_id))
+
+
+@blp.get("/bids/<int:bid_id>/attachments/<int:attachment_id>")
+@blp.response(200, schemas.PDF, content_type="application/pdf", description="Příloha nabídky (PDF)")
+def attachment(bid_id: int, attachment_id: int):
+    """Příloha nabídky (PDF): uchazeči jeho vlastní kdykoli, ostatním, kdo nabídku smějí číst, až po
+    otevření obálek (do té doby 403; nabídku, kterou číst nesmíte, 404)."""
+    return send_attachment(_bid(bid_id), attachment_id, user())
 
 
 @blp.post("/bids/<int:bid_id>/withdraw")

@@ -13,7 +13,13 @@ from minitendr.contracts import queries, service
 from minitendr.contracts.models import Drawdown, SubContract
 from minitendr.db import db
 from minitendr.pagination import Sort, paginate
-from minitendr.permissions import can_manage_subcontract, can_read_subcontract, can_report_drawdowns, ensure
+from minitendr.permissions import (
+    can_manage_subcontract,
+    can_publish_in_registry,
+    can_read_subcontract,
+    can_report_drawdowns,
+    ensure,
+)
 
 blp = Blueprint("api_contracts", __name__, url_prefix="/api/v1/subcontracts", description="Dílčí smlouvy a čerpání")
 BY_PERIOD = Sort((Drawdown.period.expression, Drawdown.id.expression))
@@ -109,6 +115,40 @@ def amend(data, subcontract_id: int):
     """OSPOD uzavře dodatek (hodnota, rozsah, konec) se souhlasem poskytovatele."""
     subcontract = _load(subcontract_id, can_manage_subcontract)
     return perform(lambda: service.amend(subcontract, **data), present.amendment, 201)
+
+
+@blp.post("/<int:subcontract_id>/complete")
+@blp.response(200, schemas.SubContract)
+def complete(subcontract_id: int):
+    """OSPOD uzavře dílčí smlouvu jako dokončenou (žádné čerpání nesmí čekat na rozhodnutí)."""
+    subcontract = _load(subcontract_id, can_manage_subcontract)
+    return perform(lambda: service.complete(subcontract), lambda _: present.subcontract(subcontract, detail=True))
+
+
+@blp.post("/<int:subcontract_id>/terminate")
+@blp.arguments(schemas.ReasonInput)
+@blp.response(200, schemas.SubContract)
+def terminate(data, subcontract_id: int):
+    """OSPOD dílčí smlouvu předčasně ukončí, s důvodem; poskytovatel dostane zprávu."""
+    subcontract = _load(subcontract_id, can_manage_subcontract)
+    return perform(
+        lambda: service.terminate(subcontract, data["reason"]), lambda _: present.subcontract(subcontract, detail=True)
+    )
+
+
+@blp.post("/<int:subcontract_id>/registry")
+@blp.arguments(schemas.RegistryInput)
+@blp.response(200, schemas.SubContract)
+def registry(data, subcontract_id: int):
+    """Zaznamená zveřejnění v registru smluv (ID záznamu, případně ID verze, a datum): kraj smlouvy
+    nebo OSPOD její ORP, jen u smlouvy nad 50 000 Kč bez DPH a jen jednou."""
+    subcontract = _load(subcontract_id, can_publish_in_registry)
+    return perform(
+        lambda: service.record_registry(
+            subcontract, data["registry_id"], data["published_on"], data.get("registry_version")
+        ),
+        lambda _: present.subcontract(subcontract, detail=True),
+    )
 
 
 @blp.get("/<int:subcontract_id>/audit")

@@ -14,9 +14,11 @@ from typing import Any
 from urllib.parse import urljoin
 
 import sqlalchemy as sa
-from flask import current_app, g, request
+from flask import current_app, g, jsonify, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from marshmallow import Schema
+from werkzeug.http import generate_etag
 
 from minitendr import clock
 from minitendr.api import tokens
@@ -29,6 +31,7 @@ PREFIX = "/api/v1"
 # Served to anyone: the OpenAPI document and its documentation page.
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "api_docs.docs"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+UPDATES = {"PUT", "PATCH"}
 MAX_KEY = 200
 
 
@@ -77,13 +80,19 @@ def finish(response):
     if request.method == "GET" and response.status_code == 200 and response.is_json:
         response.add_etag()
         response.make_conditional(request)
+    elif request.method in UPDATES and response.status_code == 200 and response.is_json:
+        response.add_etag()  # the changed object's new ETag: the If-Match of the next change
     token: ApiToken | None = g.get("api_token")
     if token is not None:
         try:
-            now = clock.now()
+            token_id, now = token.id, clock.now()
+            # The request's own transaction ends first: on SQLite a transaction that has read cannot
+            # start writing once another request has written ("database is locked", at once); one that
+            # starts with the write waits its turn.
+            db.session.commit()
             db.session.add(
                 ApiTokenUse(
-                    token_id=token.id,
+                    token_id=token_id,
                     used_at=now,
                     method=request.method[:10],
                     path=request.path[:300],
@@ -91,7 +100,7 @@ def finish(response):
                     address=(request.remote_addr or "")[:64],
                 )
             )
-            db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+            db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
             db.session.commit()
         except Exception:  # the answer was given; its record must not turn it into a 500
             db.session.rollback()
@@ -127,6 +136,27 @@ def listing(page: Page, present: Callable[[Any], dict]) -> dict[str, Any]:
 
 
 # --- writes --------------------------------------------------------------------------------------
+def etag_of(schema: Schema, body: dict[str, Any]) -> str:
+    """The ETag a GET answers for ``body`` written by ``schema``: the same bytes flask-smorest sends,
+    hashed as ``finish`` hashes them (werkzeug's ``add_etag``)."""
+    return generate_etag(jsonify(schema.dump(body)).get_data())
+
+
+def ensure_unchanged(schema: Schema, body: dict[str, Any]) -> None:
+    """Optimistic concurrency: a change sent with ``If-Match`` goes ahead only while the object reads
+    as it did when its ETag was given (``*``: whatever it reads now); otherwise 412, and nothing is
+    changed. Without ``If-Match`` the change goes ahead (clients written before it keep working). The
+    caller holds the object's row lock, so that two changes made from one ETag cannot both pass."""
+    if "If-Match" not in request.headers:
+        return
+    if not request.if_match.contains(etag_of(schema, body)):
+        raise Problem(
+            412,
+            "Záznam se od vašeho načtení změnil (If-Match neodpovídá jeho ETag). Načtěte jej znovu a změnu zopakujte.",
+            field="If-Match",
+        )
+
+
 def perform(action: Callable[[], Any], present: Callable[[Any], dict], status: int = 200):
     """Run a service ``action`` and commit once; a refused rule is 422 at its field. The answer is
     kept with the request's Idempotency-Key (in the same transaction) when it came with one."""

@@ -10,7 +10,7 @@ from flask import abort
 from flask_smorest import Blueprint
 
 from minitendr.api import present, schemas
-from minitendr.api.core import listing, perform, user
+from minitendr.api.core import ensure_unchanged, listing, perform, user
 from minitendr.api.history import history_of
 from minitendr.api.problems import Problem
 from minitendr.db import db
@@ -78,14 +78,51 @@ def detail(demand_id: int):
     return _detail(load(demand_id))
 
 
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "ETag poptávky z jejího posledního načtení: změní se, jen pokud se mezitím nezměnila "
+    "(jinak 412). Bez hlavičky se změna provede vždy.",
+}
+CHANGED = {412: {"description": "Poptávka se od načtení změnila (If-Match neodpovídá)."}}
+
+
+def _current(demand: Demand) -> dict[str, Any]:
+    """A draft's values as the request's document gives them (what a partial change keeps)."""
+    return {
+        "service_type": demand.service_type.code,
+        **{key: getattr(demand, key) for key in service.FIELDS},
+        "needs": list(demand.needs),
+    }
+
+
+def _change(demand_id: int, data: dict[str, Any], *, partial: bool = False):
+    """A draft changed under its row lock, if it is still as its ETag in If-Match says; a partial
+    change keeps the values read under the lock."""
+    demand = service.lock(load(demand_id, manage=True))
+    ensure_unchanged(schemas.Demand(), _detail(demand))
+    values = _values(_current(demand) | data if partial else data)
+    return perform(lambda: service.update_demand(demand, **values), lambda _: _detail(demand))
+
+
 @blp.put("/<int:demand_id>")
 @blp.arguments(schemas.DemandInput)
 @blp.response(200, schemas.Demand)
+@blp.doc(parameters=[IF_MATCH], responses=CHANGED)
 def update(data, demand_id: int):
-    """OSPOD upraví koncept (zveřejněnou poptávku nelze upravit)."""
-    demand = load(demand_id, manage=True)
-    values = _values(data)
-    return perform(lambda: service.update_demand(demand, **values), lambda _: _detail(demand))
+    """OSPOD přepíše koncept celý (zveřejněnou poptávku nelze upravit). S If-Match jen nezměněný."""
+    return _change(demand_id, data)
+
+
+@blp.patch("/<int:demand_id>")
+@blp.arguments(schemas.DemandPatch)
+@blp.response(200, schemas.Demand)
+@blp.doc(parameters=[IF_MATCH], responses=CHANGED)
+def patch(data, demand_id: int):
+    """OSPOD změní v konceptu jen poslaná pole (ostatní zůstanou). S If-Match jen nezměněný."""
+    return _change(demand_id, data, partial=True)
 
 
 @blp.post("/<int:demand_id>/publish")
@@ -158,6 +195,15 @@ def unsuccessful(data, demand_id: int):
     """Ukončí minitendr jako neúspěšný."""
     demand = load(demand_id, manage=True)
     return perform(lambda: evaluation.close_unsuccessful(demand, user(), data["note"]), lambda _: _detail(demand))
+
+
+@blp.post("/<int:demand_id>/reissue")
+@blp.response(201, schemas.Demand)
+def reissue(demand_id: int):
+    """Znovu vypíše neúspěšnou nebo zrušenou poptávku jako nový koncept se stejným obsahem (minulé
+    termíny se posunou); odpověď je nový koncept."""
+    demand = load(demand_id, manage=True)
+    return perform(lambda: evaluation.reissue(demand, user()), _detail, 201)
 
 
 @blp.get("/<int:demand_id>/audit")

@@ -105,11 +105,6 @@ def clarification(item: Clarification) -> dict[str, Any]:
     }
 
 
-def offer_visible(user: User, item: Bid) -> bool:
-    """The bidder reads its own envelope; everyone else (who may read the bid at all) only once opened."""
-    return not item.is_sealed or rules.can_act_for_provider(user, item.provider_id)
-
-
 def bid(user: User, item: Bid) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": item.id,
@@ -119,7 +114,7 @@ def bid(user: User, item: Bid) -> dict[str, Any]:
         "submitted_at": moment(item.submitted_at),
         "sealed": item.is_sealed,
     }
-    if offer_visible(user, item):
+    if rules.can_read_offer(user, item):
         offer = item.readable_offer
         if offer is not None:
             body.update(
@@ -188,6 +183,9 @@ def subcontract(item: SubContract, *, detail: bool = False, drawn: Any = None) -
         "signed_on": day(item.signed_on),
         "drawn": money(drawn if drawn is not None else contract_service.drawn(item)),
         "registry_id": item.registry_id,
+        "registry_version": item.registry_version,
+        "registry_published_on": day(item.registry_published_on),
+        "termination_reason": item.termination_reason,
     }
     if detail:
         body["drawdowns"] = [drawdown(d) for d in item.drawdowns]

@@ -151,6 +151,9 @@ class Bid(Out):
     excluded_reason = fields.String(allow_none=True)
 
 
+PDF = {"type": "string", "format": "binary"}
+
+
 class Drawdown(Out):
     id = fields.Integer(required=True)
     subcontract_id = fields.Integer(required=True)
@@ -196,6 +199,9 @@ class SubContract(Out):
     signed_on = Day(required=True)
     drawn = Money(required=True)
     registry_id = fields.String(allow_none=True)
+    registry_version = fields.String(allow_none=True)
+    registry_published_on = Day(allow_none=True)
+    termination_reason = fields.String(allow_none=True)
     drawdowns = fields.List(fields.Nested(Drawdown))
     amendments = fields.List(fields.Nested(Amendment))
 
@@ -340,6 +346,13 @@ class DemandInput(In):
     contact_phone = fields.String(load_default="", validate=validate.Length(max=40))
 
 
+class DemandPatch(DemandInput):
+    """Only the fields to change; the others keep their values."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
 class ReasonInput(In):
     reason = fields.String(required=True, validate=TEXT)
 
@@ -391,6 +404,16 @@ class AmendmentInput(In):
     reason = fields.String(required=True, validate=TEXT)
     provider_consent = fields.String(required=True, validate=validate.Length(max=200))
     consent_on = fields.Date(required=True)
+
+
+class RegistryInput(In):
+    registry_id = fields.String(
+        required=True, validate=validate.Length(min=1, max=20), metadata={"description": "ID záznamu v registru smluv"}
+    )
+    registry_version = fields.String(
+        allow_none=True, validate=validate.Length(max=20), metadata={"description": "idVerze z potvrzení registru"}
+    )
+    published_on = fields.Date(required=True, metadata={"description": "datum zveřejnění"})
 
 
 class MemberInput(In):

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from minitendr import clock
 from minitendr.actions import act
-from minitendr.auth.models import Role
+from minitendr.auth.models import Role, User
 from minitendr.bids import service
 from minitendr.bids.forms import BidForm, ExcludeForm, ScoreForm
 from minitendr.bids.models import Bid, BidAttachment
@@ -21,10 +21,10 @@ from minitendr.demands.views import RefusedBidForm, evaluation_page
 from minitendr.extensions import limiter
 from minitendr.permissions import (
     EVERYONE,
-    can_act_for_provider,
     can_assess_bids,
     can_bid_on_demand,
     can_read_bid,
+    can_read_offer,
     ensure,
     roles_required,
 )
@@ -92,7 +92,7 @@ def _uploads(form: BidForm) -> list[service.Upload]:
 def _offer(bid: Bid):
     """What the bid says, for this reader: the bidder reads its own sealed envelope; everyone else
     reads nothing until the opening (None)."""
-    if bid.is_sealed and not can_act_for_provider(current_user, bid.provider_id):
+    if not can_read_offer(current_user, bid):
         return None
     try:
         return bid.offer
@@ -122,11 +122,16 @@ def withdraw(bid_id: int):
 @bp.get("/bids/<int:bid_id>/attachments/<int:attachment_id>")
 @roles_required(*EVERYONE)
 def attachment(bid_id: int, attachment_id: int):
-    bid = _bid(bid_id)
+    return send_attachment(_bid(bid_id), attachment_id, current_user)
+
+
+def send_attachment(bid: Bid, attachment_id: int, reader: User):
+    """One attachment of a bid ``reader`` may read (its caller answered 404 otherwise), for the page and
+    the API alike: 404 when it is not this bid's, 403 while the envelope is sealed to ``reader``."""
     item = db.get_or_404(BidAttachment, attachment_id)
     if item.bid_id != bid.id:
         abort(404)
-    if _offer(bid) is None:
+    if not can_read_offer(reader, bid):
         abort(403)  # sealed: the envelope has not been opened
     try:
         content = service.attachment_content(item)
