@@ -42,7 +42,6 @@ from minitendr.sealing import new_key
 from tests.factories import ProviderFactory, UserFactory
 
 
-
 def _database_of_this_worker(url: str | None) -> str | None:
     """Under pytest-xdist each worker runs on a PostgreSQL database of its own beside the given one: the
     suite rebuilds the schema at the start and some tests commit for real. Dropped when the worker ends."""
