@@ -188,6 +188,31 @@ def test_the_reset_link_ignores_a_forged_host_header(app, personas):
     assert "evil.example.com" not in outbox()[0].body
 
 
+def test_admin_reads_the_reset_email_in_the_outbox_without_its_token_while_the_sent_one_has_it(
+    app, login, personas, monkeypatch
+):
+    from minitendr.notifications import service as notifications
+    from tests.test_demands import FakeSMTP
+
+    with at(minutes=0):
+        ask_for_link(app.test_client(), "kraj.pak@test.cz")
+    link = link_in(outbox()[0])
+    token = link.rsplit("/", 1)[1]
+    FakeSMTP.sent, FakeSMTP.fail_for = [], set()
+    monkeypatch.setattr(notifications.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.test")
+    assert notifications.deliver_outbox() == (1, 0)
+    db.session.commit()
+    [sent] = FakeSMTP.sent
+    assert link in sent.get_content()
+    page = login(personas.admin).get("/admin/outbox/").get_data(as_text=True)
+    assert "Nastavení nového hesla" in page and "odesláno" in page
+    assert token not in page and token[:8] not in page
+    assert f"{BASE_URL}/password/reset/…" in page
+    with at(minutes=5):  # the link itself is still good: masking it changed nothing but the page
+        assert "Nové heslo znovu" in app.test_client().get(path_of(link)).get_data(as_text=True)
+
+
 def test_the_login_page_offers_the_forgotten_password_page(client, personas):
     assert 'href="/password/forgot"' in client.get("/login").get_data(as_text=True)
 

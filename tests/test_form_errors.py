@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import re
 from decimal import Decimal
 
@@ -14,6 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from minitendr import clock
+from minitendr.api.models import ApiToken
+from minitendr.auth import reset
+from minitendr.auth.models import User
 from minitendr.bids import service as bids
 from minitendr.bids.models import Bid
 from minitendr.contracts.models import Amendment, Drawdown
@@ -25,7 +29,8 @@ from minitendr.formatting import points
 from minitendr.forms import CzechForm, NumberRange
 from minitendr.frameworks import service as frameworks
 from minitendr.frameworks.models import FrameworkContract
-from minitendr.notifications.models import Notification
+from minitendr.notices.models import Notice
+from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.outcomes.models import FollowUp
 from minitendr.providers.models import Provider
 from minitendr.registry.models import ServiceCategory
@@ -273,6 +278,116 @@ def test_a_refused_follow_up_keeps_the_input(login, personas, kraj_pak):
     response = login(personas.kraj).post(f"/outcomes/follow-ups/{kraj_pak.code}", data={"label": typed})
     refused(response, "label", {"label": typed})
     assert count(FollowUp) == 0
+
+
+# --- the accounts', notices', API tokens' and imports' forms ------------------------------------------
+PASSWORD = "Modrý vlak do Chebu 7"
+
+
+def test_a_refused_login_keeps_the_email_but_not_the_password(client, personas):
+    response = client.post("/login", data={"email": "kraj.pak@test.cz", "password": ""})
+    refused(response, "password", {"email": "kraj.pak@test.cz"})
+
+
+def test_a_refused_request_for_a_reset_link_keeps_the_address(client, personas):
+    typed = "a" * 250 + "@test.cz"
+    refused(client.post("/password/forgot", data={"email": typed}), "email", {"email": typed})
+    assert count(OutboxEmail) == 0
+
+
+def test_a_refused_new_password_is_shown_at_its_field_and_not_echoed(client, personas):
+    reset.request_reset(personas.kraj.email)
+    db.session.commit()
+    path = re.search(r"/password/reset/\S+", db.session.scalars(sa.select(OutboxEmail.body)).one()).group(0)
+    page = refused(client.post(path, data={"new_password": "kratke", "confirm": "kratke"}), "new_password")
+    assert "kratke" not in page
+
+
+def test_a_refused_password_change_names_the_wrong_current_password(login, personas):
+    data = {"current_password": "to-neni-moje-heslo", "new_password": PASSWORD, "confirm": PASSWORD}
+    page = refused(login(personas.ospod).post("/account/password", data=data), "current_password")
+    assert "to-neni-moje-heslo" not in page and PASSWORD not in page
+
+
+def test_a_refused_new_user_keeps_the_input(login, personas, orp_cheb):
+    data = {"email": "nova@ospod.cz", "name": "Jana Nová", "password": "kratke", "role": "ospod", "orp": orp_cheb.id}
+    before = count(User)
+    page = refused(
+        login(personas.admin).post("/admin/users/new", data=data),
+        "password",
+        {"email": "nova@ospod.cz", "name": "Jana Nová"},
+    )
+    assert "kratke" not in page
+    assert count(User) == before
+
+
+def test_a_refused_user_edit_keeps_the_input(login, personas):
+    data = {"email": "neni-adresa", "name": "Marie Přejmenovaná", "role": "ministry"}
+    refused(
+        login(personas.admin).post(f"/admin/users/{personas.ministry.id}/edit", data=data),
+        "email",
+        {"email": "neni-adresa", "name": "Marie Přejmenovaná"},
+    )
+    db.session.refresh(personas.ministry)
+    assert personas.ministry.name != "Marie Přejmenovaná"
+
+
+def test_a_refused_colleague_keeps_the_input(login, personas):
+    data = {"email": "kolega@rodinne-centrum.cz", "name": "Petr Kolega", "password": "kratke"}
+    before = count(User)
+    refused(
+        login(personas.provider).post("/account/colleagues/new", data=data),
+        "password",
+        {"email": "kolega@rodinne-centrum.cz", "name": "Petr Kolega"},
+    )
+    assert count(User) == before
+
+
+def test_a_refused_api_token_keeps_the_input(login, personas):
+    data = {"name": "Účetnictví – export čerpání", "days": "0"}
+    refused(
+        login(personas.provider).post("/account/tokens", data=data),
+        "days",
+        {"name": "Účetnictví – export čerpání", "days": "0"},
+    )
+    assert count(ApiToken) == 0
+
+
+def test_a_refused_notice_keeps_the_input(login, personas, framework):
+    db.session.commit()
+    data = {"framework": "", "category": "", "subject": "Změna kontaktů", "body": "Nový kontakt: kraj@pak.cz."}
+    page = refused(
+        login(personas.kraj).post("/notices/new", data=data),
+        "framework",
+        {"subject": "Změna kontaktů", "body": "Nový kontakt: kraj@pak.cz."},
+    )
+    assert message_of(page, "framework") == "Vyberte buď jednu rámcovou smlouvu, nebo kategorii služeb."
+    assert 'value="Odeslat oznámení"' in page
+    assert count(Notice) == 0
+
+
+@pytest.mark.parametrize("button", ["check", "submit"])
+def test_an_import_without_a_file_is_refused_at_the_file_field(login, personas, button):
+    response = login(personas.kraj).post(
+        "/frameworks/parties/import", data={button: "1"}, content_type="multipart/form-data"
+    )
+    page = refused(response, "file")
+    assert message_of(page, "file") == "Vyberte soubor k nahrání."
+    assert 'value="Jen zkontrolovat"' in page and 'value="Zkontrolovat a importovat"' in page
+
+
+def test_a_refused_import_file_is_named_at_the_file_field_above_its_report(login, personas):
+    before = count(Provider)
+    data = "IČO;název;právní forma;sídlo;datová schránka;e-mail;telefon\r\n123;;;;;;".encode()
+    response = login(personas.admin).post(
+        "/providers/import",
+        data={"file": (io.BytesIO(data), "poskytovatele.csv"), "submit": "1"},
+        content_type="multipart/form-data",
+    )
+    page = refused(response, "file")
+    assert "Soubor poskytovatele.csv obsahuje chyby" in message_of(page, "file")
+    assert 'id="import-report"' in page
+    assert count(Provider) == before
 
 
 # --- numbers in messages ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from minitendr.actions import act
+from minitendr.auth import reset
 from minitendr.db import db
 from minitendr.notifications import service
 from minitendr.notifications.models import Notification
@@ -49,4 +50,5 @@ def outbox():
         "notifications/outbox.html",
         emails=service.outbox(),
         smtp=service.smtp_configured(),
+        readable=reset.masked,  # the body without the token of a reset link
     )
