@@ -124,9 +124,10 @@ class NumberRange(validators.NumberRange):
         super().__init__(min=min, max=max, message=message)
         self.unit = unit
 
-    def _bound(self, value: Decimal | int) -> str:
-        places = 2 if self.unit == "Kč" else max(0, -Decimal(value).as_tuple().exponent)  # type: ignore[operator]
-        return number(value, places)
+    def _bound(self, value: Decimal | float | None) -> str:
+        exact = Decimal(str(value))  # WTForms types its bounds as floats; ours are Decimals or ints
+        places = 2 if self.unit == "Kč" else max(0, -exact.as_tuple().exponent)  # type: ignore[operator]
+        return number(exact, places)
 
     def __call__(self, form, field) -> None:
         if self.message is not None:

@@ -257,7 +257,8 @@ def _object_url(kind: str, object_id: int, demand_id: int | None) -> str | None:
         return url_for("demands.detail", demand_id=demand_id)
     if kind in HISTORY_PAGES:
         endpoint, argument = HISTORY_PAGES[kind]
-        return url_for(endpoint, **{argument: object_id}, _anchor="historie")
+        values: dict[str, Any] = {argument: object_id}
+        return url_for(endpoint, **values, _anchor="historie")
     return None
 
 

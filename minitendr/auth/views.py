@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -270,7 +271,9 @@ def edit(user_id: int):
     )
     _fill_binding_choices(form)
     if user.provider is not None and not user.provider.active:  # keep an inactive provider selectable
-        form.provider.choices.append(SelectChoice(user.provider.id, f"{user.provider.name} (IČO {user.provider.ico})"))
+        cast(list, form.provider.choices).append(
+            SelectChoice(user.provider.id, f"{user.provider.name} (IČO {user.provider.ico})")
+        )
 
     def page():
         return render_template("auth/user_edit.html", form=form, user=user, history=history(user))

@@ -174,8 +174,8 @@ def check_parties(filename: str, data: bytes, actor: User) -> Checked:
     icos = {normalize_ico(cells.get("ico", "")) for _n, cells in rows}
     by_ico = {p.ico: p for p in db.session.scalars(sa.select(Provider).where(Provider.ico.in_(icos)))}
     categories = {}
-    for category in db.session.scalars(sa.select(ServiceCategory)):
-        categories[plain(category.code)] = categories[plain(category.name)] = category
+    for known in db.session.scalars(sa.select(ServiceCategory)):
+        categories[plain(known.code)] = categories[plain(known.name)] = known
     seen: dict[tuple[int, int], int] = {}
     prepared = []
     for number, cells in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
@@ -26,7 +27,7 @@ from minitendr.tabular_import import (
 
 bp = Blueprint("bulk_import", __name__)
 
-KINDS = {
+KINDS: dict[str, dict[str, Any]] = {
     "providers": {
         "title": "Import poskytovatelů",
         "layout": service.PROVIDERS,

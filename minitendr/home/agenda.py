@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
@@ -490,7 +491,7 @@ def _gaps(user: User, kraj: Kraj | None) -> Item:
     from minitendr.network import coverage
 
     cells = coverage.gaps(coverage.cells(coverage.NetworkFilters(kraj=kraj), user))
-    link_args = {"kraj": kraj.code} if kraj is not None else {}
+    link_args: dict[str, Any] = {"kraj": kraj.code} if kraj is not None else {}
     rows = [
         Row(
             f"{cell.orp_name}: {cell.need_label}",

@@ -53,9 +53,10 @@ def create():
     page = lambda: render_template("notices/form.html", form=form)  # noqa: E731
     if not form.is_submitted():
         return page()
+    kraj = db.get_or_404(Kraj, current_user.kraj_id)
     return act(
         lambda: service.send_notice(
-            db.session.get(Kraj, current_user.kraj_id),
+            kraj,
             current_user,
             form.subject.data,
             form.body.data,
