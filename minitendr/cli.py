@@ -357,6 +357,8 @@ def reminders_send() -> None:
     for kind in ReminderKind:
         click.echo(f"{kind.label} / {kind.value}: {sent[kind]}")
     click.echo(f"Odesláno připomínek / reminders sent: {sum(sent.values())}")
+
+
 # --- API tokens (minitendr.api) --------------------------------------------------------------------
 @click.group("tokens", cls=AppGroup)
 def tokens_group() -> None:

@@ -622,6 +622,8 @@ def bids_countable() -> sa.ColumnElement[bool]:
 def can_read_notice_receipts(user: User, notice) -> bool:
     """Who has read a notice: the officials of the kraj that sent it, not its recipients."""
     return user.role is Role.KRAJ and user.kraj_id == notice.kraj_id
+
+
 # --- accounts: a provider's own account manager --------------------------------------------------
 def can_manage_colleagues(user: User) -> bool:
     """A provider's user flagged by admin as its account manager keeps its colleagues' accounts."""

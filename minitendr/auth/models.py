@@ -91,6 +91,7 @@ class User(UserMixin, Model):
             self.start_new_since = seen
         self.start_seen_at = now
         return self.start_new_since
+
     # A provider's user who keeps the accounts of the provider's other users (minitendr.auth.colleagues).
     manages_colleagues: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
