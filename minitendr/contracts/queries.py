@@ -68,16 +68,21 @@ def checked(filters: dict[str, str]) -> dict[str, str]:
     return errors
 
 
-def _search(selected: Selection, filters: Mapping[str, str]) -> None:
-    """The search as conditions on the rows alone (the summaries hold none of these)."""
+def _search(selected: Selection, filters: Mapping[str, str], narrow: bool) -> None:
+    """The search as conditions on the rows alone (the summaries hold none of these). ``narrow``: an
+    ORP, a kraj's ORPs or a provider lead the way, and the service type is checked along their index;
+    nationally it leads by its own (one per sort). The needs area is the demand's, read by its key for
+    each row the sort's index gives (a sixth of the country each, as the category is a third): never
+    a list of every demand with that area."""
     if number := filters.get("number"):
         selected.rows_only(search.contains(SubContract.number, number))
     if code := filters.get("service_type"):
         type_id = sa.select(ServiceType.id).where(ServiceType.code == code).scalar_subquery()
-        selected.rows_only(SubContract.service_type_id == type_id)
+        column = SubContract.service_type_id.expression
+        selected.rows_only((not_by_index(column) if narrow else column) == type_id)
     if need := filters.get("need"):
-        demands = sa.select(Demand.id).where(search.has_need(Demand.needs, need))
-        selected.rows_only(SubContract.demand_id.in_(demands))
+        of_row = sa.exists().where(Demand.id == SubContract.demand_id, search.has_need(Demand.needs, need))
+        selected.rows_only(of_row)
     selected.since, selected.until = search.date_range(dict(filters), {})
     if selected.since or selected.until:
         selected.summary = selected.whole_kraje = None
@@ -207,16 +212,16 @@ def _selection(
         if selected.summary is not None:
             selected.summary.append(SpendSummary.year == year)
         selected.of_whole_kraje(KrajSpend.year == year)
+    # Nationally the state and the service type have indexes of their own, one per sort; within an ORP,
+    # a kraj's ORPs or a provider they are checked along the ORP's or the provider's index.
+    narrow = narrowed or selected.orps is not None
     if filters.get("status") in {status.value for status in SubContractStatus}:
         status = SubContractStatus(filters["status"])
-        # Nationally the state has indexes of its own, one per sort; within an ORP, a kraj's ORPs or a
-        # provider it is checked along the ORP's or the provider's index.
-        narrow = narrowed or selected.orps is not None
         column = SubContract.status.expression
         selected.rows_only((not_by_index(column) if narrow else column) == status)
     if filters.get("registry") == "pending":
         selected.rows_only(SubContract.registry_pending.expression)
-    _search(selected, filters)
+    _search(selected, filters, narrow)
     return selected
 
 
