@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -51,6 +51,7 @@ SORTS = {
     ),
 }
 DEFAULT_SORT = "-signed"
+EXPORT_BATCH = 1000
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -60,11 +61,14 @@ def filters_from(args: Mapping[str, str]) -> dict[str, str]:
 
 
 def checked(filters: dict[str, str]) -> dict[str, str]:
-    """Czech messages for the filters that cannot be read (which are cleared, so the rest still applies)."""
+    """Czech messages for the filters that cannot be read, which are cleared, so that the rest still
+    applies (the form shows them as typed: take a copy first)."""
     errors: dict[str, str] = {}
     search.check_text(filters, errors, *FILTERS, *SEARCH)
     search.check_need(filters, errors)
     search.date_range(filters, errors)
+    search.check_codes(filters, errors)
+    search.check_year(filters, errors)
     return errors
 
 
@@ -281,8 +285,16 @@ def subcontract_list(
     """The sub-contracts ``user`` may see that match ``filters``, newest first unless sorted otherwise;
     one page of them, after or before the cursor in the URL. ``kraje`` and ``categories`` are the
     filter choices (the codes are looked up in them)."""
+    stmt, sort, selected = _listed(user, filters, kraje, categories)
+    page: Page[SubContract] = paginate(stmt, sort, sort.values_of, partitions=selected.partitions)
+    return SubContractList(page=page, totals=_totals(user, selected), spent=spent([s.id for s in page.items]))
+
+
+def _listed(
+    user: User, filters: Mapping[str, str], kraje: list[Kraj], categories: list[ServiceCategory]
+) -> tuple[sa.Select, Sort, Selection]:
+    """The statement of the list (unordered: ``paginate`` orders it), its sort and the selection."""
     sort_key = filters.get("sort", "") if filters.get("sort", "") in SORTS else DEFAULT_SORT
-    sort = SORTS[sort_key]
     selected = _selection(user, filters, kraje, categories)
     stmt = (
         sa.select(SubContract)
@@ -291,8 +303,33 @@ def subcontract_list(
             selectinload(SubContract.provider), selectinload(SubContract.orp), selectinload(SubContract.service_type)
         )
     )
-    page: Page[SubContract] = paginate(stmt, sort, sort.values_of, partitions=selected.partitions)
-    return SubContractList(page=page, totals=_totals(user, selected), spent=spent([s.id for s in page.items]))
+    return stmt, SORTS[sort_key], selected
+
+
+def every_row(
+    user: User,
+    filters: Mapping[str, str],
+    kraje: list[Kraj],
+    categories: list[ServiceCategory],
+    batch: int = EXPORT_BATCH,
+) -> Iterator[tuple[SubContract, Decimal]]:
+    """Every sub-contract of the list with what it has spent, in the list's order: the pages of the same
+    statement, ``batch`` rows at a time, each after the last one's key (an export: the same rows as the
+    pages, however many)."""
+    stmt, sort, selected = _listed(user, filters, kraje, categories)
+    cursor = ""
+    while True:
+        page: Page[SubContract] = paginate(
+            stmt, sort, sort.values_of, per_page=batch, after=cursor, before="", partitions=selected.partitions
+        )
+        spent_on = spent([s.id for s in page.items])
+        for subcontract in page.items:
+            yield subcontract, spent_on.get(subcontract.id, Decimal("0.00"))
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+        for subcontract in page.items:  # the next batch needs no memory of this one
+            db.session.expunge(subcontract)
 
 
 def spent(subcontract_ids: list[int]) -> dict[int, Decimal]:
