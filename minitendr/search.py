@@ -2,7 +2,8 @@
 
 The text is searched in what a list may show anyone who reads it — numbers, names of services, ORPs
 and providers, the place — never in a demand's case reference or the description of a family's need.
-A value that cannot be read gets a Czech message at its field and is not applied (the list still shows).
+A value that cannot be read gets a Czech message at its field and is not applied (the list still shows);
+the form shows it as it was typed (``checked`` clears it only in the filters applied).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from minitendr import clock
+from minitendr.db import db
 from minitendr.demands.models import NEEDS
+from minitendr.registry.models import Kraj, Orp
 
 MAX_TEXT = 100
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -71,6 +74,28 @@ def check_need(filters: MutableMapping[str, str], errors: dict[str, str]) -> Non
     if filters.get("need") and filters["need"] not in NEEDS:
         errors["need"] = "Vyberte oblast potřeb ze seznamu."
         filters["need"] = ""
+
+
+def check_codes(filters: MutableMapping[str, str], errors: dict[str, str]) -> None:
+    """An ORP or kraj code that names none, or an IČO that is not eight digits, is refused at its field
+    (rather than silently selecting nothing). A well-formed IČO of no provider just finds nothing."""
+    if (code := filters.get("orp")) and db.session.scalar(sa.select(Orp.id).where(Orp.code == code)) is None:
+        errors["orp"] = "Takový kód ORP neznáme; zadejte čtyřmístný kód ORP, např. 5309."
+        filters["orp"] = ""
+    if (code := filters.get("kraj")) and db.session.scalar(sa.select(Kraj.id).where(Kraj.code == code)) is None:
+        errors["kraj"] = "Takový kód kraje neznáme; zadejte kód kraje, např. CZ053."
+        filters["kraj"] = ""
+    ico = filters.get("provider") or ""
+    if ico and not (ico.isascii() and ico.isdigit() and len(ico) == 8):
+        errors["provider"] = "IČO má osm číslic, např. 12345678."
+        filters["provider"] = ""
+
+
+def check_year(filters: MutableMapping[str, str], errors: dict[str, str]) -> None:
+    year = filters.get("year") or ""
+    if year and not (year.isascii() and year.isdigit() and FIRST_YEAR <= int(year) <= LAST_YEAR):
+        errors["year"] = f"Zadejte rok mezi {FIRST_YEAR} a {LAST_YEAR}, např. 2026."
+        filters["year"] = ""
 
 
 def contains(column: Any, text: str) -> sa.ColumnElement[bool]:

@@ -215,6 +215,8 @@ TABLE = [
     ("GET", "committee.declaration", "/demands/{past_demand_id}/committee/declaration", DEMAND_MANAGER),
     ("POST", "committee.declaration", "/demands/{past_demand_id}/committee/declaration", DEMAND_MANAGER),
     ("GET", "contracts.index", "/subcontracts/", EVERYONE),
+    ("GET", "contracts.export_csv", "/subcontracts/export.csv?need=vztahy", EVERYONE),
+    ("GET", "contracts.export_xlsx", "/subcontracts/export.xlsx?service_type=SAS", EVERYONE),
     ("GET", "contracts.detail", "/subcontracts/{subcontract_id}", SUBCONTRACT_READERS),
     ("POST", "contracts.report", "/subcontracts/{subcontract_id}/drawdowns", expect(403, provider=200)),
     ("POST", "contracts.confirm", "/subcontracts/{subcontract_id}/drawdowns/{drawdown_id}/confirm", DEMAND_ACTION),

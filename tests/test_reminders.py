@@ -238,6 +238,33 @@ def test_the_preferences_page_offers_the_kinds_of_the_role_and_saves_them(login,
     assert "/account/reminders" in login(personas.ospod).get("/account/password").get_data(as_text=True)
 
 
+def test_a_change_of_preferences_is_audited_old_and_new_per_kind_and_reads_in_czech(login, personas):
+    from minitendr.audit import labels
+    from minitendr.audit.models import AuditEvent
+
+    def changes() -> list[AuditEvent]:
+        stmt = sa.select(AuditEvent).where(AuditEvent.action == "user.reminders_changed").order_by(AuditEvent.id)
+        return list(db.session.scalars(stmt))
+
+    client = login(personas.provider)
+    client.post("/account/reminders", data={"deadline": "y"})  # the monthly report switched off
+    client.post("/account/reminders", data={"deadline": "y"})  # the same again: no change, no event
+    client.post("/account/reminders", data={"monthly_report": "y"})  # one back on, the other off
+    first, second = changes()
+    for event in (first, second):
+        assert (event.object_type, event.object_id) == ("user_account", personas.provider.id)
+        assert event.actor_id == personas.provider.id
+    assert first.data == {"reminder_monthly_report": [True, False]}
+    assert second.data == {"reminder_deadline": [True, False], "reminder_monthly_report": [False, True]}
+    assert labels.action_label(first.action) == "Změna nastavení připomínek"
+    assert labels.details(second) == [
+        (f"připomínka „{ReminderKind.DEADLINE.label}“", "ano → ne"),
+        (f"připomínka „{ReminderKind.MONTHLY_REPORT.label}“", "ne → ano"),
+    ]
+    log = login(personas.admin).get("/audit/?action=user.reminders_changed").get_data(as_text=True)
+    assert "Změna nastavení připomínek" in log and ReminderKind.MONTHLY_REPORT.label in log
+
+
 # --- the command and the schedule ------------------------------------------------------------------------
 def test_the_command_sends_once_and_says_how_many_per_kind(run_cli, open_demand, personas):
     with clock.frozen_at(at(2026, 12, 8)):

@@ -171,3 +171,114 @@ def test_the_sub_contract_search_stays_in_the_pager_and_the_caption_counts_it(lo
     following = html.unescape(re.search(r'rel="next" href="([^"]+)"', page).group(1))
     assert "need=vztahy" in following and "since=2025-01-01" in following and "sort=value" in following
     assert "120 dílčích smluv" in page
+
+
+# --- a refused value stays in its field -----------------------------------------------------------------
+def _input(page: str, field: str) -> str:
+    """The ``<input>`` of a search field."""
+    found = re.search(rf'<input[^>]*\bid="f-{field}"[^>]*>', page)
+    assert found, field
+    return found.group(0)
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "field", "typed", "message"),
+    [
+        ("/demands/", "since=31.02.2026", "since", "31.02.2026", "Zadejte datum ve tvaru 30. 11. 2026."),
+        ("/demands/", "since=2026-05-02&until=2026-05-01", "until", "2026-05-01", "nesmí být před"),
+        ("/demands/", "orp=9999", "orp", "9999", "Takový kód ORP neznáme"),
+        ("/demands/", "kraj=CZ999", "kraj", "CZ999", "Takový kód kraje neznáme"),
+        ("/demands/", "provider=12AB", "provider", "12AB", "IČO má osm číslic"),
+        ("/subcontracts/", "until=1.13.2025", "until", "1.13.2025", "Zadejte datum ve tvaru 30. 11. 2026."),
+        ("/subcontracts/", "since=2025-12-31&until=2025-01-01", "until", "2025-01-01", "nesmí být před"),
+        ("/subcontracts/", "orp=0000", "orp", "0000", "Takový kód ORP neznáme"),
+        ("/subcontracts/", "provider=1234567", "provider", "1234567", "IČO má osm číslic"),
+        ("/subcontracts/", "year=20x5", "year", "20x5", "Zadejte rok mezi 2000 a 2100"),
+    ],
+)
+def test_a_refused_search_value_stays_in_its_field_with_its_message(login, personas, url, query, field, typed, message):
+    page = login(personas.ministry).get(f"{url}?{query}").get_data(as_text=True)
+    element = _input(page, field)
+    assert f'value="{typed}"' in element, element
+    assert 'aria-invalid="true"' in element and f'aria-describedby="f-{field}-error"' in element
+    assert f'id="f-{field}-error"' in page and message in page and f'href="#f-{field}"' in page
+
+
+@pytest.mark.parametrize("url", ["/demands/", "/subcontracts/"])
+def test_an_unknown_orp_is_not_applied_and_the_other_filters_are(login, personas, country, url):
+    country.add(12)
+    db.session.commit()
+    client = login(personas.ministry)
+    kind = url.strip("/")
+    with_unknown = _all(client, f"{url}?orp=9999&need=vztahy", kind)
+    assert with_unknown and with_unknown == _all(client, f"{url}?need=vztahy", kind)
+
+
+# --- the export links keep every filter and the files hold the page's rows ------------------------------
+def _every_filter(country) -> dict[str, str]:
+    """A filter of each kind that together select a few of the country's sub-contracts (those made
+    third, ninth, … share ORP, provider and service type; some of them wait for the register)."""
+    chosen = country.subcontracts[2]
+    return {
+        "q": chosen.orp.name,
+        "number": "DS-",
+        "service_type": chosen.service_type.code,
+        "need": "vztahy",
+        "since": "2025-02-01",
+        "until": "2025-11-30",
+        "kraj": "CZ053",
+        "orp": chosen.orp.code,
+        "category": chosen.category.code,
+        "provider": chosen.provider.ico,
+        "status": "active",
+        "year": "2025",
+        "registry": "pending",
+        "sort": "value",
+    }
+
+
+@pytest.mark.parametrize("persona", ["ministry", "kraj"])
+def test_the_export_links_keep_every_filter_and_the_files_hold_only_the_rows_shown(login, personas, country, persona):
+    import io
+    from urllib.parse import parse_qs, urlsplit
+
+    import openpyxl
+
+    country.add(55)
+    db.session.commit()
+    client = login(personas[persona])
+    filters = _every_filter(country)
+    url = "/subcontracts/?" + "&".join(f"{key}={value}" for key, value in filters.items())
+    page = client.get(url).get_data(as_text=True)
+    shown = [s for s in country.subcontracts if s.id in _all(client, url, "subcontracts")]
+    expected = [s.number for s in sorted(shown, key=lambda s: (s.value, s.id))]
+    assert 0 < len(expected) < 10  # the filters select a few, not none and not all
+    for kind in ("csv", "xlsx"):
+        link = html.unescape(re.search(rf'href="(/subcontracts/export\.{kind}\?[^"]+)"', page).group(1))
+        assert {key: values[0] for key, values in parse_qs(urlsplit(link).query).items()} == filters
+        response = client.get(link)
+        assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+        if kind == "csv":
+            lines = response.get_data().decode("utf-8-sig").splitlines()
+            assert lines[0].startswith("Číslo;Poskytovatel;IČO")
+            numbers = [line.split(";")[0] for line in lines[1:]]
+        else:
+            sheet = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active
+            rows = list(sheet.iter_rows(min_row=6, values_only=True))
+            numbers = [row[0] for row in rows if row[0]]
+        assert numbers == expected, kind
+    # Without the filters the file holds every sub-contract the user may see.
+    unfiltered = client.get("/subcontracts/export.csv").get_data().decode("utf-8-sig").splitlines()[1:]
+    assert len(unfiltered) == len(_subcontracts(personas[persona], lambda s: True)) > len(expected)
+
+
+def test_the_export_goes_past_one_batch_in_the_lists_order(login, personas, country, monkeypatch):
+    from minitendr.contracts import queries
+
+    monkeypatch.setattr(queries.every_row, "__defaults__", (7,))
+    country.add(20)
+    db.session.commit()
+    client = login(personas.ministry)
+    lines = client.get("/subcontracts/export.csv?sort=-value").get_data().decode("utf-8-sig").splitlines()[1:]
+    by_value = sorted(country.subcontracts, key=lambda s: (s.value, s.id), reverse=True)
+    assert [line.split(";")[0] for line in lines] == [s.number for s in by_value]

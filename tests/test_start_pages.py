@@ -152,6 +152,33 @@ def test_ospod_sees_drawdowns_to_confirm_and_contracts_ending_soon(login, person
     assert subcontract.number in section(page, "ending")
 
 
+def test_the_drawdowns_to_confirm_are_read_in_order_from_the_index_of_their_state(login, personas):
+    """SQLite plans by the shape of a query (PostgreSQL by its statistics): the count and the first rows
+    walk the waiting drawdowns, the longest waiting first, from the index on (status, reported_at, id),
+    each joined to its sub-contract by key: no drawdown table read whole, nothing sorted."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans by the size of the tables")
+    ran: list[tuple[str, object]] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany) -> None:
+        if re.search(r"\bFROM drawdown JOIN subcontract\b", statement):
+            ran.append((statement, parameters))
+
+    engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        start_page(login, personas.ospod)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert len(ran) == 2, ran  # the bounded count and the first rows
+    for statement, parameters in ran:
+        rows = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        plan = "\n".join(row[-1] for row in rows)
+        waiting = r"SEARCH drawdown USING (COVERING )?INDEX ix_drawdown_status_reported \(status=\?\)"
+        assert re.search(waiting, plan), plan
+        assert "TEMP B-TREE" not in plan and not re.search(r"^SCAN drawdown", plan, re.MULTILINE), plan
+
+
 def test_ospod_sees_an_unsuccessful_minitender_to_reissue_until_it_is_reissued(login, personas, world):
     with clock.frozen_at(AFTER_DEADLINE):
         seat_committee(world.demand, personas.ospod)

@@ -19,6 +19,7 @@ ACTIONS = {
     "user.password_changed": "Změna hesla",
     "user.password_reset": "Nové heslo odkazem z e-mailu",
     "user.updated": "Změna údajů účtu",
+    "user.reminders_changed": "Změna nastavení připomínek",
     "providers.imported": "Hromadný import poskytovatelů",
     "framework.parties_imported": "Hromadný import smluvních stran",
     "provider.created": "Zaevidování poskytovatele",
@@ -185,6 +186,16 @@ FIELDS = {
     # accounts
     "manages_colleagues": "spravuje účty kolegů",
 }
+
+
+def _reminder_fields() -> dict[str, str]:
+    """The keys of "user.reminders_changed": one per kind of reminder (minitendr.reminders.service)."""
+    from minitendr.reminders.models import ReminderKind
+
+    return {f"reminder_{kind.value}": f"připomínka „{kind.label}“" for kind in ReminderKind}
+
+
+FIELDS.update(_reminder_fields())
 
 
 def action_label(action: str) -> str:

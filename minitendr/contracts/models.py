@@ -55,6 +55,10 @@ class SubContract(Model):
         sa.Index("ix_subcontract_status_signed", "status", "signed_on", "id"),
         sa.Index("ix_subcontract_status_value", "status", "value", "id"),
         sa.Index("ix_subcontract_status_number", "status", "kraj_abbr", "number_year", "number_seq"),
+        # The search by service type, nationally (minitendr.contracts.queries._search): the same sorts.
+        sa.Index("ix_subcontract_service_type_signed", "service_type_id", "signed_on", "id"),
+        sa.Index("ix_subcontract_service_type_value", "service_type_id", "value", "id"),
+        sa.Index("ix_subcontract_service_type_number", "service_type_id", "kraj_abbr", "number_year", "number_seq"),
         sa.Index("ix_subcontract_orp_signed", "orp_id", "signed_on", "id"),
         sa.Index("ix_subcontract_orp_value", "orp_id", "value", "id"),
         sa.Index("ix_subcontract_orp_number", "orp_id", "kraj_abbr", "number_year", "number_seq"),
@@ -220,6 +224,8 @@ class Drawdown(Model):
             sqlite_where=sa.text("status <> 'rejected'"),
             postgresql_where=sa.text("status <> 'rejected'"),
         ),
+        # What waits for OSPOD to confirm, the longest waiting first (the start page, minitendr.home.agenda).
+        sa.Index("ix_drawdown_status_reported", "status", "reported_at", "id"),
         sa.CheckConstraint("units > 0", name="units_positive"),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("status <> 'rejected' OR rejection_reason IS NOT NULL", name="rejection_reason"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -51,6 +51,7 @@ SORTS = {
     ),
 }
 DEFAULT_SORT = "-signed"
+EXPORT_BATCH = 1000
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -60,24 +61,32 @@ def filters_from(args: Mapping[str, str]) -> dict[str, str]:
 
 
 def checked(filters: dict[str, str]) -> dict[str, str]:
-    """Czech messages for the filters that cannot be read (which are cleared, so the rest still applies)."""
+    """Czech messages for the filters that cannot be read, which are cleared, so that the rest still
+    applies (the form shows them as typed: take a copy first)."""
     errors: dict[str, str] = {}
     search.check_text(filters, errors, *FILTERS, *SEARCH)
     search.check_need(filters, errors)
     search.date_range(filters, errors)
+    search.check_codes(filters, errors)
+    search.check_year(filters, errors)
     return errors
 
 
-def _search(selected: Selection, filters: Mapping[str, str]) -> None:
-    """The search as conditions on the rows alone (the summaries hold none of these)."""
+def _search(selected: Selection, filters: Mapping[str, str], narrow: bool) -> None:
+    """The search as conditions on the rows alone (the summaries hold none of these). ``narrow``: an
+    ORP, a kraj's ORPs or a provider lead the way, and the service type is checked along their index;
+    nationally it leads by its own (one per sort). The needs area is the demand's, read by its key for
+    each row the sort's index gives (a sixth of the country each, as the category is a third): never
+    a list of every demand with that area."""
     if number := filters.get("number"):
         selected.rows_only(search.contains(SubContract.number, number))
     if code := filters.get("service_type"):
         type_id = sa.select(ServiceType.id).where(ServiceType.code == code).scalar_subquery()
-        selected.rows_only(SubContract.service_type_id == type_id)
+        column = SubContract.service_type_id.expression
+        selected.rows_only((not_by_index(column) if narrow else column) == type_id)
     if need := filters.get("need"):
-        demands = sa.select(Demand.id).where(search.has_need(Demand.needs, need))
-        selected.rows_only(SubContract.demand_id.in_(demands))
+        of_row = sa.exists().where(Demand.id == SubContract.demand_id, search.has_need(Demand.needs, need))
+        selected.rows_only(of_row)
     selected.since, selected.until = search.date_range(dict(filters), {})
     if selected.since or selected.until:
         selected.summary = selected.whole_kraje = None
@@ -207,16 +216,16 @@ def _selection(
         if selected.summary is not None:
             selected.summary.append(SpendSummary.year == year)
         selected.of_whole_kraje(KrajSpend.year == year)
+    # Nationally the state and the service type have indexes of their own, one per sort; within an ORP,
+    # a kraj's ORPs or a provider they are checked along the ORP's or the provider's index.
+    narrow = narrowed or selected.orps is not None
     if filters.get("status") in {status.value for status in SubContractStatus}:
         status = SubContractStatus(filters["status"])
-        # Nationally the state has indexes of its own, one per sort; within an ORP, a kraj's ORPs or a
-        # provider it is checked along the ORP's or the provider's index.
-        narrow = narrowed or selected.orps is not None
         column = SubContract.status.expression
         selected.rows_only((not_by_index(column) if narrow else column) == status)
     if filters.get("registry") == "pending":
         selected.rows_only(SubContract.registry_pending.expression)
-    _search(selected, filters)
+    _search(selected, filters, narrow)
     return selected
 
 
@@ -276,8 +285,16 @@ def subcontract_list(
     """The sub-contracts ``user`` may see that match ``filters``, newest first unless sorted otherwise;
     one page of them, after or before the cursor in the URL. ``kraje`` and ``categories`` are the
     filter choices (the codes are looked up in them)."""
+    stmt, sort, selected = _listed(user, filters, kraje, categories)
+    page: Page[SubContract] = paginate(stmt, sort, sort.values_of, partitions=selected.partitions)
+    return SubContractList(page=page, totals=_totals(user, selected), spent=spent([s.id for s in page.items]))
+
+
+def _listed(
+    user: User, filters: Mapping[str, str], kraje: list[Kraj], categories: list[ServiceCategory]
+) -> tuple[sa.Select, Sort, Selection]:
+    """The statement of the list (unordered: ``paginate`` orders it), its sort and the selection."""
     sort_key = filters.get("sort", "") if filters.get("sort", "") in SORTS else DEFAULT_SORT
-    sort = SORTS[sort_key]
     selected = _selection(user, filters, kraje, categories)
     stmt = (
         sa.select(SubContract)
@@ -286,8 +303,33 @@ def subcontract_list(
             selectinload(SubContract.provider), selectinload(SubContract.orp), selectinload(SubContract.service_type)
         )
     )
-    page: Page[SubContract] = paginate(stmt, sort, sort.values_of, partitions=selected.partitions)
-    return SubContractList(page=page, totals=_totals(user, selected), spent=spent([s.id for s in page.items]))
+    return stmt, SORTS[sort_key], selected
+
+
+def every_row(
+    user: User,
+    filters: Mapping[str, str],
+    kraje: list[Kraj],
+    categories: list[ServiceCategory],
+    batch: int = EXPORT_BATCH,
+) -> Iterator[tuple[SubContract, Decimal]]:
+    """Every sub-contract of the list with what it has spent, in the list's order: the pages of the same
+    statement, ``batch`` rows at a time, each after the last one's key (an export: the same rows as the
+    pages, however many)."""
+    stmt, sort, selected = _listed(user, filters, kraje, categories)
+    cursor = ""
+    while True:
+        page: Page[SubContract] = paginate(
+            stmt, sort, sort.values_of, per_page=batch, after=cursor, before="", partitions=selected.partitions
+        )
+        spent_on = spent([s.id for s in page.items])
+        for subcontract in page.items:
+            yield subcontract, spent_on.get(subcontract.id, Decimal("0.00"))
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+        for subcontract in page.items:  # the next batch needs no memory of this one
+            db.session.expunge(subcontract)
 
 
 def spent(subcontract_ids: list[int]) -> dict[int, Decimal]:

@@ -7,14 +7,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from minitendr import clock
+from minitendr import clock, search
 from minitendr.actions import act
 from minitendr.audit.service import history
 from minitendr.auth.models import Role, User
-from minitendr.contracts import queries, service
+from minitendr.contracts import export, queries, service
 from minitendr.contracts.forms import AmendmentForm, DrawdownForm, RegistryForm
 from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, SubContract, SubContractStatus
 from minitendr.db import db
@@ -37,6 +37,7 @@ from minitendr.permissions import (
 )
 
 bp = Blueprint("contracts", __name__, url_prefix="/subcontracts")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 BADGES = {
     SubContractStatus.ACTIVE: "text-bg-success",
@@ -49,10 +50,44 @@ BADGES = {
 @roles_required(*EVERYONE)
 def index():
     filters = queries.filters_from(request.args)
+    typed = dict(filters)  # a refused value is shown as typed, with its message
     errors = queries.checked(filters)
     choices = queries.filter_choices()
     listing = queries.subcontract_list(current_user, filters, choices["kraje"], choices["categories"])
-    return render_template("contracts/index.html", listing=listing, args=filters, errors=errors, **choices)
+    return render_template(
+        "contracts/index.html",
+        listing=listing,
+        args=typed,
+        applied=search.kept(filters),
+        errors=errors,
+        **choices,
+    )
+
+
+def _export(body: bytes, mimetype: str, extension: str) -> Response:
+    name = f"dilci-smlouvy-{clock.today():%Y-%m-%d}.{extension}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _export_filters() -> dict[str, str]:
+    """The list's filters, those that cannot be read left out as the page leaves them out."""
+    filters = queries.filters_from(request.args)
+    queries.checked(filters)
+    return filters
+
+
+@bp.get("/export.csv")
+@roles_required(*EVERYONE)
+def export_csv():
+    """The list's rows for the same filters and search, every page of them, as CSV."""
+    return _export(export.csv_bytes(current_user, _export_filters()), "text/csv; charset=utf-8", "csv")
+
+
+@bp.get("/export.xlsx")
+@roles_required(*EVERYONE)
+def export_xlsx():
+    """The same as a workbook."""
+    return _export(export.xlsx_bytes(current_user, _export_filters()), XLSX, "xlsx")
 
 
 def _load(subcontract_id: int, rule: Callable[[User, SubContract], bool] = can_read_subcontract) -> SubContract:

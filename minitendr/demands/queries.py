@@ -58,11 +58,13 @@ def filters_from(args: Mapping[str, str]) -> dict[str, str]:
 
 
 def checked(filters: dict[str, str]) -> dict[str, str]:
-    """Czech messages for the filters that cannot be read (which are cleared, so the rest still applies)."""
+    """Czech messages for the filters that cannot be read, which are cleared, so that the rest still
+    applies (the form shows them as typed: take a copy first)."""
     errors: dict[str, str] = {}
     search.check_text(filters, errors, *FILTERS, *SEARCH)
     search.check_need(filters, errors)
     search.date_range(filters, errors)
+    search.check_codes(filters, errors)
     return errors
 
 

@@ -55,6 +55,7 @@ def to_local(moment: dt.datetime | None) -> dt.datetime | None:
 @roles_required(*EVERYONE)
 def index():
     filters = queries.filters_from(request.args)
+    typed = dict(filters)  # a refused value is shown as typed, with its message
     errors = queries.checked(filters)
     listing = queries.demand_list(current_user, filters)
     own_bids = queries.own_bid_column(current_user, [*listing.open_now, *listing.page.items])
@@ -62,6 +63,7 @@ def index():
         "demands/index.html",
         listing=listing,
         filters=filters,
+        typed=typed,
         errors=errors,
         statuses=list(DemandStatus),
         own_bids=own_bids,

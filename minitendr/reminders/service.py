@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from minitendr import clock
+from minitendr.audit.service import record
 from minitendr.auth.models import Role, User
 from minitendr.bids.models import LIVE, Bid
 from minitendr.contracts.models import Amendment, Drawdown, DrawdownStatus, SubContract, SubContractStatus
@@ -420,15 +421,26 @@ def switched_off(user: User) -> set[ReminderKind]:
     return set(db.session.scalars(sa.select(ReminderOptOut.kind).where(ReminderOptOut.user_id == user.id)))
 
 
+def audit_key(kind: ReminderKind) -> str:
+    """The key of ``kind`` in the audit event of a change (labelled in minitendr.audit.labels)."""
+    return f"reminder_{kind.value}"
+
+
 def save_preferences(user: User, wanted: Iterable[ReminderKind]) -> None:
-    """Keep the kinds of ``user``'s role in ``wanted`` on and switch the others off."""
+    """Keep the kinds of ``user``'s role in ``wanted`` on and switch the others off. A change is
+    audited on the account: per kind changed, [was on, is on]; saving the same choice records nothing."""
     wanted = set(wanted)
     off_now = switched_off(user)
+    changed: dict[str, list[bool]] = {}
     for kind in kinds_for(user.role):
         if kind in wanted and kind in off_now:
             db.session.execute(
                 sa.delete(ReminderOptOut).where(ReminderOptOut.user_id == user.id, ReminderOptOut.kind == kind)
             )
+            changed[audit_key(kind)] = [False, True]
         elif kind not in wanted and kind not in off_now:
             db.session.add(ReminderOptOut(user_id=user.id, kind=kind, created_at=clock.now()))
+            changed[audit_key(kind)] = [True, False]
     db.session.flush()
+    if changed:
+        record("user.reminders_changed", user, changed)
