@@ -16,6 +16,7 @@ from minitendr.api.models import ApiToken, ApiTokenUse, IdempotentRequest
 from minitendr.bids.models import Bid
 from minitendr.contracts.models import Drawdown
 from minitendr.db import db
+from minitendr.documents.models import Document, DocumentKind
 from tests.api_helpers import bearer
 from tests.factories import MINIMAL_PDF, make_bid, make_demand, make_framework, seat_committee
 
@@ -568,6 +569,13 @@ def test_journey_demand_bids_award_drawdown_report_through_the_api_alone(client,
         assert awarded.status_code == 200, awarded.json
         assert awarded.json["status"] == "awarded"
         subcontract_id = awarded.json["subcontract_id"]
+        # As on the pages, the decision's records and the sub-contract's document are issued at once.
+        issued = db.session.scalars(
+            sa.select(Document.kind).where(
+                sa.or_(Document.demand_id == demand_id, Document.subcontract_id == subcontract_id)
+            )
+        )
+        assert set(issued) == {DocumentKind.OPENING, DocumentKind.PROTOCOL, DocumentKind.CONTRACT}
         subcontract = client.get(f"/api/v1/subcontracts/{subcontract_id}", headers=provider).json
         assert subcontract["provider"]["ico"] == personas.provider.provider.ico and subcontract["value"] == "16000.00"
     with clock.frozen_at(

@@ -3,6 +3,8 @@ the ORP's OSPOD confirms or rejects it and agrees amendments."""
 
 from __future__ import annotations
 
+import logging
+
 from flask import abort
 from flask_smorest import Blueprint
 
@@ -12,6 +14,8 @@ from minitendr.api.history import history_of
 from minitendr.contracts import queries, service
 from minitendr.contracts.models import Drawdown, SubContract
 from minitendr.db import db
+from minitendr.documents import service as document_service
+from minitendr.documents import views as documents
 from minitendr.pagination import Sort, paginate
 from minitendr.permissions import (
     can_manage_subcontract,
@@ -21,6 +25,7 @@ from minitendr.permissions import (
     ensure,
 )
 
+log = logging.getLogger(__name__)
 blp = Blueprint("api_contracts", __name__, url_prefix="/api/v1/subcontracts", description="Dílčí smlouvy a čerpání")
 BY_PERIOD = Sort((Drawdown.period.expression, Drawdown.id.expression))
 
@@ -114,7 +119,10 @@ def reject(data, subcontract_id: int, drawdown_id: int):
 def amend(data, subcontract_id: int):
     """OSPOD uzavře dodatek (hodnota, rozsah, konec) se souhlasem poskytovatele."""
     subcontract = _load(subcontract_id, can_manage_subcontract)
-    return perform(lambda: service.amend(subcontract, **data), present.amendment, 201)
+    answer = perform(lambda: service.amend(subcontract, **data), present.amendment, 201)
+    # As the page does: the amendment's document issued after the commit.
+    documents.issue_after(lambda: document_service.issue_subcontract_documents(subcontract), warn=log.warning)
+    return answer
 
 
 @blp.post("/<int:subcontract_id>/complete")

@@ -3,6 +3,7 @@ answers, a provider's questions, and after the deadline the opening, the decisio
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,8 @@ from minitendr.api.problems import Problem
 from minitendr.db import db
 from minitendr.demands import evaluation, queries, service
 from minitendr.demands.models import Clarification, Demand
+from minitendr.documents import service as document_service
+from minitendr.documents import views as documents
 from minitendr.permissions import (
     can_file_demands,
     can_manage_demand,
@@ -24,6 +27,7 @@ from minitendr.permissions import (
 )
 from minitendr.registry.models import ServiceType
 
+log = logging.getLogger(__name__)
 blp = Blueprint("api_demands", __name__, url_prefix="/api/v1/demands", description="Poptávky (minitendry)")
 
 
@@ -185,7 +189,9 @@ def open_envelopes(demand_id: int):
 def award(demand_id: int):
     """Zadá minitendr nejlépe hodnocené nabídce; vznikne dílčí smlouva."""
     demand = load(demand_id, manage=True)
-    return perform(lambda: evaluation.award(demand, user()), lambda _: _detail(demand))
+    answer = perform(lambda: evaluation.award(demand, user()), lambda _: _detail(demand))
+    issue_decision_documents(demand)
+    return answer
 
 
 @blp.post("/<int:demand_id>/unsuccessful")
@@ -194,7 +200,16 @@ def award(demand_id: int):
 def unsuccessful(data, demand_id: int):
     """Ukončí minitendr jako neúspěšný."""
     demand = load(demand_id, manage=True)
-    return perform(lambda: evaluation.close_unsuccessful(demand, user(), data["note"]), lambda _: _detail(demand))
+    answer = perform(lambda: evaluation.close_unsuccessful(demand, user(), data["note"]), lambda _: _detail(demand))
+    issue_decision_documents(demand)
+    return answer
+
+
+def issue_decision_documents(demand: Demand) -> None:
+    """As the pages do: once decided, the records are frozen and the sub-contract's document issued after
+    the commit (a failure leaves the decision standing; the document is made on its first download)."""
+    if demand.is_decided:
+        documents.issue_after(lambda: document_service.issue_decision_documents(demand), warn=log.warning)
 
 
 @blp.post("/<int:demand_id>/reissue")

@@ -56,20 +56,24 @@ def _serve(issue: Callable[[], Document], back: str) -> Response:
     return storage.area(service.AREA).send(document.stored_as, download_name=document.file_name, mimetype=PDF)
 
 
-def issue_after(action: Callable[[], list[Document]]) -> None:
+def _flash_warning(message: str) -> None:
+    flash(message, "warning")
+
+
+def issue_after(action: Callable[[], list[Document]], warn: Callable[[str], None] = _flash_warning) -> None:
     """Issue the documents of a decision or an amendment just committed, in a transaction of their own:
     the decision stands even if a document cannot be made now (it is made on its first download then,
-    and the one who decided hears why)."""
+    and the one who decided hears why: a flash message on a page, the log for the API)."""
     try:
         action()
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        flash(f"Dokument se nepodařilo vystavit: {error.message}", "warning")
+        warn(f"Dokument se nepodařilo vystavit: {error.message}")
     except Exception:
         db.session.rollback()
         log.exception("issuing documents failed")
-        flash("Dokument se nepodařilo vystavit; vystaví se při prvním stažení.", "warning")
+        warn("Dokument se nepodařilo vystavit; vystaví se při prvním stažení.")
 
 
 def _subcontract(subcontract_id: int) -> SubContract:
