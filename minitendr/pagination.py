@@ -74,7 +74,20 @@ class Sort:
                 return False
             if isinstance(value, dt.datetime) != issubclass(kind, dt.datetime):
                 return False  # a date where a timestamp belongs, or the other way round
+            if isinstance(value, int) and value not in _column_range(column_type):
+                return False  # PostgreSQL refuses to bind an integer its column cannot hold
         return True
+
+
+def _column_range(column_type: sa.types.TypeEngine) -> range:
+    """The integers a column of ``column_type`` holds (PostgreSQL's int2, int4 and int8)."""
+    if isinstance(column_type, sa.BigInteger):
+        return _INT_RANGE
+    if isinstance(column_type, sa.SmallInteger):
+        return range(-(2**15), 2**15)
+    if isinstance(column_type, sa.Integer):
+        return range(-(2**31), 2**31)
+    return _INT_RANGE
 
 
 class BadCursor(BadRequest):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import fcntl
+import json
 import os
 import shutil
 import sqlite3
@@ -231,9 +233,22 @@ def demo_database(tmp_path_factory) -> DemoDatabase:
     """``minitendr demo --no-serve`` once for the whole run (replaying the pilot is the slowest thing the
     suite does), into a SQLite file of its own. Shared by every test that needs the pilot, so it is
     read, never written: a test that writes works on ``demo_database.copy_to(tmp_path)`` or ``demo_app``."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    result = CliRunner().invoke(cli, ["demo", "--database", str(path), "--no-serve"], catch_exceptions=False)
-    return DemoDatabase(path, result.exit_code, result.output)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        result = CliRunner().invoke(cli, ["demo", "--database", str(path), "--no-serve"], catch_exceptions=False)
+        return DemoDatabase(path, result.exit_code, result.output)
+    # Under pytest-xdist the workers share one replay: the first to need it writes it into the run's
+    # common folder while the others wait on the lock, then read the same file.
+    folder = tmp_path_factory.getbasetemp().parent / "demo"
+    folder.mkdir(exist_ok=True)
+    path, made = folder / "demo.db", folder / "demo.json"
+    with (folder / "demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            result = CliRunner().invoke(cli, ["demo", "--database", str(path), "--no-serve"], catch_exceptions=False)
+            made.write_text(json.dumps({"exit_code": result.exit_code, "output": result.output}))
+        replay = json.loads(made.read_text())
+    return DemoDatabase(path, replay["exit_code"], replay["output"])
 
 
 @pytest.fixture

@@ -321,3 +321,14 @@ def test_any_cursor_on_any_list_is_a_page_or_a_czech_400(login, personas, object
     if response.status_code == 400:
         message = "nepovolený znak (NUL)" if "\x00" in cursor else "Odkaz na stránku seznamu je neplatný"
         assert message in response.get_data(as_text=True), (url, cursor)
+
+
+@pytest.mark.parametrize("persona", ["provider", "ospod"])
+def test_a_cursor_past_what_an_id_column_holds_is_a_czech_400(login, personas, persona):
+    """[2147483648] is a fine integer, but not an int4 id: PostgreSQL would refuse to bind it (a 500)."""
+    for value in (2**31, -(2**31) - 1):
+        cursor = base64.urlsafe_b64encode(json.dumps([value]).encode()).decode().rstrip("=")
+        response = login(personas[persona]).get("/demands/", query_string={"after": cursor, "status": "awarded"})
+        assert response.status_code == 400, (persona, value, response.status_code)
+        response = login(personas[persona]).get("/demands/", query_string={"after": cursor})
+        assert response.status_code in (200, 400), (persona, value, response.status_code)

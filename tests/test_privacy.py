@@ -240,10 +240,10 @@ def test_ordinary_text_with_numbers_is_accepted(parts):
 
 # --- in the forms ---------------------------------------------------------------------------------
 def field_error(page: str, field: str) -> str | None:
-    """The error message rendered right after the field ``field`` (Bootstrap's invalid-feedback)."""
-    match = re.search(
-        rf'id="{field}"[^>]*>(?:[^<]*</textarea>)?\s*<div class="invalid-feedback[^"]*">([^<]*)</div>', page
-    )
+    """The error message the field ``field`` points at (``aria-describedby``, Bootstrap's invalid-feedback)."""
+    if not re.search(rf'id="{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="{field}"', page):
+        return None
+    match = re.search(rf'<div class="invalid-feedback[^"]*" id="{field}-error">([^<]*)</div>', page)
     return match.group(1).strip() if match else None
 
 

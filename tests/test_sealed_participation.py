@@ -32,6 +32,7 @@ from minitendr.contracts.service import confirm_drawdown, report_drawdown
 from minitendr.db import db
 from minitendr.demands import evaluation
 from minitendr.documents import service as documents
+from minitendr.extensions import limiter
 from minitendr.network.models import CatalogueService, NetworkModel
 from minitendr.notices.models import Notice
 from minitendr.notifications.models import Notification, OutboxEmail
@@ -230,6 +231,9 @@ def fetch_all(app: Flask, scenario: Scenario) -> tuple[dict[tuple[str, str], tup
     counts: list[int] = []
     own_demand_page = f"/demands/{scenario.open_demand.id}"
     for persona in OBSERVERS:
+        # Each observer's crawl starts with the rate limits untouched: the API counts requests without a
+        # token per address, the same for every test client, and a limit reached mid-crawl is no leak.
+        limiter.reset()
         client = app.test_client()
         log_in(app, client, scenario.personas[persona])
         for key, url in urls(app, scenario, persona):
