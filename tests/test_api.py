@@ -160,6 +160,20 @@ def test_rate_limit_per_token(app, client, personas, monkeypatch):
     assert client.get("/api/v1/frameworks/", headers=bearer(personas.kraj)).status_code == 200
 
 
+def test_applications_made_after_the_first_do_not_count_a_request_twice(
+    app, client, personas, monkeypatch, separate_app
+):
+    """The API's blueprints and the limiter belong to the process: making another application (gunicorn's
+    preload, the tests) must not put the per-token limit on them again."""
+    separate_app()
+    separate_app()
+    monkeypatch.setitem(app.config, "API_LIMIT", "3 per minute")
+    limiter.reset()
+    headers = bearer(personas.ministry)
+    statuses = [client.get("/api/v1/frameworks/", headers=headers).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
 # --- conventions ---------------------------------------------------------------------------------
 def test_openapi_document_is_public_and_3_1(client):
     response = client.get("/api/v1/openapi.json")

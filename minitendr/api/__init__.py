@@ -55,6 +55,9 @@ class Api(SmorestApi):
 api = Api()
 
 
+_LIMITED: set[str] = set()  # the blueprints the per-token limit is on (once per process)
+
+
 def register(app: Flask) -> None:
     """The API's settings, blueprints, authentication and limits."""
     from minitendr.api import account, bids, committee, contracts, core, demands, docs, frameworks, reports
@@ -82,7 +85,11 @@ def register(app: Flask) -> None:
     per_token = limiter.shared_limit(lambda: current_app.config["API_LIMIT"], scope="api", key_func=core.limit_key)
     for module in (frameworks, demands, committee, bids, contracts, reports):
         csrf.exempt(module.blp)  # no cookie authenticates the API: nothing for a forged request to ride on
-        per_token(module.blp)
+        # The blueprints and the limiter are the process's, shared by every application made in it: a
+        # limit put on a blueprint again would count each request once more.
+        if module.blp.name not in _LIMITED:
+            per_token(module.blp)
+            _LIMITED.add(module.blp.name)
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(account.bp)
