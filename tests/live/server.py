@@ -180,3 +180,25 @@ def stored_bids(url: str, email_like: str = "%") -> list[tuple[str, int, Decimal
         db.session.remove()
         db.engine.dispose()
     return found
+
+
+# --- the browser (Debian's Chromium through Playwright; tests/live/conftest.py has its fixture) ----------
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+DESKTOP = {"width": 1440, "height": 900}
+
+
+def logged_in(browser, server: Server, email: str, viewport: dict | None = None):
+    """A page of a new browser context logged in as ``email`` (the demo password), with what the page
+    writes to the console collected in ``page.console``."""
+    context = browser.new_context(base_url=server.base_url, locale="cs-CZ", viewport=viewport or DESKTOP)
+    page = context.new_page()
+    page.console = []
+    page.on("console", lambda message: page.console.append(message.text))
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", "demo")
+    with page.expect_navigation():
+        page.press("#password", "Enter")
+    assert "/login" not in page.url
+    return page

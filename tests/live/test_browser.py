@@ -12,7 +12,6 @@ import importlib.util
 import re
 import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -20,14 +19,12 @@ import sqlalchemy as sa
 
 from minitendr.formatting import money
 from tests.factories import MINIMAL_PDF
-from tests.live.server import ARTIFACTS, Server, live_database, prepare
+from tests.live.server import ARTIFACTS, CHROMIUM, Server, live_database, prepare
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None,
     reason="needs Debian's chromium (/usr/bin/chromium; .ci/run installs it) and the playwright package",
 )
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "demo"
 SHOTS = ARTIFACTS / "browser"
 
@@ -61,16 +58,6 @@ def served(tmp_path_factory):
             server.providers = providers
             yield server
             server.database.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
 
 
 def shot(page, name: str) -> None:

@@ -7,21 +7,18 @@ script), so the CSP refuses nothing."""
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.live.server import Server, live_database, prepare
+from tests.live.server import CHROMIUM, Server, live_database, logged_in, prepare
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists()
     or importlib.util.find_spec("playwright") is None
     or importlib.util.find_spec("axe_playwright_python") is None,
     reason="needs Debian's chromium (/usr/bin/chromium), playwright and axe-playwright-python",
 )
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
 NBSP = "\xa0"
 
@@ -62,30 +59,6 @@ def served(tmp_path_factory):
         with Server(url, folder) as server:
             server.scenario = scenario
             yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
-
-
-def logged_in(browser, server, email: str):
-    context = browser.new_context(base_url=server.base_url, locale="cs-CZ", viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.console = []
-    page.on("console", lambda message: page.console.append(message.text))
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", "demo")
-    with page.expect_navigation():
-        page.press("#password", "Enter")
-    assert "/login" not in page.url
-    return page
 
 
 def violations(page) -> list[str]:

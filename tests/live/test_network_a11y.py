@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.live.server import ARTIFACTS, Server, live_database, prepare
+from tests.live.server import ARTIFACTS, CHROMIUM, Server, live_database, logged_in, prepare
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser_layout,
     pytest.mark.skipif(
@@ -25,7 +24,6 @@ pytestmark = [
         reason="needs Debian's chromium (/usr/bin/chromium), playwright and axe-playwright-python",
     ),
 ]
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = ARTIFACTS / "network"
 # WCAG 2.1 A and AA, and axe's best practices (landmarks, headings, regions).
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
@@ -70,28 +68,6 @@ def served(tmp_path_factory):
         prepare(url, folder, network_scenario)
         with Server(url, folder) as server:
             yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
-
-
-def logged_in(browser, server, email: str):
-    context = browser.new_context(base_url=server.base_url, locale="cs-CZ", viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", "demo")
-    with page.expect_navigation():
-        page.press("#password", "Enter")
-    assert "/login" not in page.url
-    return page
 
 
 def visit(page, path: str) -> list[str]:

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from tests.live.server import ARTIFACTS, Server, live_database, prepare
-from tests.live.test_network_a11y import CHROMIUM, FLAGS, RULES, network_scenario
+from tests.live.server import ARTIFACTS, CHROMIUM, DESKTOP, Server, live_database, logged_in, prepare
+from tests.live.test_network_a11y import RULES, network_scenario
 
 pytestmark = [
     pytest.mark.browser_layout,
@@ -31,7 +31,6 @@ pytestmark = [
 ]
 SHOTS = ARTIFACTS / "crawl"
 ROLES = ("admin@demo.cz", "mpsv@demo.cz", "kraj.pak@demo.cz", "ospod.pardubice@demo.cz", "provider1@demo.cz")
-DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 # A4 (210 mm) less the page's margins (15 mm each side, app.css) at the browser's 96 px per inch.
 A4_CONTENT = round((210 - 2 * 15) / 25.4 * 96)
@@ -73,28 +72,6 @@ def served(tmp_path_factory):
             server.awarded = made["awarded"]
             yield server
             server.database.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
-
-
-def logged_in(browser, server, email: str, viewport=DESKTOP):
-    context = browser.new_context(base_url=server.base_url, locale="cs-CZ", viewport=viewport)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", "demo")
-    with page.expect_navigation():
-        page.press("#password", "Enter")
-    assert "/login" not in page.url
-    return page
 
 
 def axe_violations(page) -> list[str]:
