@@ -183,6 +183,22 @@ def _unread() -> int:
     return unread_count(current_user) if current_user.is_authenticated else 0
 
 
+def _strings(document: Any) -> list[str]:
+    """Every string in a JSON document, keys included (a walk without recursion: any depth)."""
+    found: list[str] = []
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            found.extend(key for key in value if isinstance(key, str))
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return found
+
+
 def register_security_headers(app: Flask) -> None:
     """Headers that tell the browser to trust nothing but us (no inline script, no framing)."""
     csp = (
@@ -196,6 +212,9 @@ def register_security_headers(app: Flask) -> None:
         text columns and comparisons, so it is a 400 at the door rather than an error deep in a query."""
         path_values = [value for value in (request.view_args or {}).values() if isinstance(value, str)]
         values = [*request.args.values(), *request.form.values(), *path_values]
+        if request.is_json and not request.path.startswith("/api/"):
+            # Flask-WTF reads a JSON body as the form (the API validates its bodies by its schemas).
+            values.extend(_strings(request.get_json(silent=True)))
         if any("\x00" in value for value in values):
             from minitendr.home.errors import ForbiddenCharacter
 

@@ -156,6 +156,7 @@ def seed_synthetic_command(subcontracts: int, seed: int) -> None:
     """Syntetická data pro všech 14 krajů a 206 ORP v libovolném objemu (pro měření výkonu)."""
     import time
 
+    from minitendr.seeding.national import seed_national_network
     from minitendr.seeding.synthetic import generate
 
     seed_reference()
@@ -163,6 +164,8 @@ def seed_synthetic_command(subcontracts: int, seed: int) -> None:
     with click.progressbar(length=subcontracts, label="Dílčí smlouvy", show_pos=True) as bar:
         counts = generate(subcontracts, seed, progress=lambda done: bar.update(done - bar.pos))
     seconds = time.perf_counter() - started
+    network = seed_national_network()
+    db.session.commit()
 
     def n(value: float) -> str:
         return f"{value:_.0f}".replace("_", " ")
@@ -171,6 +174,10 @@ def seed_synthetic_command(subcontracts: int, seed: int) -> None:
         f"Zapsáno {n(counts['rows'])} řádků ({n(counts['subcontracts'])} dílčích smluv, {n(counts['providers'])} "
         f"poskytovatelů, {counts['frameworks']} rámcových smluv) za {seconds:.1f} s = {n(counts['rows'] / seconds)} "
         "řádků/s."
+    )
+    click.echo(
+        f"Síť služeb: {n(network['automatic'] + network['services'])} služeb v katalogu, {network['models']} "
+        f"krajských modelů, {n(network['outcomes'])} výsledků ukončených dílčích smluv."
     )
 
 

@@ -10,11 +10,13 @@ from minitendr.demands.models import Clarification, Demand, Invitation
 from minitendr.documents.models import Document
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.network.models import (
+    CatalogueCoverage,
     CatalogueNeed,
     CatalogueOrp,
     CatalogueService,
     NetworkDuration,
     NetworkModel,
+    NetworkNeedTotal,
     NetworkOrpSummary,
     NetworkSummary,
     NetworkTarget,
@@ -59,6 +61,7 @@ __all__ = [
     "Bid",
     "BidAssessment",
     "BidAttachment",
+    "CatalogueCoverage",
     "CatalogueNeed",
     "CatalogueOrp",
     "CatalogueService",
@@ -82,6 +85,7 @@ __all__ = [
     "KrajSpend",
     "NetworkDuration",
     "NetworkModel",
+    "NetworkNeedTotal",
     "NetworkOrpSummary",
     "NetworkSummary",
     "NetworkTarget",

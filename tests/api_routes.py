@@ -42,6 +42,7 @@ API_ROUTES = [
     ("POST", "api_contracts.complete", "/api/v1/subcontracts/{subcontract_id}/complete"),
     ("POST", "api_contracts.terminate", "/api/v1/subcontracts/{subcontract_id}/terminate"),
     ("POST", "api_contracts.registry", "/api/v1/subcontracts/{subcontract_id}/registry"),
+    ("POST", "api_contracts.amendment_registry", "/api/v1/subcontracts/{subcontract_id}/amendments/999999/registry"),
     ("GET", "api_contracts.audit", "/api/v1/subcontracts/{subcontract_id}/audit"),
     ("GET", "api_reports.spend", "/api/v1/reports/spend"),
     ("GET", "api_reports.network", "/api/v1/reports/network"),

@@ -63,6 +63,9 @@ def _database_of_this_worker(url: str | None) -> str | None:
 PG_URL = _database_of_this_worker(os.environ.get("MINITENDR_TEST_DATABASE_URL"))
 if PG_URL:  # what tests/live and tests/benchmarks read
     os.environ["MINITENDR_TEST_DATABASE_URL"] = PG_URL
+# SQLite plans a query by its shape, PostgreSQL by the size of the tables: a test of a query plan runs on
+# SQLite (the benchmark's report checks PostgreSQL's at 100 000 rows). Skipped before its fixtures are made.
+SQLITE_PLANS = pytest.mark.skipif(PG_URL is not None, reason="PostgreSQL plans by the size of the tables")
 # A working Monday morning in Prague: a minitender published now gets the default deadline 7. 12. 12:00.
 MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.PRAGUE)
 # Each run seals its bids under a key of its own, as production does under MINITENDR_BID_KEY.
@@ -292,27 +295,40 @@ def _request_context(app: Flask) -> Iterator[None]:
         yield
 
 
-@pytest.fixture(autouse=True)
-def _transaction(app: Flask, _request_context: None):
-    """Everything a test writes, its requests included, is rolled back when it ends."""
-    with app.app_context():
-        engines = db.engines
-        engine = engines[None]
-        connection = engine.connect()
-        outer = connection.begin()
-        engines[None] = connection
-        factory = db.session.session_factory
-        factory.kw["join_transaction_mode"] = "create_savepoint"
+@contextlib.contextmanager
+def _bound_to(connection: sa.Connection) -> Iterator[None]:
+    """The application's sessions (``db.session`` and each request's) work on ``connection``: their
+    commits release savepoints of its transaction, which the test fixtures roll back."""
+    engines = db.engines
+    engine = engines[None]
+    engines[None] = connection
+    factory = db.session.session_factory
+    factory.kw["join_transaction_mode"] = "create_savepoint"
+    db.session.remove()
+    try:
+        yield
+    finally:
         db.session.remove()
+        factory.kw.pop("join_transaction_mode", None)
+        engines[None] = engine
+
+
+@pytest.fixture(autouse=True)
+def _transaction(app: Flask, request, _request_context: None):
+    """Everything a test writes, its requests included, is rolled back when it ends (to a savepoint
+    when its module shares objects: see ``shared_world``)."""
+    shared = request.getfixturevalue("shared_world").connection if _shares_world(request) else None
+    with app.app_context():
+        connection = shared or db.engine.connect()
+        outer = connection.begin_nested() if shared else connection.begin()
         limiter.reset()
         try:
-            yield connection
+            with _bound_to(connection):
+                yield connection
         finally:
-            db.session.remove()
-            factory.kw.pop("join_transaction_mode", None)
-            engines[None] = engine
             outer.rollback()
-            connection.close()
+            if not shared:
+                connection.close()
 
 
 @pytest.fixture
@@ -348,24 +364,32 @@ def monday():
         yield MONDAY
 
 
+def kraj_of(code: str) -> Kraj:
+    return db.session.execute(sa.select(Kraj).where(Kraj.code == code)).scalar_one()
+
+
+def orp_of(code: str) -> Orp:
+    return db.session.execute(sa.select(Orp).where(Orp.code == code)).scalar_one()
+
+
 @pytest.fixture
 def kraj_pak() -> Kraj:
-    return db.session.execute(sa.select(Kraj).where(Kraj.code == "CZ053")).scalar_one()
+    return kraj_of("CZ053")
 
 
 @pytest.fixture
 def kraj_kvk() -> Kraj:
-    return db.session.execute(sa.select(Kraj).where(Kraj.code == "CZ041")).scalar_one()
+    return kraj_of("CZ041")
 
 
 @pytest.fixture
 def orp_pardubice() -> Orp:
-    return db.session.execute(sa.select(Orp).where(Orp.code == "5309")).scalar_one()
+    return orp_of("5309")
 
 
 @pytest.fixture
 def orp_cheb() -> Orp:
-    return db.session.execute(sa.select(Orp).where(Orp.code == "4102")).scalar_one()
+    return orp_of("4102")
 
 
 @dataclass
@@ -387,7 +411,15 @@ class Personas:
 
 
 @pytest.fixture
-def personas(kraj_pak, kraj_kvk, orp_pardubice, orp_cheb) -> Personas:
+def personas(request) -> Personas:
+    if _shares_world(request):
+        return request.getfixturevalue("shared_world").personas()
+    return make_personas()
+
+
+def make_personas() -> Personas:
+    kraj_pak, kraj_kvk = kraj_of("CZ053"), kraj_of("CZ041")
+    orp_pardubice, orp_cheb = orp_of("5309"), orp_of("4102")
     provider_org: Provider = ProviderFactory(name="Rodinné centrum Test, z.ú.")
     other_org: Provider = ProviderFactory(name="Cizí poskytovatel, z.s.")
     return Personas(
@@ -432,9 +464,14 @@ def login(app, client):
 
 
 @pytest.fixture
-def objects(  # one of every kind of object, for the route tables
-    personas, kraj_pak
-):
+def objects(request, personas, kraj_pak) -> dict[str, object]:
+    """One of every kind of object, for the route tables: their ids by the names the URLs use."""
+    if _shares_world(request):
+        return request.getfixturevalue("shared_world").objects
+    return make_objects(personas, kraj_pak)
+
+
+def make_objects(personas: Personas, kraj_pak: Kraj) -> dict[str, object]:
     from minitendr.bids.service import score_bid
     from minitendr.committee.service import members as committee_members
     from minitendr.contracts.service import report_drawdown
@@ -502,6 +539,45 @@ def objects(  # one of every kind of object, for the route tables
         **catalogue_entry(framework.parties[0].id),
         "member_id": committee_members(past)[0].id,
     }
+
+
+def _shares_world(request) -> bool:
+    return request.node.get_closest_marker("shared_world") is not None
+
+
+@dataclass(frozen=True)
+class SharedWorld:
+    """The personas and objects a module made once, on the connection its tests run on."""
+
+    connection: sa.Connection
+    persona_ids: dict[str, int]
+    objects: dict[str, object]
+
+    def personas(self) -> Personas:
+        """The personas as the test's session reads them (one statement)."""
+        users = db.session.scalars(sa.select(User).where(User.id.in_(self.persona_ids.values())))
+        by_id = {user.id: user for user in users}
+        return Personas(**{name: by_id[user_id] for name, user_id in self.persona_ids.items()})
+
+
+@pytest.fixture(scope="module")
+def shared_world(app: Flask) -> Iterator[SharedWorld]:
+    """Modules marked ``shared_world`` (the route tables: thousands of tests of a request each, over
+    the same personas and objects) make them once: the module holds a connection and a transaction with
+    them, and each of its tests runs in a savepoint on it, rolled back when the test ends as any test's
+    transaction is. Everything is gone when the module ends."""
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    try:
+        with app.test_request_context(), _bound_to(connection):
+            personas = make_personas()
+            objects = make_objects(personas, kraj_of("CZ053"))
+            persona_ids = {name: getattr(personas, name).id for name in Personas.__dataclass_fields__}
+        yield SharedWorld(connection, persona_ids, objects)
+    finally:
+        outer.rollback()
+        connection.close()
 
 
 def catalogue_entry(party_id: int) -> dict[str, object]:

@@ -400,7 +400,9 @@ def test_the_account_manager_deactivates_and_reactivates_a_colleague(app, login,
     assert client.post(f"/account/colleagues/{colleague.id}/activate").status_code == 302
     db.session.refresh(colleague)
     assert colleague.active
-    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.object_id == colleague.id)).all()
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_id == colleague.id).order_by(AuditEvent.id)
+    ).all()
     assert [e.action for e in events] == ["user.deactivated", "user.activated"]
     assert {e.actor_id for e in events} == {personas.provider.id}
 

@@ -477,6 +477,52 @@ def test_registr_smluv_publication_is_recorded_once_by_the_kraj_or_ospod(client,
     assert again.status_code == 422 and "už je zaznamenáno" in again.json["detail"]
 
 
+def test_an_amendments_registr_smluv_publication_is_recorded_once_on_its_own_subcontract(
+    client, personas, kraj_pak, big_subcontract
+):
+    from tests.test_contracts import awarded
+
+    today = clock.today().isoformat()
+    amended = client.post(
+        f"/api/v1/subcontracts/{big_subcontract.id}/amendments",
+        json={
+            "new_value": "60000.36",
+            "new_units": "48",
+            "new_end_date": big_subcontract.end_date.isoformat(),
+            "reason": "Více hodin.",
+            "provider_consent": "Souhlas poskytovatele.",
+            "consent_on": today,
+        },
+        headers=bearer(personas.ospod),
+    )
+    assert amended.status_code == 201, amended.json
+    assert amended.json["registry_id"] is None and amended.json["registry_published_on"] is None
+    url = f"/api/v1/subcontracts/{big_subcontract.id}/amendments/{amended.json['id']}/registry"
+    entry = {"registry_id": "26781240", "registry_version": "28945700", "published_on": today}
+    assert client.post(url, json=entry, headers=bearer(personas.provider)).status_code == 403
+    # The amendment through another sub-contract's URL is not found, whoever asks.
+    other = awarded(personas, kraj_pak, framework=big_subcontract.demand.framework)
+    db.session.commit()
+    elsewhere = f"/api/v1/subcontracts/{other.id}/amendments/{amended.json['id']}/registry"
+    assert client.post(elsewhere, json=entry, headers=bearer(personas.kraj)).status_code == 404
+    wrong = client.post(url, json={**entry, "registry_id": "RS-12"}, headers=bearer(personas.kraj))
+    assert wrong.status_code == 422 and wrong.json["errors"][0]["field"] == "registry_id"
+    recorded = client.post(url, json=entry, headers=bearer(personas.kraj))
+    assert recorded.status_code == 200, recorded.json
+    published = recorded.json
+    assert (published["registry_id"], published["registry_version"], published["registry_published_on"]) == (
+        "26781240",
+        "28945700",
+        today,
+    )
+    shown = client.get(f"/api/v1/subcontracts/{big_subcontract.id}", headers=bearer(personas.provider)).json
+    assert shown["amendments"][0]["registry_id"] == "26781240"
+    again = client.post(url, json={**entry, "registry_id": "26781241"}, headers=bearer(personas.ospod))
+    assert again.status_code == 422 and "už je zaznamenáno" in again.json["detail"]
+    trail = client.get(f"/api/v1/subcontracts/{big_subcontract.id}/audit", headers=bearer(personas.kraj)).json
+    assert trail["items"][0]["action"] == "subcontract.amendment_published"
+
+
 def test_a_subcontract_is_terminated_with_a_reason_or_completed_by_its_ospod(
     client, personas, kraj_pak, big_subcontract
 ):

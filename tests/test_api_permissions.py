@@ -17,6 +17,8 @@ from tests.api_routes import API_ROUTES
 from tests.factories import MINIMAL_PDF
 from tests.test_permissions import PERSONAS, as_persona
 
+pytestmark = pytest.mark.shared_world
+
 NO_TOKEN = 401
 
 
@@ -270,6 +272,15 @@ API_TABLE = [
         JSON,
         lambda: {"registry_id": "26781234", "published_on": clock.today().isoformat()},
         expect(403, kraj=422, ospod=422),
+    ),
+    # The objects' sub-contract has no amendment: who may record gets 404 (tests/test_api.py records one).
+    (
+        "POST",
+        "api_contracts.amendment_registry",
+        "/api/v1/subcontracts/{subcontract_id}/amendments/999999/registry",
+        JSON,
+        lambda: {"registry_id": "26781234", "published_on": clock.today().isoformat()},
+        expect(403, kraj=404, ospod=404),
     ),
     ("GET", "api_contracts.audit", "/api/v1/subcontracts/{subcontract_id}/audit", None, None, SUBCONTRACT_READERS),
     ("GET", "api_reports.spend", "/api/v1/reports/spend", None, None, EVERYONE),

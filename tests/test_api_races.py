@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 import sqlalchemy as sa
 
 from minitendr.api import tokens
@@ -17,24 +16,12 @@ from minitendr.bids import service as bid_service
 from minitendr.bids.models import Bid
 from minitendr.db import db
 from minitendr.registry.models import Kraj, Orp
-from tests.conftest import PG_URL
 from tests.factories import ProviderFactory, UserFactory, make_demand, make_framework
 from tests.test_races import race_app, slowed  # noqa: F401  (the fixture)
 
-API_TABLES = ("api_idempotent_request", "api_token_use", "api_token")
 
-
-@pytest.fixture
-def api_race_app(race_app):  # noqa: F811
-    yield race_app
-    if PG_URL:
-        with race_app.app_context(), db.engine.begin() as conn:
-            for table in API_TABLES:
-                conn.execute(sa.text(f"DELETE FROM {table}"))
-
-
-def test_the_same_bid_sent_twice_at_once_is_stored_once(api_race_app, monkeypatch):
-    app = api_race_app
+def test_the_same_bid_sent_twice_at_once_is_stored_once(race_app, monkeypatch):  # noqa: F811
+    app = race_app
     with app.app_context(), app.test_request_context():
         kraj = db.session.execute(sa.select(Kraj).where(Kraj.code == "CZ053")).scalar_one()
         orp = db.session.execute(sa.select(Orp).where(Orp.code == "5309")).scalar_one()

@@ -39,9 +39,11 @@ def add(kraj, name: str, needs=("chovani",), orps=("5309",), **fields) -> Catalo
 def events(obj, action: str) -> list[AuditEvent]:
     return list(
         db.session.scalars(
-            sa.select(AuditEvent).where(
+            sa.select(AuditEvent)
+            .where(
                 AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id, AuditEvent.action == action
             )
+            .order_by(AuditEvent.id)
         )
     )
 

@@ -92,7 +92,9 @@ def test_envelopes_open_only_when_every_member_declared_no_conflict(tender, bidd
             committee.name_member(tender.demand, other.id, personas.ospod)
         late = {"demand_id": tender.demand.id, "user_id": other.id, "named_at": clock.now()}
         db_refuses(sa.insert(CommitteeMember).values(**late))
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("committee.%"))).all()
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.action.like("committee.%")).order_by(AuditEvent.id)
+    ).all()
     assert actions == [
         "committee.member_named",
         "committee.member_named",

@@ -18,6 +18,7 @@ from minitendr.db import Money, UTCDateTime, db
 from minitendr.providers.models import Provider
 from minitendr.sealing import new_key
 from tests.conftest import config_for_tests
+from tests.factories import ProviderFactory
 
 
 def test_secret_key_is_required_outside_tests_and_demo(monkeypatch, database_url):
@@ -251,3 +252,9 @@ def test_text_with_nul_characters_is_a_400_not_a_database_error(login, personas)
     # … and in a path: an export job's id is text (Hypothesis found this one on PostgreSQL).
     assert client.get("/reports/jobs/a%00b/download").status_code == 400
     assert client.get("/reports/jobs/a%00b").status_code == 400
+    # … and in a JSON body, which Flask-WTF reads as the form (Hypothesis found it on PostgreSQL: a 500),
+    # at any depth and in a key.
+    provider = ProviderFactory()
+    for body in ({"name": "\x00"}, {"a": [{"b": ["\x00"]}]}, {"\x00": 1}):
+        response = client.post(f"/providers/{provider.id}/edit", json=body)
+        assert response.status_code == 400 and "nepovolený znak (NUL)" in response.get_data(as_text=True)

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from tests.test_permissions import NOT_OURS, TABLE
 
+pytestmark = pytest.mark.shared_world
+
 FIELDS = (
     "email",
     "name",

@@ -31,6 +31,7 @@ from minitendr.pagination import encode_cursor
 from minitendr.permissions import demand_scope, subcontract_scope
 from minitendr.registry.models import Orp, ServiceType
 from minitendr.reports import summary
+from tests.conftest import SQLITE_PLANS
 from tests.factories import ProviderFactory, make_bid, make_demand, make_framework
 
 pytestmark = pytest.mark.usefixtures("monday")
@@ -464,11 +465,10 @@ def _with_cursor(url: str, later: bool) -> str:
 
 @pytest.mark.parametrize("later", [False, True], ids=["first page", "later page"])
 @pytest.mark.parametrize(("persona", "url", "index"), PLANNED)
+@SQLITE_PLANS
 def test_a_page_is_read_in_order_from_the_index_of_its_sort_and_scope(
     login, personas, country, persona, url, index, later
 ):
-    if db.session.get_bind().dialect.name != "sqlite":
-        pytest.skip("PostgreSQL plans by the size of the tables: checked at 100 000 rows (see the report)")
     country.add(3)
     db.session.commit()
     plans = _page_plans(login(personas[persona]), _with_cursor(url, later))
@@ -496,9 +496,8 @@ def test_a_page_is_read_in_order_from_the_index_of_its_sort_and_scope(
         "/subcontracts/?sort=number&need=vztahy&since=2025-01-01&until=2025-12-31",
     ],
 )
+@SQLITE_PLANS
 def test_a_kraj_reads_its_orps_one_by_one_each_in_order(login, personas, country, kraj_pak, url, later):
-    if db.session.get_bind().dialect.name != "sqlite":
-        pytest.skip("PostgreSQL plans by the size of the tables")
     country.add(3)
     db.session.commit()
     (plan,) = _page_plans(login(personas.kraj), _with_cursor(url, later))

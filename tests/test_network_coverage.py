@@ -285,3 +285,13 @@ def test_the_national_figures_take_a_constant_number_of_statements(personas, sta
     with statements() as fewer:
         coverage.cells(coverage.NetworkFilters(), personas.ministry, medians=False)
     assert len(fewer) == len(few) - 1  # the map leaves out the medians it does not show
+
+
+def test_a_share_is_the_per_cent_to_a_tenth_rounded_half_up():
+    from decimal import ROUND_HALF_UP
+
+    for whole in range(1, 120):
+        for part in range(whole + 1):
+            exact = (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            assert coverage._share(part, whole) == exact and str(coverage._share(part, whole)) == str(exact)
+    assert coverage._share(0, 0) is None

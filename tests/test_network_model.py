@@ -61,7 +61,9 @@ def test_a_kraj_official_creates_a_model_and_states_targets_audited(login, perso
         Decimal("12.50"),
     )
     actions = db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.object_type == "network_model", AuditEvent.object_id == model.id)
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.object_type == "network_model", AuditEvent.object_id == model.id)
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["network_model.created", "network_model.targets"]
     page = client.get(f"/network/models/{model.id}").get_data(as_text=True)

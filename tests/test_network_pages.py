@@ -16,7 +16,7 @@ from minitendr.auth.models import Role
 from minitendr.db import db
 from minitendr.formatting import money
 from minitendr.navigation import navigation
-from minitendr.network import overview
+from minitendr.network import catalogue_totals, overview
 from minitendr.network.models import (
     CatalogueNeed,
     CatalogueOrp,
@@ -72,6 +72,7 @@ def add_service(kraj, orps, needs, name: str, *, active: bool = True, **values) 
     service.orps = [CatalogueOrp(orp_id=orp.id) for orp in orps]
     db.session.add(service)
     db.session.flush()
+    catalogue_totals.counted(service)  # as the catalogue's services count an entry they make
     return service
 
 
@@ -246,6 +247,25 @@ def test_the_orp_page_lists_the_catalogue_per_needs_area(login, personas, model,
     assert gaps.index("Bezpečí") < gaps.index("Chování")
 
 
+def test_the_orp_page_shows_the_first_services_of_a_busy_area_and_links_the_rest(login, personas, orp_pardubice):
+    """A busy ORP has hundreds of entries: the page lists the first of each area by name, says how
+    many there are and links the search that pages through them all."""
+    kraj = orp_pardubice.kraj
+    shown = overview.SERVICES_SHOWN
+    for number in range(shown + 2):
+        add_service(kraj, [orp_pardubice], ["chovani"], f"Poradna {number:02d}")
+    add_service(kraj, [orp_pardubice], ["uceni"], "Školní poradna")
+    html = page(login(personas.ospod), "/network/orp/5309")
+    behaviour = section(html, "need-chovani")
+    assert f"Poradna {shown - 1:02d}" in behaviour and f"Poradna {shown:02d}" not in behaviour
+    assert f"({shown + 2}), prvních {shown} podle názvu" in behaviour
+    assert f"Všech {shown + 2} služeb pro oblast Chování" in behaviour
+    assert "/network/services?orp=5309&amp;need=chovani" in behaviour
+    learning = section(html, "need-uceni")
+    assert "Školní poradna" in learning and "Všech" not in learning and "prvních" not in learning
+    assert "Poradna" not in learning.replace("Školní poradna", "")
+
+
 def test_the_orp_page_shows_the_minitenders_by_year_and_the_providers_active_there(login, personas, objects):
     from minitendr.demands.models import Demand
 
@@ -330,3 +350,13 @@ def test_the_orp_page_shows_what_the_sub_contracts_achieved_and_links_the_catalo
         assert "zaznamenáno 1: splněno 1 (100,0 %), částečně 0, nesplněno 0" in section(html, f"need-{need}")
     assert "zatím žádný zaznamenaný výsledek" in section(html, "need-bezpeci")
     assert "/network/services?orp=5309&amp;need=chovani" in section(html, "need-chovani")
+
+
+def test_the_table_of_every_metric_is_a_krajs_and_nationally_the_exports(login, personas, model):
+    client = login(personas.ministry)
+    national = page(client, "/network/")
+    assert "Všechny ukazatele podle ORP" not in national
+    assert "Všechny ukazatele za každou ORP jsou v exportu" in national and 'href="/network.xlsx"' in national
+    one_kraj = page(client, "/network/?kraj=CZ053")
+    assert "Všechny ukazatele podle ORP" in one_kraj
+    assert "Všechny ukazatele podle ORP" in page(login(personas.kraj), "/network/")

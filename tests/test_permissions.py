@@ -19,6 +19,8 @@ from minitendr.permissions import (
 )
 from tests.api_routes import API_ROUTES
 
+pytestmark = pytest.mark.shared_world
+
 PERSONAS = (
     "anonymous",
     "admin",

@@ -27,6 +27,7 @@ from minitendr.isrs.message import NAMESPACE, SCHEMAS, schema
 from minitendr.isrs.queries import due_list
 from minitendr.permissions import can_edit_publisher, can_publish_in_registry
 from minitendr.registry.models import Kraj
+from tests.conftest import SQLITE_PLANS
 from tests.factories import message_at
 from tests.test_contracts import awarded
 
@@ -651,9 +652,8 @@ def test_the_sub_contract_page_offers_the_kraj_the_message_the_zip_and_the_answe
 
 
 @pytest.mark.parametrize("persona", ["ministry", "kraj", "ospod"])
+@SQLITE_PLANS
 def test_the_unpublished_amendments_are_read_in_order_from_their_index(personas, big, persona):
-    if db.session.get_bind().dialect.name != "sqlite":
-        pytest.skip("PostgreSQL plans by the size of the tables")
     from minitendr.isrs.queries import _branches
 
     _, amendments, sort, _ = list(_branches(personas[persona]))[1]

@@ -117,9 +117,9 @@ def bare_aggregates(dialect: str) -> dict[str, tuple[str, str]]:
             "WHERE s.value > 50000 AND s.registry_id IS NULL GROUP BY s.orp_id",
         ),
         "framework_spend": (
-            "framework_id, committed, drawn",
-            f"SELECT s.framework_id, sum(s.value), coalesce(sum({drawn}), 0) FROM subcontract s "
-            "GROUP BY s.framework_id",
+            "framework_id, year, committed, drawn",
+            f"SELECT s.framework_id, {signed}, sum(s.value), coalesce(sum({drawn}), 0) FROM subcontract s "
+            f"GROUP BY s.framework_id, {signed}",
         ),
         "spend_month": (
             "orp_id, category_id, year, month, contracted, drawn",
@@ -442,6 +442,48 @@ def test_a_known_story_moves_each_total_when_it_should(cast, personas):
         assert differences_from_the_records() == {}
     (framework,) = db.session.execute(sa.text("SELECT committed, drawn FROM framework_spend")).all()
     assert _plain(framework) == (subcontract.value, subcontract.unit_price * 2)
+
+
+def test_a_years_use_of_the_ceilings_is_what_the_sub_contracts_signed_that_year_commit(cast, personas):
+    """Sub-contracts of one framework signed in two years, the earlier one amended in the later year and
+    drawn from: the dashboard's use of the ceiling for each year, and over all years, equals the
+    sub-contracts' values (with amendments) summed by the year they were signed — for the ministry and
+    the kraj (from the totals per framework and year) and for the ORP's office (from the sub-contracts)."""
+    story = Story(*cast())
+    with clock.frozen_at(START):
+        framework = make_framework(story.offices[0].orp.kraj, providers=story.providers, ceiling=Decimal("200000"))
+    act(story, "publish", 0, 0, [(0, "bid", 1)])
+    act(story, "decide", 0, 1, [])  # awarded in November 2026
+    story.until(dt.datetime(2027, 1, 11, 9, 0, tzinfo=clock.PRAGUE))
+    act(story, "publish", 0, 0, [(1, "bid", 2)])
+    act(story, "decide", 0, 1, [])  # awarded in January 2027
+    first, second = story.subcontracts
+    assert (first.signed_on.year, second.signed_on.year) == (2026, 2027)
+    with clock.frozen_at(story.now):
+        change(story, "amend", first, 2)  # 2 500 Kč up in 2027: still the use of 2026, when it was signed
+    act(story, "report", 0, 1, [])  # of the first
+    act(story, "confirm", 0, 0, [])
+    confirmed = sa.select(sa.func.count(Drawdown.id)).where(Drawdown.status == DrawdownStatus.CONFIRMED)
+    assert db.session.scalar(confirmed.where(Drawdown.subcontract_id == first.id)) == 1
+    key = (framework.kraj.code, framework.category.code)
+    signed_year = expressions(summary.dialect_name())["year"].format("signed_on")
+
+    def signed_in(year: int | None) -> Decimal:
+        where = f"AND {signed_year} = :year" if year else ""
+        sql = f"SELECT coalesce(sum(value), 0) FROM subcontract WHERE framework_id = :framework {where}"
+        (value,) = _plain((db.session.scalar(sa.text(sql), {"framework": framework.id, "year": year}),))
+        return value
+
+    with clock.frozen_at(story.now):
+        assert differences_from_the_records() == {}
+        assert signed_in(2026) == first.value and signed_in(2027) == second.value  # not vacuous
+        for persona in ("ministry", "kraj", "ospod"):
+            user = db.session.get(User, personas[persona].id)
+            for year in (2026, 2027, None):
+                filters = service.parse_filters({"year": str(year)} if year else {}, user)
+                used = {(r["kraj_code"], r["category_code"]): r["committed"] for r in service.matrix(filters, user)}
+                assert used[key] == signed_in(year), (persona, year)
+        assert summary.committed(framework.id) == signed_in(None)
 
 
 def test_what_awaits_the_register_follows_awards_amendments_and_publications(cast, personas):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract
+from minitendr.contracts.models import Drawdown, DrawdownStatus, SubContract, SubContractStatus
 from minitendr.db import db
 from minitendr.demands.models import Demand
 from minitendr.frameworks.models import FrameworkContract
@@ -196,6 +196,54 @@ def test_seed_synthetic_command_reports_rows_per_second(run_cli):
     assert result.exit_code == 0, result.output
     assert "200 dílčích smluv" in result.output and "řádků/s" in result.output
     assert db.session.scalar(sa.select(sa.func.count(SubContract.id))) == 200
+    assert "služeb v katalogu" in result.output and "28 krajských modelů" in result.output  # two per kraj
+
+
+def test_synthetic_data_has_a_national_service_network(app):
+    """Every kraj's model, a catalogue in every ORP (the parties' automatic entries among it) and an
+    outcome on nineteen in twenty ended sub-contracts, counted in their totals; made once."""
+    from minitendr import clock
+    from minitendr.network import catalogue
+    from minitendr.network.models import CatalogueOrp, CatalogueService, NetworkModel, NetworkTarget
+    from minitendr.outcomes import service as outcomes
+    from minitendr.outcomes.models import Outcome, OutcomeSummary
+    from minitendr.seeding.national import seed_national_network
+    from minitendr.seeding.synthetic import generate
+
+    generate(300, seed=5)
+    made = seed_national_network()
+    kraje = db.session.scalar(sa.select(sa.func.count(Kraj.id)))
+    orps = db.session.scalar(sa.select(sa.func.count(Orp.id)))
+    assert made["models"] == 2 * kraje  # last year's and this year's
+    today = clock.today()
+    current = sa.select(NetworkModel.id).where(NetworkModel.valid_from <= today, NetworkModel.valid_to >= today)
+    targets = db.session.scalar(sa.select(sa.func.count()).where(NetworkTarget.model_id.in_(current)))
+    assert targets == orps * 6
+    uncovered = db.session.scalar(
+        sa.select(sa.func.count(Orp.id)).where(
+            ~sa.select(CatalogueOrp.orp_id)
+            .join(CatalogueService, CatalogueService.id == CatalogueOrp.service_id)
+            .where(CatalogueOrp.orp_id == Orp.id, catalogue.listed())
+            .exists()
+        )
+    )
+    assert uncovered == 0
+    assert made["automatic"] > 0 and made["automatic"] == db.session.scalar(
+        sa.select(sa.func.count(CatalogueService.id)).where(CatalogueService.framework_party_id.is_not(None))
+    )
+    ended = db.session.scalars(
+        sa.select(SubContract.id).where(
+            SubContract.status.in_([SubContractStatus.COMPLETED, SubContractStatus.TERMINATED])
+        )
+    ).all()
+    assert ended and made["outcomes"] == sum(1 for id_ in ended if id_ % 20 < 19)
+    assert db.session.scalar(sa.select(sa.func.count(Outcome.id))) == made["outcomes"]
+    totals = set(db.session.execute(sa.select(*OutcomeSummary.__table__.columns)).all())
+    outcomes.rebuild()
+    assert set(db.session.execute(sa.select(*OutcomeSummary.__table__.columns)).all()) == totals
+    assert sum(row.recorded for row in totals if row.need == "vztahy") > 0
+    again = seed_national_network()
+    assert again == {"automatic": 0, "services": 0, "fitted": 0, "models": 0, "outcomes": 0}
 
 
 def _schema_rules() -> set[tuple]:

@@ -25,6 +25,7 @@ from minitendr.home.agenda import agenda
 from minitendr.notifications.models import OutboxEmail
 from minitendr.providers.models import Provider
 from minitendr.reports.models import ExportJob, JobStatus
+from tests.conftest import SQLITE_PLANS
 from tests.factories import ProviderFactory, UserFactory, make_bid, make_demand, make_framework, seat_committee
 
 pytestmark = pytest.mark.usefixtures("monday")
@@ -152,12 +153,11 @@ def test_ospod_sees_drawdowns_to_confirm_and_contracts_ending_soon(login, person
     assert subcontract.number in section(page, "ending")
 
 
+@SQLITE_PLANS
 def test_the_drawdowns_to_confirm_are_read_in_order_from_the_index_of_their_state(login, personas):
     """SQLite plans by the shape of a query (PostgreSQL by its statistics): the count and the first rows
     walk the waiting drawdowns, the longest waiting first, from the index on (status, reported_at, id),
     each joined to its sub-contract by key: no drawdown table read whole, nothing sorted."""
-    if db.session.get_bind().dialect.name != "sqlite":
-        pytest.skip("PostgreSQL plans by the size of the tables")
     ran: list[tuple[str, object]] = []
 
     def record(connection, cursor, statement, parameters, context, executemany) -> None:

@@ -128,11 +128,12 @@ def upgrade():
     )
 
     # ### end Alembic commands ###
-    from minitendr.network.models import WorkDay
+    from minitendr.network.models import NetworkDuration, NetworkOrpSummary, NetworkSummary, WorkDay
     from minitendr.network.summary import calendar_rows, rebuild
 
     op.bulk_insert(WorkDay.__table__, list(calendar_rows()))
-    rebuild(op.get_bind())
+    # The totals of this revision (later ones fill their own: 0031, 0032).
+    rebuild(op.get_bind(), (NetworkSummary, NetworkOrpSummary, NetworkDuration))
 
 
 def downgrade():

@@ -12,7 +12,7 @@ from minitendr.api import present, schemas
 from minitendr.api.core import idempotent, listing, perform, user
 from minitendr.api.history import history_of
 from minitendr.contracts import queries, service
-from minitendr.contracts.models import Drawdown, SubContract
+from minitendr.contracts.models import Amendment, Drawdown, SubContract
 from minitendr.db import db
 from minitendr.documents import service as document_service
 from minitendr.documents import views as documents
@@ -156,6 +156,24 @@ def registry(data, subcontract_id: int):
             subcontract, data["registry_id"], data["published_on"], data.get("registry_version")
         ),
         lambda _: present.subcontract(subcontract, detail=True),
+    )
+
+
+@blp.post("/<int:subcontract_id>/amendments/<int:amendment_id>/registry")
+@blp.arguments(schemas.RegistryInput)
+@blp.response(200, schemas.Amendment)
+def amendment_registry(data, subcontract_id: int, amendment_id: int):
+    """Zaznamená zveřejnění dodatku v registru smluv (jeho vlastní záznam navázaný na záznam smlouvy):
+    jako u smlouvy kraj nebo OSPOD její ORP, jen u dodatku smlouvy nad 50 000 Kč bez DPH a jen jednou."""
+    subcontract = _load(subcontract_id, can_publish_in_registry)
+    amendment = db.get_or_404(Amendment, amendment_id)
+    if amendment.subcontract_id != subcontract.id:
+        abort(404)
+    return perform(
+        lambda: service.record_amendment_registry(
+            amendment, data["registry_id"], data["published_on"], data.get("registry_version")
+        ),
+        lambda _: present.amendment(amendment),
     )
 
 

@@ -161,6 +161,9 @@ def amendment(item: Amendment) -> dict[str, Any]:
         "reason": item.reason,
         "consent_on": day(item.consent_on),
         "created_at": moment(item.created_at),
+        "registry_id": item.registry_id,
+        "registry_version": item.registry_version,
+        "registry_published_on": day(item.registry_published_on),
     }
 
 

@@ -179,6 +179,9 @@ class Amendment(Out):
     reason = fields.String(required=True)
     consent_on = Day(required=True)
     created_at = Moment(required=True)
+    registry_id = fields.String(allow_none=True)
+    registry_version = fields.String(allow_none=True)
+    registry_published_on = Day(allow_none=True)
 
 
 class SubContract(Out):

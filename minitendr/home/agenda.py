@@ -34,7 +34,8 @@ from minitendr.notifications.models import OutboxEmail
 from minitendr.pagination import count_upto
 from minitendr.permissions import bids_countable, demand_scope
 from minitendr.registry.models import Kraj, Orp
-from minitendr.reports.models import ExportJob, FrameworkSpend, JobStatus
+from minitendr.reports import summary
+from minitendr.reports.models import ExportJob, JobStatus
 
 TOP = 5  # rows shown per item
 COUNT_CAP = 999  # "999+" beyond it: the count never reads more rows than that
@@ -403,24 +404,20 @@ def _notices(user: User) -> Item:
 # --- kraj and ministry ------------------------------------------------------------------------------
 def _frameworks(user: User) -> Item:
     today = clock.today()
-    committed = sa.func.coalesce(FrameworkSpend.committed, 0)
+    committed = summary.framework_committed(FrameworkContract.id)
     near_ceiling = committed >= FrameworkContract.ceiling * CEILING_SHARE
     near_end = FrameworkContract.valid_to <= today + FRAMEWORK_END_WITHIN
-    stmt = (
-        sa.select(
-            FrameworkContract.id,
-            FrameworkContract.number,
-            FrameworkContract.valid_to,
-            FrameworkContract.ceiling,
-            committed.label("committed"),
-        )
-        .outerjoin(FrameworkSpend, FrameworkSpend.framework_id == FrameworkContract.id)
-        .where(
-            FrameworkContract.kraj_id == user.kraj_id,
-            FrameworkContract.status == FrameworkStatus.ACTIVE,
-            FrameworkContract.valid_to >= today,
-            sa.or_(near_ceiling, near_end),
-        )
+    stmt = sa.select(
+        FrameworkContract.id,
+        FrameworkContract.number,
+        FrameworkContract.valid_to,
+        FrameworkContract.ceiling,
+        committed.label("committed"),
+    ).where(
+        FrameworkContract.kraj_id == user.kraj_id,
+        FrameworkContract.status == FrameworkStatus.ACTIVE,
+        FrameworkContract.valid_to >= today,
+        sa.or_(near_ceiling, near_end),
     )
 
     def row(r) -> Row:

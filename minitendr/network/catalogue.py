@@ -24,6 +24,7 @@ from minitendr.auth.models import Role, User
 from minitendr.db import DomainError, db
 from minitendr.demands.models import NEEDS
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty, FrameworkStatus, PartyStatus
+from minitendr.network import catalogue_totals
 from minitendr.network.models import CatalogueNeed, CatalogueOrp, CatalogueService, Sector, ServiceForm
 from minitendr.pagination import Page, Sort, paginate
 from minitendr.privacy import BIRTH_NUMBER_MESSAGE, find_birth_number
@@ -252,6 +253,7 @@ def create_service(kraj: Kraj, source: str = "form", **fields: Any) -> Catalogue
     _set_orps(service, orps)
     db.session.add(service)
     db.session.flush()
+    catalogue_totals.counted(service)
     record("catalogue.created", service, {**_audit_values(service), "source": source, "kraj": kraj.code})
     return service
 
@@ -278,17 +280,17 @@ def update_service(service: CatalogueService, **fields: Any) -> dict[str, list]:
     if service.is_automatic:
         merged["provider"] = service.provider  # its organisation is the party's
     _refuse(problems(merged, service.kraj))
-    for name in EDITABLE:
-        if name in ("needs", "orps") or name not in values:
-            continue
-        setattr(service, name, merged[name])
-    if "ico" in values:
-        service.provider = merged["provider"]
-    if "needs" in values:
-        _set_needs(service, merged["needs"])
-    if "orps" in values:
-        _set_orps(service, merged["orps"])
-    db.session.flush()
+    with catalogue_totals.kept(service):
+        for name in EDITABLE:
+            if name in ("needs", "orps") or name not in values:
+                continue
+            setattr(service, name, merged[name])
+        if "ico" in values:
+            service.provider = merged["provider"]
+        if "needs" in values:
+            _set_needs(service, merged["needs"])
+        if "orps" in values:
+            _set_orps(service, merged["orps"])
     after = _audit_values(service)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     for name in ("description", "contact_name", "contact_email", "contact_phone", "web", "address"):
@@ -306,7 +308,8 @@ def set_active(service: CatalogueService, active: bool) -> None:
         raise DomainError("Službu smluvní strany zapíná a vypíná stav smluvní strany v rámcové smlouvě.")
     if service.active == active:
         raise DomainError("Služba už je v katalogu zveřejněna." if active else "Služba už je vyřazena z katalogu.")
-    service.active = active
+    with catalogue_totals.kept(service):
+        service.active = active
     record("catalogue.activated" if active else "catalogue.deactivated", service, {"active": active})
 
 
@@ -338,7 +341,8 @@ def sync_party(party: FrameworkParty) -> None:
             if wanted and service_type.active:
                 _create_automatic(party, service_type)
         elif entry.active != (wanted and service_type.active):
-            entry.active = wanted and service_type.active
+            with catalogue_totals.kept(entry):
+                entry.active = wanted and service_type.active
             record(
                 "catalogue.activated" if entry.active else "catalogue.deactivated",
                 entry,
@@ -369,6 +373,7 @@ def _create_automatic(party: FrameworkParty, service_type: ServiceType) -> Catal
     _set_orps(service, list(framework.kraj.orps))
     db.session.add(service)
     db.session.flush()
+    catalogue_totals.counted(service)
     record(
         "catalogue.created",
         service,

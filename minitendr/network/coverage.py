@@ -13,7 +13,7 @@ This is the interface the map and the ORP page (``minitendr.network.views``) and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -24,15 +24,13 @@ from minitendr.auth.models import User
 from minitendr.db import db
 from minitendr.demands.models import NEEDS
 from minitendr.formatting import number
-from minitendr.money import to_money
-from minitendr.network import catalogue
+from minitendr.money import ZERO, to_money
 from minitendr.network.models import (
     NEED_CODES,
-    CatalogueNeed,
-    CatalogueOrp,
-    CatalogueService,
+    CatalogueCoverage,
     NetworkDuration,
     NetworkModel,
+    NetworkNeedTotal,
     NetworkOrpSummary,
     NetworkSummary,
     NetworkTarget,
@@ -175,7 +173,11 @@ class Cell:
 
 
 def _share(part: int, whole: int) -> Decimal | None:
-    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP) if whole else None
+    """``part`` in per cent of ``whole`` to a tenth, half up — in integers (a national map has some
+    2 500 shares, and Decimal's division is the dearest step of each)."""
+    if not whole:
+        return None
+    return Decimal((part * 2000 + whole) // (2 * whole)).scaleb(-1)
 
 
 def _percent(value: Decimal) -> str:
@@ -215,10 +217,11 @@ def models_in_force(kraj_ids: set[int], year: int | None) -> dict[int, NetworkMo
     return found
 
 
-def cells(filters: NetworkFilters, user: User, *, medians: bool = True) -> list[Cell]:
+def cells(filters: NetworkFilters, user: User, *, medians: bool = True, outcomes: bool = True) -> list[Cell]:
     """Every ORP × needs area in the user's scope and the filters, ordered by ORP name and area order.
     Without ``medians`` the working days to award are left out: the map does not show them, and read
-    from their histogram they are the dearest figure of a national page."""
+    from their histogram they are the dearest figure of a national page. Without ``outcomes`` the
+    cells' outcomes are left empty (a national map of another metric does not show them)."""
     in_scope = _scope_orps(filters, user)
     orps = db.session.execute(
         sa.select(Orp.id, Orp.code, Orp.name, Orp.kraj_id, Kraj.code, Kraj.name, OrpCensus.children_0_14)
@@ -240,15 +243,20 @@ def cells(filters: NetworkFilters, user: User, *, medians: bool = True) -> list[
             conditions.append(table.year == filters.year)
         return conditions
 
-    sums = [sa.func.sum(getattr(NetworkSummary, name)) for name in (*FIGURES, "value")]
-    figures = {
-        (orp_id, need): row
-        for orp_id, need, *row in db.session.execute(
+    if filters.category is None and filters.year is None:
+        # Over every category and year: the totals per ORP × area, a row each.
+        whole = [getattr(NetworkNeedTotal, name) for name in (*FIGURES, "value")]
+        figures_query = sa.select(NetworkNeedTotal.orp_id, NetworkNeedTotal.need, *whole).where(
+            NetworkNeedTotal.orp_id.in_(orp_ids), NetworkNeedTotal.need.in_(needs)
+        )
+    else:
+        sums = [sa.func.sum(getattr(NetworkSummary, name)) for name in (*FIGURES, "value")]
+        figures_query = (
             sa.select(NetworkSummary.orp_id, NetworkSummary.need, *sums)
             .where(*narrowed(NetworkSummary), NetworkSummary.need.in_(needs))
             .group_by(NetworkSummary.orp_id, NetworkSummary.need)
         )
-    }
+    figures = {(orp_id, need): row for orp_id, need, *row in db.session.execute(figures_query)}
     orp_sums = [sa.func.sum(getattr(NetworkOrpSummary, name)) for name in (*FIGURES, "value")]
     orp_figures = {
         orp_id: row
@@ -261,50 +269,72 @@ def cells(filters: NetworkFilters, user: User, *, medians: bool = True) -> list[
     durations = _medians([*narrowed(NetworkDuration), NetworkDuration.need.in_(needs)]) if medians else {}
     outcome_sums = [sa.func.sum(c) for c in (OutcomeSummary.recorded, OutcomeSummary.met)]
     outcome_sums += [sa.func.sum(c) for c in (OutcomeSummary.partly, OutcomeSummary.not_met)]
-    outcomes = {
-        (orp_id, need): Counts(*(int(v or 0) for v in counts))
-        for orp_id, need, *counts in db.session.execute(
-            sa.select(OutcomeSummary.orp_id, OutcomeSummary.need, *outcome_sums)
-            .where(*narrowed(OutcomeSummary), OutcomeSummary.need.in_(needs))
-            .group_by(OutcomeSummary.orp_id, OutcomeSummary.need)
-        )
-    }
+    achieved = (
+        {
+            (orp_id, need): Counts(*(int(v or 0) for v in counts))
+            for orp_id, need, *counts in db.session.execute(
+                sa.select(OutcomeSummary.orp_id, OutcomeSummary.need, *outcome_sums)
+                .where(*narrowed(OutcomeSummary), OutcomeSummary.need.in_(needs))
+                .group_by(OutcomeSummary.orp_id, OutcomeSummary.need)
+            )
+        }
+        if outcomes
+        else {}
+    )
+    # The catalogue as listed today (catalogue.listed()), from its running totals.
+    today = clock.today()
     services = {
         (orp_id, need): (count, capacity)
         for orp_id, need, count, capacity in db.session.execute(
             sa.select(
-                CatalogueOrp.orp_id,
-                CatalogueNeed.need,
-                sa.func.count(sa.distinct(CatalogueService.id)),
-                sa.func.sum(CatalogueService.capacity),
+                CatalogueCoverage.orp_id,
+                CatalogueCoverage.need,
+                sa.func.sum(CatalogueCoverage.services),
+                sa.func.sum(CatalogueCoverage.capacity),
             )
-            .join(CatalogueNeed, CatalogueNeed.service_id == CatalogueOrp.service_id)
-            .join(CatalogueService, CatalogueService.id == CatalogueOrp.service_id)
-            .where(CatalogueOrp.orp_id.in_(orp_ids), CatalogueNeed.need.in_(needs), catalogue.listed())
-            .group_by(CatalogueOrp.orp_id, CatalogueNeed.need)
+            .where(
+                CatalogueCoverage.orp_id.in_(orp_ids),
+                CatalogueCoverage.need.in_(needs),
+                CatalogueCoverage.listed_from <= today,
+                CatalogueCoverage.listed_to >= today,
+            )
+            .group_by(CatalogueCoverage.orp_id, CatalogueCoverage.need)
         )
     }
     models = models_in_force({row[3] for row in orps}, filters.year)
+    # Rows, not entities: a national map has 1 236 targets, and only these four columns are read.
     targets = {
         (t.orp_id, t.need): t
-        for t in db.session.scalars(
-            sa.select(NetworkTarget).where(
+        for t in db.session.execute(
+            sa.select(
+                NetworkTarget.orp_id,
+                NetworkTarget.need,
+                NetworkTarget.minimum_services,
+                NetworkTarget.minimum_capacity,
+                NetworkTarget.priority,
+                NetworkTarget.goal,
+            ).where(
                 NetworkTarget.model_id.in_([m.id for m in models.values()]),
                 NetworkTarget.orp_id.in_(orp_ids),
                 NetworkTarget.need.in_(needs),
             )
         )
     }
+    # A national map is some 1 200 cells, most of them without minitenders: the loop below is the
+    # page's dearest Python, so the empty figures are shared constants, not computed again per cell.
+    nothing = (0, 0, 0, 0, 0)
+    no_outcomes = Counts()
     result = []
     for orp_id, code, name, kraj_id, kraj_code, kraj_name, children in orps:
         totals = orp_figures.get(orp_id)
-        orp_totals = {
-            name_: Decimal(totals[i] or 0) if totals else Decimal(0) for i, name_ in enumerate((*FIGURES, "value"))
-        }
+        orp_totals = {name_: Decimal(totals[i] or 0) if totals else ZERO for i, name_ in enumerate((*FIGURES, "value"))}
+        children = int(children or 0)
+        model = models.get(kraj_id)
         for need in needs:
-            published, awarded, unmet, single_bid, value = figures.get((orp_id, need), (0, 0, 0, 0, 0))
+            published, awarded, unmet, single_bid, value = figures.get((orp_id, need), nothing)
             count, capacity = services.get((orp_id, need), (0, None))
             target = targets.get((orp_id, need))
+            value = to_money(value) if value else ZERO
             cell = Cell(
                 orp_code=code,
                 orp_name=name,
@@ -316,27 +346,29 @@ def cells(filters: NetworkFilters, user: User, *, medians: bool = True) -> list[
                 awarded=int(awarded or 0),
                 unmet=int(unmet or 0),
                 single_bid=int(single_bid or 0),
-                value=to_money(value or 0),
+                value=value,
                 median_days=durations.get((orp_id, need)),
                 services=int(count),
-                capacity=Decimal(capacity or 0),
+                capacity=Decimal(capacity) if capacity else ZERO,
                 model_minimum=target.minimum_services if target else None,
                 model_capacity=target.minimum_capacity if target else None,
                 priority=target.priority if target else None,
                 goal=target.goal if target else "",
-                children=int(children or 0),
+                children=children,
+                value_per_child=per_child(value, children),
                 orp_totals=orp_totals,
-                outcomes=outcomes.get((orp_id, need), Counts()),
+                outcomes=achieved.get((orp_id, need), no_outcomes),
             )
-            cell.value_per_child = per_child(cell.value, cell.children)
-            _judge(cell, models.get(kraj_id))
+            _judge(cell, model)
             result.append(cell)
     return result
 
 
 def per_child(value: Decimal, children: int) -> Decimal | None:
     """Kč per child aged 0–14, to the haléř (None where the census has no children)."""
-    return to_money(value / children) if children else None
+    if not children:
+        return None
+    return to_money(value / children) if value else ZERO
 
 
 def _judge(cell: Cell, model: NetworkModel | None) -> None:
@@ -413,25 +445,37 @@ def orp_values(cells: list[Cell], metric: str) -> dict[str, Decimal | None]:
     over several, the ORP's own minitender totals (each minitender once), the services meeting any of
     the areas counted per area, the number of gaps, and the share of met outcomes over the areas (an
     outcome counts in each area its demand lists, as on the ORP page)."""
-    if metric not in METRICS:
-        raise FilterError(f"Neznámý ukazatel „{metric}“.", field="metric")
+    return {code: values[metric] for code, values in orp_metrics(cells, (metric,)).items()}
+
+
+def orp_metrics(cells: list[Cell], metrics: Iterable[str]) -> dict[str, dict[str, Decimal | None]]:
+    """``orp_values`` of several metrics at once, in one pass over the cells: per ORP code, metric → value."""
+    metrics = tuple(metrics)
+    for metric in metrics:
+        if metric not in METRICS:
+            raise FilterError(f"Neznámý ukazatel „{metric}“.", field="metric")
     by_orp: dict[str, list[Cell]] = {}
     for cell in cells:
         by_orp.setdefault(cell.orp_code, []).append(cell)
-    values: dict[str, Decimal | None] = {}
+    found: dict[str, dict[str, Decimal | None]] = {}
     for code, group in by_orp.items():
-        one = group[0] if len(group) == 1 else None
-        if metric == "gaps":
-            values[code] = Decimal(sum(c.gap for c in group))
-        elif metric == "services":
-            values[code] = Decimal(sum(c.services for c in group))
-        elif metric == "outcomes_met":
-            values[code] = sum((c.outcomes for c in group), Counts()).met_share
-        elif metric == "value_per_child":
-            value = one.value if one else group[0].orp_totals.get("value", Decimal(0))
-            values[code] = per_child(value, group[0].children)
-        elif one is not None:
-            values[code] = Decimal(getattr(one, metric))
-        else:
-            values[code] = group[0].orp_totals.get(metric, Decimal(0))
-    return values
+        first = group[0]
+        one = first if len(group) == 1 else None
+        values: dict[str, Decimal | None] = {}
+        for metric in metrics:
+            if metric == "gaps":
+                values[metric] = Decimal(sum(c.gap for c in group))
+            elif metric == "services":
+                values[metric] = Decimal(sum(c.services for c in group))
+            elif metric == "outcomes_met":
+                values[metric] = (
+                    first.outcomes.met_share if one else sum((c.outcomes for c in group), Counts()).met_share
+                )
+            elif metric == "value_per_child":
+                values[metric] = one.value_per_child if one else per_child(first.orp_totals["value"], first.children)
+            elif one is not None:
+                values[metric] = Decimal(getattr(one, metric))
+            else:
+                values[metric] = first.orp_totals[metric]
+        found[code] = values
+    return found

@@ -209,6 +209,27 @@ class NetworkTarget(Model):
         return NEEDS[self.need]
 
 
+class CatalogueCoverage(Model):
+    """Running totals of the catalogue per ORP × needs area × listing window: how many active services
+    serve it and their capacity, kept by ``minitendr.network.catalogue_totals`` in the same transaction
+    as the entry's change. An entry kept by hand is listed always (the widest window); a framework
+    party's entry while its framework is in force (the framework's validity) — so the coverage of any
+    day is a sum over a few thousand rows, not a pass over every entry, ORP and area."""
+
+    __tablename__ = "catalogue_coverage"
+    __table_args__ = (
+        sa.CheckConstraint(NEED_CHECK, name="need_known"),
+        sa.CheckConstraint("services >= 0 AND capacity >= 0", name="not_negative"),
+    )
+
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), primary_key=True)
+    need: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    listed_from: Mapped[dt.date] = mapped_column(primary_key=True)
+    listed_to: Mapped[dt.date] = mapped_column(primary_key=True)
+    services: Mapped[int]
+    capacity: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
+
+
 class NetworkSummary(Model):
     """Running totals per ORP × needs area × category × year of publication (UTC), kept by
     ``minitendr.network.summary`` in the same transaction as the minitender's change. A minitender
@@ -229,6 +250,28 @@ class NetworkSummary(Model):
     need: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("service_category.id"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
+    published: Mapped[int] = mapped_column(default=0)
+    awarded: Mapped[int] = mapped_column(default=0)
+    unmet: Mapped[int] = mapped_column(default=0)
+    single_bid: Mapped[int] = mapped_column(default=0)
+    value: Mapped[money] = mapped_column(default=Decimal("0.00"))
+
+
+class NetworkNeedTotal(Model):
+    """``NetworkSummary`` over every category and year, per ORP × needs area, kept with it: the map
+    without a category or year (the national one: 1 236 cells) reads as many rows instead of summing
+    tens of thousands."""
+
+    __tablename__ = "network_need_total"
+    __table_args__ = (
+        sa.CheckConstraint(NEED_CHECK, name="need_known"),
+        sa.CheckConstraint(
+            "published >= 0 AND awarded >= 0 AND unmet >= 0 AND single_bid >= 0 AND value >= 0", name="not_negative"
+        ),
+    )
+
+    orp_id: Mapped[int] = mapped_column(sa.ForeignKey("orp.id"), primary_key=True)
+    need: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     published: Mapped[int] = mapped_column(default=0)
     awarded: Mapped[int] = mapped_column(default=0)
     unmet: Mapped[int] = mapped_column(default=0)

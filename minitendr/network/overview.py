@@ -4,7 +4,7 @@ a single aggregate query over the catalogue or the running totals, whatever the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -37,6 +37,9 @@ RANK = {letter: rank for rank, letter in enumerate(LETTERS)}
 PLAIN = str.maketrans("áéěíóúůýďťň", "aeeiouuydtn")
 MONEY_METRICS = frozenset({"value", "value_per_child"})
 PERCENT_METRICS = frozenset({"outcomes_met"})
+# The ORP page lists this many services per needs area (a busy ORP has hundreds); the catalogue's
+# search, linked beside them, pages through all of them.
+SERVICES_SHOWN = 20
 FIGURES = ("published", "awarded", "unmet", "single_bid", "value")
 
 
@@ -101,16 +104,18 @@ class OrpRow:
         return self.gaps[0] if self.gaps else None
 
 
-def orp_rows(cells: list[coverage.Cell], first: str | None = None) -> list[OrpRow]:
-    """Per ORP every metric of ``coverage.METRICS`` (as ``coverage.orp_values`` gives it to the map)
-    and its gaps; the ORPs with gaps first, the worst gap first, then the others by name — and
-    ``first`` (an OSPOD office's own ORP) ahead of all."""
+def orp_rows(
+    cells: list[coverage.Cell], first: str | None = None, metrics: Iterable[str] = tuple(coverage.METRICS)
+) -> list[OrpRow]:
+    """Per ORP the ``metrics`` (every one of ``coverage.METRICS`` unless told; as ``coverage.orp_values``
+    gives them to the map) and its gaps; the ORPs with gaps first, the worst gap first, then the others
+    by name — and ``first`` (an OSPOD office's own ORP) ahead of all."""
     rows: dict[str, OrpRow] = {}
     for cell in cells:
-        rows.setdefault(cell.orp_code, OrpRow(cell.orp_code, cell.orp_name, cell.kraj_name, cell.children))
-    for metric in coverage.METRICS:
-        for code, value in coverage.orp_values(cells, metric).items():
-            rows[code].values[metric] = value
+        if cell.orp_code not in rows:
+            rows[cell.orp_code] = OrpRow(cell.orp_code, cell.orp_name, cell.kraj_name, cell.children)
+    for code, values in coverage.orp_metrics(cells, metrics).items():
+        rows[code].values = values
     for gap in coverage.gaps(cells):
         rows[gap.orp_code].gaps.append(gap)
 
@@ -124,15 +129,28 @@ def orp_rows(cells: list[coverage.Cell], first: str | None = None) -> list[OrpRo
 
 
 # --- the ORP page ---------------------------------------------------------------------------------
-def services_by_need(orp: Orp) -> dict[str, list[CatalogueService]]:
-    """The listed services of the catalogue serving ``orp``, per needs area they meet (a service that
-    meets several areas is listed under each), by name: one statement, a row per service and area."""
+def services_by_need(orp: Orp, shown: int = SERVICES_SHOWN) -> dict[str, list[CatalogueService]]:
+    """The first ``shown`` listed services of the catalogue serving ``orp`` by name, per needs area
+    they meet (a service that meets several areas is listed under each): one statement, a row per
+    service and area. How many there are in all is the coverage's count; the search lists the rest."""
     found: dict[str, list[CatalogueService]] = {need: [] for need in NEEDS}
-    rows = db.session.execute(
-        sa.select(CatalogueService, CatalogueNeed.need)
+    places = (
+        sa.select(
+            CatalogueService.id,
+            CatalogueNeed.need,
+            sa.func.row_number()
+            .over(partition_by=CatalogueNeed.need, order_by=(CatalogueService.name, CatalogueService.id))
+            .label("place"),
+        )
         .join(CatalogueOrp, CatalogueOrp.service_id == CatalogueService.id)
         .join(CatalogueNeed, CatalogueNeed.service_id == CatalogueService.id)
         .where(CatalogueOrp.orp_id == orp.id, catalogue.listed())
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(CatalogueService, places.c.need)
+        .join(places, places.c.id == CatalogueService.id)
+        .where(places.c.place <= shown)
         .options(joinedload(CatalogueService.provider))
         .order_by(CatalogueService.name, CatalogueService.id)
     )

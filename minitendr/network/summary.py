@@ -17,7 +17,7 @@ award (Prague dates), so an award on the next working day took one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -27,10 +27,20 @@ from minitendr.bids.models import Bid
 from minitendr.contracts.models import SubContract
 from minitendr.db import Model, db
 from minitendr.demands.models import Demand, DemandStatus
-from minitendr.network.models import NEED_CODES, NetworkDuration, NetworkOrpSummary, NetworkSummary, WorkDay
+from minitendr.network import catalogue_totals
+from minitendr.network.models import (
+    NEED_CODES,
+    CatalogueCoverage,
+    NetworkDuration,
+    NetworkNeedTotal,
+    NetworkOrpSummary,
+    NetworkSummary,
+    WorkDay,
+)
 from minitendr.reports.summary import LIVE_BID, _add, year_of
 
-SUMMARIES: tuple[type[Model], ...] = (NetworkSummary, NetworkOrpSummary, NetworkDuration)
+MINITENDERS: tuple[type[Model], ...] = (NetworkSummary, NetworkNeedTotal, NetworkOrpSummary, NetworkDuration)
+SUMMARIES: tuple[type[Model], ...] = (*MINITENDERS, CatalogueCoverage)
 CALENDAR_START, CALENDAR_END = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
@@ -88,6 +98,7 @@ def _count(demand: Demand, amounts: dict, existing: bool = False) -> None:
     keys = _keys(demand)
     for key in keys:
         _add(NetworkSummary, key, amounts, existing)
+        _add(NetworkNeedTotal, {"orp_id": key["orp_id"], "need": key["need"]}, amounts, existing)
     if keys:  # counted once for the ORP (a minitender listing no known area is not in the network)
         orp_key = {name: keys[0][name] for name in ("orp_id", "category_id", "year")}
         _add(NetworkOrpSummary, orp_key, amounts, existing)
@@ -140,8 +151,8 @@ def demand_needs(dialect: str) -> sa.Subquery:
     )
 
 
-def rebuild_statements(dialect: str) -> list[sa.Executable]:
-    """Empty the network totals and fill them from the records, in SQL."""
+def rebuild_statements(dialect: str, models: Iterable[type[Model]] = MINITENDERS) -> list[sa.Executable]:
+    """Empty the minitenders' network totals (those of ``models``) and fill them from the records, in SQL."""
     needs = demand_needs(dialect)
     year = year_of(Demand.published_at, dialect, utc=True).label("year")
     live = (
@@ -178,23 +189,36 @@ def rebuild_statements(dialect: str) -> list[sa.Executable]:
     durations = sa.select(*duration_key, per_award.c.working_days, sa.func.count()).group_by(
         *duration_key, per_award.c.working_days
     )
-    return [
-        *(sa.delete(model) for model in SUMMARIES),
-        sa.insert(NetworkSummary).from_select(["orp_id", "need", "category_id", "year", *figures], counts(needs, *key)),
-        sa.insert(NetworkOrpSummary).from_select(
+    fills: dict[type[Model], tuple[list[str], sa.Select]] = {
+        NetworkSummary: (["orp_id", "need", "category_id", "year", *figures], counts(needs, *key)),
+        NetworkNeedTotal: (
+            ["orp_id", "need", *figures],
+            sa.select(
+                NetworkSummary.orp_id,
+                NetworkSummary.need,
+                *(sa.func.sum(getattr(NetworkSummary, name)) for name in figures),
+            ).group_by(NetworkSummary.orp_id, NetworkSummary.need),
+        ),
+        NetworkOrpSummary: (
             ["orp_id", "category_id", "year", *figures],
             counts(demands_, Demand.orp_id, Demand.category_id, year),
         ),
-        sa.insert(NetworkDuration).from_select(
-            ["orp_id", "need", "category_id", "year", "working_days", "awards"], durations
-        ),
-    ]
+        NetworkDuration: (["orp_id", "need", "category_id", "year", "working_days", "awards"], durations),
+    }
+    # In the order of MINITENDERS: the total over categories and years is summed from the summary.
+    ordered = [model for model in MINITENDERS if model in models]
+    return [sa.delete(model) for model in ordered] + [sa.insert(model).from_select(*fills[model]) for model in ordered]
 
 
-def rebuild(connection: sa.Connection | None = None) -> None:
-    """Compute the network totals afresh from the records."""
+def rebuild(connection: sa.Connection | None = None, models: Iterable[type[Model]] = SUMMARIES) -> None:
+    """Compute the network totals afresh from the records (``models``: only these — a migration
+    rebuilds the totals that existed at its revision)."""
     connection = connection or db.session.connection()
-    for statement in rebuild_statements(connection.dialect.name):
+    models = tuple(models)
+    statements = rebuild_statements(connection.dialect.name, models)
+    if CatalogueCoverage in models:
+        statements += catalogue_totals.rebuild_statements()
+    for statement in statements:
         connection.execute(statement)
 
 

@@ -65,9 +65,13 @@ def index():
         abort(403)
     except FilterError as error:
         return render_template("network/index.html", problem=error.message, problem_field=error.field, **page), 400
-    cells = coverage.cells(filters, current_user, medians=False)
+    # The table of every metric per ORP is a kraj's (some 15 ORPs); nationally (206 ORPs) the exports
+    # have it, and the page shows the map's metric beside the map.
+    every_metric = filters.kraj is not None or filters.orp is not None or not reads_nationally(current_user)
+    shown = tuple(coverage.METRICS) if every_metric else (metric,)
+    cells = coverage.cells(filters, current_user, medians=False, outcomes="outcomes_met" in shown)
     own = _own_orp()
-    rows = overview.orp_rows(cells, first=own)
+    rows = overview.orp_rows(cells, first=own, metrics=shown)
     orp_url = _orp_url()
     choropleth = svgmap.choropleth(
         {row.code: row.values[metric] for row in rows},
@@ -86,6 +90,7 @@ def index():
         metric=metric,
         choropleth=choropleth,
         rows=rows,
+        every_metric=every_metric,
         several_kraje=len({row.kraj_name for row in rows}) > 1,
         gaps=gaps[:GAPS_SHOWN],
         gap_count=len(gaps),

@@ -199,13 +199,15 @@ class KrajMonth(Model):
 
 
 class FrameworkSpend(Model):
-    """Per framework: what its sub-contracts commit (their values with amendments) and what is
-    confirmed as drawn from them — the ceilings' use on reports and on the framework's page. The
-    ceiling itself is enforced on the sub-contracts, under the framework's lock."""
+    """Per framework and year of signing: what its sub-contracts commit (their values with amendments)
+    and what is confirmed as drawn from them — the ceilings' use on reports (a year's share when the
+    report has a year) and, summed over its few years, on the framework's page and the kraj's start
+    page. The ceiling itself is enforced on the sub-contracts, under the framework's lock."""
 
     __tablename__ = "framework_spend"
 
     framework_id: Mapped[int] = mapped_column(sa.ForeignKey("framework_contract.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
     committed: Mapped[money] = mapped_column(default=0)
     drawn: Mapped[money] = mapped_column(default=0)
 

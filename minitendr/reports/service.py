@@ -4,9 +4,9 @@ aggregated in SQL (GROUP BY), shaped afterwards. The year is the year a sub-cont
 The dashboard reads the running totals of ``minitendr.reports.summary``, never a million records:
 figures of whole kraje (no ORP or provider filter, a reader of whole kraje) from the kraj totals, the
 rest from the finer totals through their ORP or provider index; the ceilings' use from the totals per
-framework; the competition around one provider from its own totals (and, for the few minitenders past
-their deadline still awaiting a decision, from their bids). One provider's months come from its
-sub-contracts through their provider index.
+framework and year of signing; the competition around one provider from its own totals (and, for the
+few minitenders past their deadline still awaiting a decision, from their bids). One provider's months
+come from its sub-contracts through their provider index.
 """
 
 from __future__ import annotations
@@ -328,18 +328,24 @@ def _ceilings(filters: Filters, user: User) -> dict[tuple[str, str], tuple[Decim
     """Per kraj × category: the ceilings of the frameworks in force (``current_frameworks``) and what
     of them the sub-contracts within the user's scope and the filters commit (values with amendments)
     — an ORP's, a provider's or a year's share when the filters narrow the report to one. Whole kraje
-    over all years come from the totals per framework; anything narrower from the sub-contracts of
-    those few frameworks, through their framework index. Framework money is the contracting
-    authorities' business (``can_see_ceilings``)."""
+    come from the totals per framework and year of signing (the year's rows, or all of a framework's
+    years); an ORP's or a provider's share from the sub-contracts of those few frameworks, through
+    their framework index. Framework money is the contracting authorities' business
+    (``can_see_ceilings``)."""
     if not can_see_ceilings(user):
         return {}
     frameworks = db.session.execute(current_frameworks(filters, user)).all()
     if not frameworks:
         return {}
     ids = [row.id for row in frameworks]
-    if _whole_kraje(filters, user) and not filters.year:
-        used = sa.select(FrameworkSpend.framework_id, FrameworkSpend.committed).where(
-            FrameworkSpend.framework_id.in_(ids)
+    used: sa.Select
+    if _whole_kraje(filters, user):
+        # A framework's sub-contracts lie in its kraj and category: of whole kraje, only the year narrows them.
+        year = [FrameworkSpend.year == filters.year] if filters.year else []
+        used = (
+            sa.select(FrameworkSpend.framework_id, sa.func.sum(FrameworkSpend.committed))
+            .where(FrameworkSpend.framework_id.in_(ids), *year)
+            .group_by(FrameworkSpend.framework_id)
         )
     else:
         used = (

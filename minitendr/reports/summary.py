@@ -12,9 +12,10 @@ Money is kept per framework × ORP × category × provider × year (``SpendSumma
 ORP or provider index when a report is narrowed to one), per ORP × category × year × month
 (``SpendMonth``), per kraj × category × year (``KrajSpend``; with ``OrpSpend``, ``ProviderSpend`` and
 ``KrajMonth`` per ORP, per provider and per month besides: the national and kraj views), per provider
-over everything (``ProviderTotal``, the national ranking) and per framework (``FrameworkSpend``, the
-ceilings' use). What awaits the register of contracts is kept per ORP (``RegistryPending``: moved by
-an award, an amendment across the threshold and a recorded publication). Competition is kept per ORP × category × year
+over everything (``ProviderTotal``, the national ranking) and per framework × year (``FrameworkSpend``,
+the ceilings' use: a year's row for a report with a year, its years summed for the whole framework).
+What awaits the register of contracts is kept per ORP (``RegistryPending``: moved by an award, an
+amendment across the threshold and a recorded publication). Competition is kept per ORP × category × year
 (``CompetitionSummary``, ``AwardDuration``) and per provider besides (``ProviderCompetition``,
 ``ProviderAwardDuration``); the provider's rows move only at a decision, after the deadline, never
 when it bids.
@@ -32,6 +33,7 @@ from minitendr.bids.models import Bid, BidStatus
 from minitendr.contracts.models import REGISTRY_THRESHOLD, Drawdown, DrawdownStatus, SubContract
 from minitendr.db import Model, db
 from minitendr.demands.models import Demand, DemandStatus
+from minitendr.money import to_money
 from minitendr.registry.models import Orp
 from minitendr.reports.models import (
     AwardDuration,
@@ -113,24 +115,44 @@ def drawn_per_subcontract() -> sa.Subquery:
 
 
 # --- kept by the services ------------------------------------------------------------------------
+# The totals are written by statements and read by queries, never held as objects in a session: an
+# UPDATE need not look for its rows among the objects the session holds (SQLAlchemy's default
+# "evaluate" does, one pass over the session per statement — quadratic in a long transaction such as
+# a seeding or an import).
+UNSYNCHRONISED = {"synchronize_session": False}
+
+
 def _add(model, key: dict, amounts: dict, existing: bool = False) -> None:
     """Add ``amounts`` to the summary row of ``key``, creating it if need be. ``existing``: the row is
     there already (it must be for a decrease, whose negative amounts no new row may hold)."""
-    statement: sa.Executable
-    if existing:
-        statement = (
-            sa.update(model)
-            .where(*(getattr(model, column) == value for column, value in key.items()))
-            .values({name: getattr(model, name) + amount for name, amount in amounts.items()})
-        )
-    else:
-        insert = postgresql.insert if dialect_name() == "postgresql" else sqlite.insert
-        new_row = insert(model).values(**key, **amounts)
-        statement = new_row.on_conflict_do_update(
-            index_elements=list(key),
-            set_={name: getattr(model, name) + getattr(new_row.excluded, name) for name in amounts},
-        )
-    db.session.execute(statement)
+    if not existing:
+        _add_to_rows(model, [key], amounts)
+        return
+    statement = (
+        sa.update(model)
+        .where(*(getattr(model, column) == value for column, value in key.items()))
+        .values(added(model, amounts))
+    )
+    db.session.execute(statement, execution_options=UNSYNCHRONISED)
+
+
+def added(model, amounts: dict) -> dict:
+    """The SET of an UPDATE that adds ``amounts`` to the columns they name."""
+    return {name: getattr(model, name) + amount for name, amount in amounts.items()}
+
+
+def _add_to_rows(model, keys: list[dict], amounts: dict) -> None:
+    """Add ``amounts`` to the summary row of each of ``keys`` (the same columns in each), creating the
+    rows not there yet: one atomic upsert, the rows in the order of their keys (so two writers take
+    their locks in the same order)."""
+    insert = postgresql.insert if dialect_name() == "postgresql" else sqlite.insert
+    rows = [{**key, **amounts} for key in sorted(keys, key=lambda key: tuple(key.values()))]
+    new_rows = insert(model).values(rows)
+    statement = new_rows.on_conflict_do_update(
+        index_elements=list(keys[0]),
+        set_={name: getattr(model, name) + getattr(new_rows.excluded, name) for name in amounts},
+    )
+    db.session.execute(statement, execution_options=UNSYNCHRONISED)
 
 
 def _spend(
@@ -151,7 +173,7 @@ def _spend(
     _add(ProviderTotal, {"provider_id": subcontract.provider_id}, counted, existing)
     _add(KrajMonth, {**kraj, "month": f"{month:%Y-%m}"}, amounts, existing)
     framework = {"committed": amounts["contracted"], "drawn": amounts["drawn"]}
-    _add(FrameworkSpend, {"framework_id": subcontract.framework_id}, framework, existing)
+    _add(FrameworkSpend, {"framework_id": subcontract.framework_id, "year": year}, framework, existing)
 
 
 def _pending(subcontract: SubContract, count: int, value: Decimal, existing: bool) -> None:
@@ -160,7 +182,8 @@ def _pending(subcontract: SubContract, count: int, value: Decimal, existing: boo
     _add(RegistryPending, {"orp_id": subcontract.orp_id}, {"count": count, "value": Decimal(value)}, existing)
     if count < 0:
         db.session.execute(
-            sa.delete(RegistryPending).where(RegistryPending.orp_id == subcontract.orp_id, RegistryPending.count == 0)
+            sa.delete(RegistryPending).where(RegistryPending.orp_id == subcontract.orp_id, RegistryPending.count == 0),
+            execution_options=UNSYNCHRONISED,
         )
 
 
@@ -193,11 +216,20 @@ def drawdown_confirmed(drawdown: Drawdown) -> None:
     _spend(drawdown.subcontract, drawdown.period, drawn=drawdown.amount)
 
 
+def framework_committed(framework_id: int | sa.ColumnExpressionArgument[int]) -> sa.ScalarSelect[Decimal]:
+    """What a framework's sub-contracts commit: its running totals summed over the years of signing (a
+    few rows). ``framework_id`` is an id, or a column the subquery is correlated with."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(FrameworkSpend.committed), 0))
+        .where(FrameworkSpend.framework_id == framework_id)
+        .scalar_subquery()
+    )
+
+
 def committed(framework_id: int) -> Decimal:
-    """What a framework's sub-contracts commit, from its running total: for display. The ceiling is
+    """What a framework's sub-contracts commit, from its running totals: for display. The ceiling is
     enforced on the sub-contracts themselves, under the framework's lock."""
-    total = db.session.scalar(sa.select(FrameworkSpend.committed).where(FrameworkSpend.framework_id == framework_id))
-    return total if total is not None else Decimal("0.00")
+    return to_money(db.session.scalar(sa.select(framework_committed(framework_id))) or 0)
 
 
 def _competition_key(demand: Demand) -> dict:
@@ -356,9 +388,10 @@ def rebuild_statements(dialect: str, models: tuple[type[Model], ...] = SUMMARIES
         sa.func.sum(SpendSummary.contracted),
         sa.func.sum(SpendSummary.drawn),
     ).group_by(SpendSummary.provider_id)
+    by_framework = (SpendSummary.framework_id, SpendSummary.year)
     framework = sa.select(
-        SpendSummary.framework_id, sa.func.sum(SpendSummary.contracted), sa.func.sum(SpendSummary.drawn)
-    ).group_by(SpendSummary.framework_id)
+        *by_framework, sa.func.sum(SpendSummary.contracted), sa.func.sum(SpendSummary.drawn)
+    ).group_by(*by_framework)
     # From the partial index of the pending sub-contracts (a few per cent of them).
     pending = (
         sa.select(SubContract.orp_id, sa.func.count(SubContract.id), sa.func.sum(SubContract.value))
@@ -407,7 +440,7 @@ def rebuild_statements(dialect: str, models: tuple[type[Model], ...] = SUMMARIES
             provider,
         ),
         ProviderTotal: (["provider_id", "contracts", "contracted", "drawn"], provider_total),
-        FrameworkSpend: (["framework_id", "committed", "drawn"], framework),
+        FrameworkSpend: (["framework_id", "year", "committed", "drawn"], framework),
         RegistryPending: (["orp_id", "count", "value"], pending),
         CompetitionSummary: (
             ["orp_id", "category_id", "year", "published", "decided", "bids", "single_bid", "unsuccessful"],

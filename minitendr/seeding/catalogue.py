@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -244,11 +245,12 @@ def _fit_framework_parties(kraj: Kraj, orps: list[Orp], rng: random.Random) -> i
     return fitted
 
 
-def seed_catalogue() -> dict[str, int]:
-    """The demo catalogue, once (a kraj that has services kept by hand already is left as it is)."""
+def seed_catalogue(kraje: Sequence[str] = KRAJE) -> dict[str, int]:
+    """The demo catalogue of ``kraje`` (NUTS codes; the pilot's by default), once (a kraj that has
+    services kept by hand already is left as it is)."""
     rng = random.Random(SEED)
     made = fitted = 0
-    for code in KRAJE:
+    for code in kraje:
         kraj = db.session.execute(sa.select(Kraj).where(Kraj.code == code)).scalar_one()
         if db.session.scalar(
             sa.select(CatalogueService.id).where(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -29,12 +30,12 @@ GOALS = {
 SEED = 17
 
 
-def seed_network_models() -> int:
-    """Models for the pilot's kraje; returns how many were made."""
+def seed_network_models(kraje: Sequence[str] = PILOT_KRAJE) -> int:
+    """Models for ``kraje`` (NUTS codes; the pilot's by default); returns how many were made."""
     rng = random.Random(SEED)
     year = clock.today().year
     made = 0
-    for code in PILOT_KRAJE:
+    for code in kraje:
         kraj = db.session.execute(sa.select(Kraj).where(Kraj.code == code)).scalar_one()
         if db.session.scalar(sa.select(NetworkModel.id).where(NetworkModel.kraj_id == kraj.id)):
             continue

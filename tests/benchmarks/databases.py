@@ -19,10 +19,12 @@ from minitendr.auth.models import Role, User
 from minitendr.contracts.models import SubContract
 from minitendr.db import UTCDateTime, db
 from minitendr.network.census import load_census
+from minitendr.network.models import NetworkModel
 from minitendr.notifications.models import Notification, OutboxEmail
 from minitendr.providers.models import Provider
 from minitendr.registry.models import Kraj, Orp
 from minitendr.registry.service import load_reference_data
+from minitendr.seeding.national import seed_national_network
 from minitendr.seeding.synthetic import generate
 from tests.conftest import IsolatedClient, config_for_tests
 
@@ -135,6 +137,12 @@ def prepare(target: Target, bid_key: str, log: Callable[[str], None]) -> tuple[F
             db.session.remove()  # the check's read must not hold the file while the upgrade writes (SQLite)
             upgrade(directory=app.config["MIGRATIONS_DIR"])
         load_census(Path(app.config["SEED_DIR"]))  # children per ORP for the service network's pages
+        if db.session.scalar(sa.select(NetworkModel.id).limit(1)) is None:
+            # The network's catalogue, models and outcomes (added to a database seeded before they were).
+            log(f"{target.label}: the service network …")
+            started = time.perf_counter()
+            network = seed_national_network()
+            log(f"{target.label}: the service network {network} in {time.perf_counter() - started:.1f} s")
         db.session.commit()
         if target.dialect == "postgresql":
             # What autovacuum does soon after a bulk load anyway, done now so that every run measures

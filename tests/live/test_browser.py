@@ -113,6 +113,13 @@ def press_and_wait(page, key: str = "Enter") -> None:
         page.keyboard.press(key)
 
 
+def click_and_wait(control) -> None:
+    """Click a link or a form's button and wait for the page it leads to: a click returns once the
+    request has started, and the page it leaves may still be read (its alert, its URL, its content)."""
+    with control.page.expect_navigation():
+        control.click()
+
+
 def text(page) -> str:
     """What the page shows (the DOM serialises non-breaking spaces as entities; the text keeps them)."""
     return page.inner_text("body")
@@ -169,7 +176,7 @@ def test_the_whole_journey(served, browser):
     press_and_wait(ospod)
     assert "koncept" in flash(ospod).lower(), ospod.content()
     demand_id = int(re.search(r"/demands/(\d+)", ospod.url).group(1))
-    ospod.get_by_role("button", name="Zveřejnit a pozvat poskytovatele").click()
+    click_and_wait(ospod.get_by_role("button", name="Zveřejnit a pozvat poskytovatele"))
     assert "zveřejněna" in flash(ospod)
     shot(ospod, "03-demand-published")
 
@@ -205,19 +212,19 @@ def test_the_whole_journey(served, browser):
     # seen the bidders' names and no price.
     ospod.goto(f"/demands/{demand_id}/committee")
     ospod.get_by_label("Pracovník OSPOD").select_option(index=1)
-    ospod.get_by_role("button", name="Jmenovat do komise").click()
+    click_and_wait(ospod.get_by_role("button", name="Jmenovat do komise"))
     assert "jmenován" in flash(ospod).lower(), ospod.content()
-    ospod.get_by_role("link", name="Moje prohlášení o střetu zájmů").click()
+    click_and_wait(ospod.get_by_role("link", name="Moje prohlášení o střetu zájmů"))
     assert not re.search(r"485,50|472,00|19\s420|18\s880", ospod.content())
     ospod.get_by_label("Nemám střet zájmů – podepisuji čestné prohlášení").check()
-    ospod.get_by_role("button", name="Podepsat prohlášení").click()
+    click_and_wait(ospod.get_by_role("button", name="Podepsat prohlášení"))
     assert "prohlášení je podepsáno" in flash(ospod).lower(), ospod.content()
 
     # OSPOD opens the envelopes (an explicit, recorded act), then evaluates both bids and awards.
     ospod.goto(f"/demands/{demand_id}/evaluation")
     assert not re.search(r"485,50|472,00|19\s420|18\s880", ospod.content())  # still sealed
     shot(ospod, "06-before-opening")
-    ospod.get_by_role("button", name="Otevřít obálky").click()
+    click_and_wait(ospod.get_by_role("button", name="Otevřít obálky"))
     assert "obálky jsou otevřeny" in flash(ospod).lower(), ospod.content()
     shot(ospod, "06-evaluation")
     actions = [form.get_attribute("action") for form in ospod.locator("form[action$='/score']").all()]
@@ -227,9 +234,9 @@ def test_the_whole_journey(served, browser):
         form = ospod.locator(f"form[action='{action}']")
         form.get_by_label("Kvalita (0–100 bodů)").fill("80")
         form.get_by_label("Zdůvodnění").fill("Tým i postup odpovídají zadání.")
-        form.get_by_role("button", name="Uložit hodnocení").click()
+        click_and_wait(form.get_by_role("button", name="Uložit hodnocení"))
         assert "hodnocení" in flash(ospod).lower(), ospod.content()
-    ospod.get_by_role("button", name="Zadat nejlépe hodnocené nabídce").click()
+    click_and_wait(ospod.get_by_role("button", name="Zadat nejlépe hodnocené nabídce"))
     assert "zadán" in flash(ospod).lower(), ospod.content()
     shot(ospod, "07-awarded")
     value = Decimal("472") * 40  # the replaced bid's price wins: 472 × 40
@@ -237,16 +244,16 @@ def test_the_whole_journey(served, browser):
 
     # The winner reports a month's delivery; OSPOD confirms it.
     second.goto(f"/demands/{demand_id}")
-    second.get_by_role("link", name=re.compile(r"^DS-")).click()
+    click_and_wait(second.get_by_role("link", name=re.compile(r"^DS-")))
     subcontract_url = second.url
     second.get_by_label("Měsíc").fill(f"{start:%Y-%m}")
     second.get_by_label("Poskytnuté jednotky").fill("10")
     second.get_by_label("Částka (Kč bez DPH)").fill("4 720")
-    second.get_by_role("button", name="Vykázat čerpání").click()
+    click_and_wait(second.get_by_role("button", name="Vykázat čerpání"))
     assert "vykázáno" in flash(second), second.content()
     shot(second, "08-drawdown-reported")
     ospod.goto(subcontract_url)
-    ospod.get_by_role("button", name=re.compile("^Potvrdit")).first.click()
+    click_and_wait(ospod.get_by_role("button", name=re.compile("^Potvrdit")).first)
     assert "potvrzeno" in flash(ospod).lower(), ospod.content()
     shot(ospod, "09-drawdown-confirmed")
 
