@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from minitendr import clock
-from minitendr.db import db
+from minitendr.db import DomainError, db
 from minitendr.frameworks import service as frameworks
 from minitendr.network import catalogue, catalogue_totals, coverage
 from minitendr.network import summary as network_summary
@@ -111,3 +112,41 @@ def test_an_entry_counts_once_per_orp_and_area_with_its_capacity(kraj_pak):
     assert mine == expected
     catalogue_totals.counted(service, -1)
     assert totals() == before
+
+
+def test_a_bulk_load_counts_the_catalogue_once_at_its_end(kraj_pak, personas):
+    """The national seeding makes thousands of entries in one transaction: inside ``deferred()`` none is
+    counted as it is made or changed, and at its end the totals are whole — equal to bare SQL, to a
+    rebuild — and the entries made after it count one by one again."""
+    ids = [o.id for o in kraj_pak.orps]
+    before = totals()
+    with catalogue_totals.deferred():
+        clinic = add(
+            kraj_pak,
+            "Dětská psychiatrie",
+            needs=("zdravi",),
+            orps=("5309",),
+            capacity=Decimal(8),
+            capacity_unit="lůžek",
+        )
+        catalogue.update_service(clinic, orps=[orp("5304")])
+        make_framework(kraj_pak, "pobytove", providers=[ProviderFactory()])
+        db.session.flush()
+        assert totals() == before
+    services = the_maps_services(kraj_pak, personas.ministry)
+    assert services == listed_in_bare_sql(ids)
+    assert services[("5304", "zdravi")][0] >= 1 and services[("5304", "bezpeci")][0] >= 1  # the party's shelter
+    kept = totals()
+    network_summary.rebuild()
+    assert totals() == kept
+
+    add(kraj_pak, "Školní poradna", needs=("uceni",), orps=("5309",))
+    assert the_maps_services(kraj_pak, personas.ministry) == listed_in_bare_sql(ids)
+
+
+def test_a_bulk_load_that_fails_leaves_the_counting_on(kraj_pak, personas):
+    with pytest.raises(DomainError), catalogue_totals.deferred():
+        add(kraj_pak, "Klub", orps=())  # no ORP: refused
+    counted = the_maps_services(kraj_pak, personas.ministry).get(("5309", "chovani"), (0, 0))[0]
+    add(kraj_pak, "Klub", needs=("chovani",), orps=("5309",))
+    assert the_maps_services(kraj_pak, personas.ministry)[("5309", "chovani")][0] == counted + 1

@@ -199,16 +199,17 @@ def test_seed_synthetic_command_reports_rows_per_second(run_cli):
     assert "služeb v katalogu" in result.output and "28 krajských modelů" in result.output  # two per kraj
 
 
-def test_synthetic_data_has_a_national_service_network(app):
+def test_synthetic_data_has_a_national_service_network(app, personas):
     """Every kraj's model, a catalogue in every ORP (the parties' automatic entries among it) and an
     outcome on nineteen in twenty ended sub-contracts, counted in their totals; made once."""
     from minitendr import clock
-    from minitendr.network import catalogue
+    from minitendr.network import catalogue, coverage
     from minitendr.network.models import CatalogueOrp, CatalogueService, NetworkModel, NetworkTarget
     from minitendr.outcomes import service as outcomes
     from minitendr.outcomes.models import Outcome, OutcomeSummary
     from minitendr.seeding.national import seed_national_network
     from minitendr.seeding.synthetic import generate
+    from tests.test_catalogue_totals import listed_in_bare_sql
 
     generate(300, seed=5)
     made = seed_national_network()
@@ -228,6 +229,14 @@ def test_synthetic_data_has_a_national_service_network(app):
         )
     )
     assert uncovered == 0
+    # The catalogue's totals (rebuilt once at the end of the load) give the map what the entries list.
+    every_orp = list(db.session.scalars(sa.select(Orp.id)))
+    on_the_map = {
+        (cell.orp_code, cell.need): (cell.services, cell.capacity)
+        for cell in coverage.cells(coverage.NetworkFilters(), personas.ministry, medians=False, outcomes=False)
+        if cell.services
+    }
+    assert on_the_map and on_the_map == listed_in_bare_sql(every_orp)
     assert made["automatic"] > 0 and made["automatic"] == db.session.scalar(
         sa.select(sa.func.count(CatalogueService.id)).where(CatalogueService.framework_party_id.is_not(None))
     )

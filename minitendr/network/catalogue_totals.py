@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -25,6 +26,8 @@ from minitendr.reports.summary import UNSYNCHRONISED, _add_to_rows, added
 # The window of an entry kept by hand: listed whatever the day.
 ALWAYS_FROM, ALWAYS_TO = dt.date(2000, 1, 1), dt.date(9999, 12, 31)
 COLUMNS = ["orp_id", "need", "listed_from", "listed_to", "services", "capacity"]
+# Inside ``deferred()``: the entries are not counted one by one, the totals are rebuilt at its end.
+_deferred: ContextVar[bool] = ContextVar("catalogue_totals_deferred", default=False)
 
 
 def _window(service: CatalogueService) -> tuple[dt.date, dt.date]:
@@ -37,7 +40,7 @@ def _window(service: CatalogueService) -> tuple[dt.date, dt.date]:
 def counted(service: CatalogueService, sign: int = 1) -> None:
     """Add an active entry (``sign`` -1: take it away) to the rows of the ORPs and areas it serves: the
     rows of every ORP × area in its window, a statement for them all."""
-    if not service.active:
+    if not service.active or _deferred.get():
         return
     orp_ids = sorted({orp.orp_id for orp in service.orps})
     needs = sorted(set(service.need_codes))
@@ -70,6 +73,23 @@ def kept(service: CatalogueService) -> Iterator[None]:
     yield
     db.session.flush()
     counted(service, 1)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """For a bulk load of the catalogue in one transaction (a national network's thousands of entries,
+    each made and then fitted): the totals are rebuilt once at the end instead of kept entry by entry —
+    every entry of a kraj counts in the same few rows, and on PostgreSQL each of those thousands of
+    updates leaves a row version the later statements of the transaction step over. Not for requests:
+    a rebuild reads the whole catalogue and would lose a concurrent writer's count."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    db.session.flush()
+    for statement in rebuild_statements():
+        db.session.execute(statement, execution_options=UNSYNCHRONISED)
 
 
 def rebuild_statements() -> list[sa.Executable]:

@@ -4,9 +4,10 @@ entries in the catalogue and the services kept by hand in every ORP (as the demo
 for the pilot's kraje), a model of the network per kraj, and OSPOD's outcomes on the ended
 sub-contracts. Without them the network's pages would be measured on an empty catalogue and model.
 
-The catalogue and the models go through their services (checked and audited, a few thousand objects);
-the outcomes, one per ended sub-contract, are written in bulk SQL and their totals rebuilt. Idempotent:
-what a kraj has already is left as it is."""
+The catalogue and the models go through their services (checked and audited, a few thousand objects;
+the catalogue's totals rebuilt once at the end rather than kept entry by entry); the outcomes, one per
+ended sub-contract, are written in bulk SQL and their totals rebuilt. Idempotent: what a kraj has
+already is left as it is."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from minitendr.contracts.models import SubContract, SubContractStatus
 from minitendr.db import db
 from minitendr.demands.models import Demand
 from minitendr.frameworks.models import FrameworkContract, FrameworkStatus
-from minitendr.network import catalogue
+from minitendr.network import catalogue, catalogue_totals
 from minitendr.network import summary as network_summary
 from minitendr.network.models import CatalogueService
 from minitendr.outcomes import service as outcomes
@@ -36,8 +37,9 @@ OUT_OF = 20
 def seed_national_network() -> dict[str, int]:
     """The catalogue, the models and the outcomes of every kraj; returns what was made."""
     kraje = list(db.session.scalars(sa.select(Kraj.code).order_by(Kraj.code)))
-    automatic = _automatic_entries()
-    made = seed_catalogue(kraje)
+    with catalogue_totals.deferred():
+        automatic = _automatic_entries()
+        made = seed_catalogue(kraje)
     models = seed_network_models(kraje)
     recorded = _outcomes()
     db.session.flush()
