@@ -1,7 +1,9 @@
 """Running totals of the catalogue (``CatalogueCoverage``): per ORP × needs area × listing window, the
 active services and their capacity. The catalogue's services keep them in the same transaction as the
 entry's change — ``counted`` after an entry is made, ``kept`` around a change — one atomic upsert per
-row, so concurrent writers add up; a row left with no service goes, as a rebuild has none for it.
+row, so concurrent writers add up; a row left with no service goes, as a rebuild has none for it. A
+bulk load in one transaction (the national seeding) counts nothing entry by entry and rebuilds them at
+its end instead (``deferred``).
 
 The coverage figures of a day are the rows whose window holds it: what ``catalogue.listed()`` lists
 (active, and a framework party's entry only while its framework is in force) without reading every
@@ -26,7 +28,6 @@ from minitendr.reports.summary import UNSYNCHRONISED, _add_to_rows, added
 # The window of an entry kept by hand: listed whatever the day.
 ALWAYS_FROM, ALWAYS_TO = dt.date(2000, 1, 1), dt.date(9999, 12, 31)
 COLUMNS = ["orp_id", "need", "listed_from", "listed_to", "services", "capacity"]
-# Inside ``deferred()``: the entries are not counted one by one, the totals are rebuilt at its end.
 _deferred: ContextVar[bool] = ContextVar("catalogue_totals_deferred", default=False)
 
 
