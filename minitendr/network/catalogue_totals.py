@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from minitendr.db import db
 from minitendr.frameworks.models import FrameworkContract, FrameworkParty
 from minitendr.network.models import CatalogueCoverage, CatalogueNeed, CatalogueOrp, CatalogueService
-from minitendr.reports.summary import UNSYNCHRONISED, _add_to_rows, added
+from minitendr.reports.summary import UNSYNCHRONISED, add_to_rows, added
 
 # The window of an entry kept by hand: listed whatever the day.
 ALWAYS_FROM, ALWAYS_TO = dt.date(2000, 1, 1), dt.date(9999, 12, 31)
@@ -51,7 +51,7 @@ def counted(service: CatalogueService, sign: int = 1) -> None:
     amounts = {"services": sign, "capacity": sign * (service.capacity or Decimal(0))}
     if sign > 0:
         window = {"listed_from": start, "listed_to": end}
-        _add_to_rows(CatalogueCoverage, [{"orp_id": o, "need": n, **window} for o in orp_ids for n in needs], amounts)
+        add_to_rows(CatalogueCoverage, [{"orp_id": o, "need": n, **window} for o in orp_ids for n in needs], amounts)
         return
     rows = (
         CatalogueCoverage.orp_id.in_(orp_ids),

@@ -126,7 +126,7 @@ def _add(model, key: dict, amounts: dict, existing: bool = False) -> None:
     """Add ``amounts`` to the summary row of ``key``, creating it if need be. ``existing``: the row is
     there already (it must be for a decrease, whose negative amounts no new row may hold)."""
     if not existing:
-        _add_to_rows(model, [key], amounts)
+        add_to_rows(model, [key], amounts)
         return
     statement = (
         sa.update(model)
@@ -141,7 +141,7 @@ def added(model, amounts: dict) -> dict:
     return {name: getattr(model, name) + amount for name, amount in amounts.items()}
 
 
-def _add_to_rows(model, keys: list[dict], amounts: dict) -> None:
+def add_to_rows(model, keys: list[dict], amounts: dict) -> None:
     """Add ``amounts`` to the summary row of each of ``keys`` (the same columns in each), creating the
     rows not there yet: one atomic upsert, the rows in the order of their keys (so two writers take
     their locks in the same order)."""
